@@ -1,0 +1,1 @@
+"""credgraph.api: the FastAPI application (SPARQL endpoint, REST, linked data)."""

@@ -1,0 +1,106 @@
+"""Binding query parameters as RDF terms.
+
+Embedded Oxigraph binds single values with SEP-0007 substitutions. Everything
+else (remote endpoints, updates, several rows of values) gets an inline
+``VALUES`` block placed at the start of each top-level ``WHERE { ... }`` group.
+The terms are serialised by pyoxigraph (N-Triples syntax, escaped), so a value
+can never change the shape of the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+Term = NamedNode | BlankNode | Literal
+Row = Mapping[str, Term | None]
+
+_IRI_REF = re.compile(r'<[^\s<>"{}|^`\\]*>')
+_WHERE = re.compile(r"WHERE\s*\{", re.I)
+
+
+class BindingError(ValueError):
+    """A parameter cannot be bound into this query."""
+
+
+def _term_text(term: Term | None) -> str:
+    if term is None:
+        return "UNDEF"
+    if isinstance(term, BlankNode):
+        raise BindingError("blank nodes cannot be bound as query parameters")
+    if not isinstance(term, (NamedNode, Literal)):
+        raise BindingError(f"not an RDF term: {term!r}")
+    return str(term)
+
+
+def values_block(rows: Sequence[Row]) -> str:
+    """A SPARQL ``VALUES`` block for ``rows`` (all rows share one variable list)."""
+    if not rows:
+        raise BindingError("no rows to bind")
+    names = sorted({name for row in rows for name in row})
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise BindingError(f"invalid variable name {name!r}")
+    header = " ".join(f"?{name}" for name in names)
+    body = " ".join(
+        "(" + " ".join(_term_text(row.get(name)) for name in names) + ")" for row in rows
+    )
+    return f"VALUES ({header}) {{ {body} }}"
+
+
+def top_level_where_positions(text: str) -> list[int]:
+    """Offsets just after each ``WHERE {`` that is not nested in braces.
+
+    Skips strings, IRIs and comments so that their contents never count.
+    """
+    positions: list[int] = []
+    depth = 0
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end == -1 else end
+            continue
+        if ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+            continue
+        if ch == "<":
+            match = _IRI_REF.match(text, i)
+            if match:
+                i = match.end()
+                continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and ch in "Ww":
+            match = _WHERE.match(text, i)
+            if match and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_?$")):
+                positions.append(match.end())
+                depth += 1
+                i = match.end()
+                continue
+        i += 1
+    return positions
+
+
+def inject_values(text: str, rows: Sequence[Row]) -> str:
+    """``text`` with a VALUES block for ``rows`` at the start of each top-level WHERE group."""
+    positions = top_level_where_positions(text)
+    if not positions:
+        raise BindingError("the query has no top-level 'WHERE {' to bind parameters into")
+    block = " " + values_block(rows) + " "
+    out, last = [], 0
+    for pos in positions:
+        out.append(text[last:pos])
+        out.append(block)
+        last = pos
+    out.append(text[last:])
+    return "".join(out)

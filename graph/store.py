@@ -1,0 +1,347 @@
+"""The graph store: one small interface, two backends.
+
+- :class:`~credgraph.graph.store_embedded.EmbeddedStore`: Oxigraph in this
+  process, on disk or in memory;
+- :class:`~credgraph.graph.store_remote.RemoteStore`: any SPARQL 1.1 Protocol +
+  Graph Store Protocol endpoint (``oxigraph serve``, Fuseki, GraphDB ...).
+
+:func:`open_store` picks one from a single setting. Both speak SPARQL only and
+return pyoxigraph terms, so services give identical answers on either.
+
+Writes are whole named graphs. :meth:`Store.replace_graphs` stages the new
+content in scratch graphs, then swaps it in with one SPARQL update, so that a
+reader never sees a half-written graph and a failure leaves earlier data as it
+was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Triple
+
+from credgraph import queries
+from credgraph.graph import namespaces as ns
+from credgraph.graph.binding import Row, Term
+
+XSD_DATETIME = NamedNode(ns.XSD + "dateTime")
+XSD_INTEGER = NamedNode(ns.XSD + "integer")
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked; the message says what and where."""
+
+
+class QuerySyntaxError(StoreError):
+    """The query text is not valid SPARQL."""
+
+
+@dataclass(frozen=True)
+class Solutions:
+    """The rows of a SELECT result, materialised."""
+
+    variables: list[str]
+    rows: list[dict[str, Term]]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Term | None]:
+        """Every row's value of ``name`` (None where unbound)."""
+        return [row.get(name) for row in self.rows]
+
+
+QueryResult = Solutions | bool | list[Triple]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What is recorded about one named graph in ``urn:credgraph:meta``."""
+
+    kind: str  # vocab | source | private | quarantine
+    source: str  # file name or URL the content came from
+    content_hash: str  # "sha256:<hex>" of the source bytes
+    imported_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    title: str = ""
+    # Further statements about the graph (validation result, format ...).
+    extra: tuple[tuple[str, Term], ...] = ()
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """A named graph as listed by :meth:`Store.graphs`."""
+
+    name: str
+    kind: str
+    source: str
+    content_hash: str
+    imported_at: str
+    triples: int
+    title: str = ""
+
+
+def content_hash(data: bytes) -> str:
+    """The content hash recorded in provenance: ``sha256:<hex>``."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def provenance_triples(graph: str, prov: Provenance, triple_count: int) -> list[Triple]:
+    """The statements about ``graph`` that go into the meta graph."""
+    g = NamedNode(graph)
+    cg = ns.CG
+    triples = [
+        Triple(g, NamedNode(ns.RDF + "type"), NamedNode(cg + "NamedGraph")),
+        Triple(g, NamedNode(cg + "graphKind"), Literal(prov.kind)),
+        Triple(g, NamedNode(ns.DC + "source"), Literal(prov.source)),
+        Triple(g, NamedNode(cg + "contentHash"), Literal(prov.content_hash)),
+        Triple(
+            g,
+            NamedNode(ns.PROV + "generatedAtTime"),
+            Literal(prov.imported_at.astimezone(timezone.utc).isoformat(), datatype=XSD_DATETIME),
+        ),
+        Triple(g, NamedNode(cg + "tripleCount"), Literal(str(triple_count), datatype=XSD_INTEGER)),
+    ]
+    if prov.title:
+        triples.append(Triple(g, NamedNode(ns.DC + "title"), Literal(prov.title)))
+    triples.extend(Triple(g, NamedNode(p), o) for p, o in prov.extra)
+    return triples
+
+
+def as_triples(data: Iterable[Triple | Quad]) -> list[Triple]:
+    """Triples of ``data``; quads lose their graph name (the caller chooses it)."""
+    return [Triple(t.subject, t.predicate, t.object) if isinstance(t, Quad) else t for t in data]
+
+
+class Store(ABC):
+    """The operations every backend offers. Graph names are IRIs as strings."""
+
+    location: str
+
+    # -- reading -----------------------------------------------------------
+    @abstractmethod
+    def _query(
+        self,
+        text: str,
+        bindings: Mapping[str, Term] | None,
+        default_graphs: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+    ) -> QueryResult: ...
+
+    def query(
+        self,
+        query: queries.NamedQuery | str,
+        bindings: Mapping[str, Term] | None = None,
+        *,
+        values: Sequence[Row] | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query.
+
+        ``query`` is a named query (see :mod:`credgraph.queries`) or its name, or
+        raw SPARQL text (for the CLI and the public endpoint). ``bindings`` binds
+        one value per variable; ``values`` binds several rows. The default graph
+        is the union of all named graphs unless ``default_graphs`` is given.
+
+        >>> store.query("eqf-levels").rows[0]["level"]
+        """
+        text = _text_of(query)
+        if values:
+            from credgraph.graph.binding import inject_values
+
+            text = inject_values(text, values)
+        return self._query(text, bindings or None, default_graphs, named_graphs)
+
+    def select(self, query: queries.NamedQuery | str, bindings: Mapping[str, Term] | None = None, **kw) -> Solutions:
+        """Like :meth:`query`, for SELECT queries."""
+        result = self.query(query, bindings, **kw)
+        if not isinstance(result, Solutions):
+            raise StoreError(f"{_label(query)} is not a SELECT query")
+        return result
+
+    def ask(self, query: queries.NamedQuery | str, bindings: Mapping[str, Term] | None = None, **kw) -> bool:
+        """Like :meth:`query`, for ASK queries."""
+        result = self.query(query, bindings, **kw)
+        if not isinstance(result, bool):
+            raise StoreError(f"{_label(query)} is not an ASK query")
+        return result
+
+    def construct(self, query: queries.NamedQuery | str, bindings: Mapping[str, Term] | None = None, **kw) -> list[Triple]:
+        """Like :meth:`query`, for CONSTRUCT and DESCRIBE queries."""
+        result = self.query(query, bindings, **kw)
+        if not isinstance(result, list):
+            raise StoreError(f"{_label(query)} is not a CONSTRUCT or DESCRIBE query")
+        return result
+
+    # -- writing -----------------------------------------------------------
+    @abstractmethod
+    def update(self, update: queries.NamedQuery | str, values: Sequence[Row] | None = None) -> None:
+        """Run a SPARQL update (a named update or raw text), in one transaction."""
+
+    @abstractmethod
+    def _stage(self, graph: str, triples: list[Triple]) -> None:
+        """Write ``triples`` into the scratch graph ``graph`` (not yet visible as data)."""
+
+    @abstractmethod
+    def _remove_empty_graph(self, graph: str) -> None:
+        """Forget the (now empty) named graph ``graph``."""
+
+    def replace_graphs(
+        self,
+        graphs: Mapping[str, Iterable[Triple | Quad]],
+        provenance: Mapping[str, Provenance],
+    ) -> None:
+        """Replace each named graph in ``graphs`` with the given triples, atomically.
+
+        All graphs of one call change together or not at all, with their
+        provenance. A graph that did not exist is created.
+        """
+        if not graphs:
+            return
+        missing = set(graphs) - set(provenance)
+        if missing:
+            raise ValueError(f"no provenance for {sorted(missing)}")
+        run = uuid.uuid4().hex
+        meta_stage = f"{ns.STAGING_GRAPH}{run}:meta"
+        rows: list[dict[str, Term]] = []
+        meta: list[Triple] = []
+        staged = [meta_stage]
+        try:
+            for i, (name, data) in enumerate(graphs.items()):
+                triples = as_triples(data)
+                stage = f"{ns.STAGING_GRAPH}{run}:{i}"
+                staged.append(stage)
+                self._stage(stage, triples)
+                meta.extend(provenance_triples(name, provenance[name], len(set(triples))))
+                rows.append({"target": NamedNode(name), "staging": NamedNode(stage), "stagingMeta": NamedNode(meta_stage)})
+            self._stage(meta_stage, meta)
+            self.update(queries.load("replace-graphs"), values=rows)
+        finally:
+            for stage in staged:
+                try:
+                    self._remove_empty_graph(stage)
+                except StoreError:
+                    pass
+
+    def load_graph(self, graph: str, triples: Iterable[Triple | Quad], provenance: Provenance) -> None:
+        """Replace one named graph (see :meth:`replace_graphs`)."""
+        self.replace_graphs({graph: triples}, {graph: provenance})
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        """Remove the named graphs and their provenance, atomically."""
+        names = list(graphs)
+        if not names:
+            return
+        self.update(queries.load("drop-graphs"), values=[{"target": NamedNode(g)} for g in names])
+        for name in names:
+            self._remove_empty_graph(name)
+
+    def graphs(self) -> list[GraphInfo]:
+        """Every named graph recorded in the meta graph, with provenance and size."""
+        result = self.select(queries.load("list-graphs"))
+        return [
+            GraphInfo(
+                name=row["graph"].value,
+                kind=row["kind"].value,
+                source=row["source"].value,
+                content_hash=row["hash"].value,
+                imported_at=row["imported"].value,
+                triples=int(row["triples"].value),
+                title=row["title"].value if row.get("title") else "",
+            )
+            for row in result
+        ]
+
+    def graph_hash(self, graph: str) -> str | None:
+        """The content hash recorded for ``graph``, or None if it does not exist."""
+        result = self.select(queries.load("graph-hash"), {"graph": NamedNode(graph)})
+        return result.rows[0]["hash"].value if result.rows else None
+
+    @abstractmethod
+    def quads(self) -> Iterable[Quad]:
+        """Every quad of every named graph (scratch graphs excluded)."""
+
+    def dump(self, out: BinaryIO) -> int:
+        """Write the whole dataset as N-Quads to ``out``; returns the quad count."""
+        from pyoxigraph import RdfFormat, serialize
+
+        count = 0
+
+        def counted():
+            nonlocal count
+            for quad in self.quads():
+                count += 1
+                yield quad
+
+        serialize(counted(), out, RdfFormat.N_QUADS)
+        return count
+
+    def close(self) -> None:
+        """Release the store (flush and unlock an on-disk store)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def is_scratch(graph: object) -> bool:
+    """True for staging graphs and the store's own default graph."""
+    return isinstance(graph, DefaultGraph) or (
+        isinstance(graph, NamedNode) and graph.value.startswith(ns.STAGING_GRAPH)
+    )
+
+
+def _text_of(query: queries.NamedQuery | str) -> str:
+    if isinstance(query, queries.NamedQuery):
+        return query.text
+    if "\n" not in query and " " not in query and not query.strip().startswith(("{", "PREFIX")):
+        return queries.load(query).text
+    return query
+
+
+def _label(query: queries.NamedQuery | str) -> str:
+    return f"query {query.name!r}" if isinstance(query, queries.NamedQuery) else "the query"
+
+
+def open_store(location: str | None = None, *, data_dir: str | Path | None = None) -> Store:
+    """Open the store named by ``location``.
+
+    - ``memory:``: an embedded in-memory Oxigraph store (tests, throw-away work);
+    - ``oxigraph:///path`` or a plain path: an embedded on-disk Oxigraph store;
+    - ``http://host:port`` or ``https://...``: a remote SPARQL 1.1 endpoint
+      (Oxigraph server conventions: ``/query``, ``/update``, ``/store``);
+    - None: the embedded on-disk store under ``data_dir/store``.
+    """
+    from credgraph.graph.store_embedded import EmbeddedStore
+
+    if location is None or location == "":
+        base = Path(data_dir or "credgraph-data")
+        return EmbeddedStore(base / "store")
+    if location == "memory:":
+        return EmbeddedStore(None)
+    if location.startswith("oxigraph://"):
+        path = location[len("oxigraph://"):]
+        if not path:
+            raise StoreError(f"store URL {location!r} has no path; expected oxigraph:///path/to/dir")
+        return EmbeddedStore(Path(path))
+    if location.startswith(("http://", "https://")):
+        from credgraph.graph.store_remote import RemoteStore
+
+        return RemoteStore(location)
+    if "://" in location or location.endswith(":"):
+        raise StoreError(
+            f"unknown store URL scheme in {location!r}; expected memory:, oxigraph:///path, a directory, or http(s)://host:port"
+        )
+    return EmbeddedStore(Path(location))

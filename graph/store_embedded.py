@@ -1,0 +1,101 @@
+"""The embedded backend: pyoxigraph in this process, on disk or in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from credgraph import queries
+from credgraph.graph.binding import Row, Term, inject_values
+from credgraph.graph.store import QueryResult, QuerySyntaxError, Solutions, Store, StoreError, _text_of, is_scratch
+
+
+class EmbeddedStore(Store):
+    """An Oxigraph store opened in this process (``path=None``: in memory)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.location = "memory:" if path is None else str(path)
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {self.location}: {exc} (is another credgraph process using it?)"
+            ) from exc
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph store, for benchmarks and bulk tools."""
+        return self._store
+
+    def _query(
+        self,
+        text: str,
+        bindings: Mapping[str, Term] | None,
+        default_graphs: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+    ) -> QueryResult:
+        kwargs: dict = {}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if bindings:
+            kwargs["substitutions"] = {ox.Variable(name): term for name, term in bindings.items()}
+        try:
+            result = self._store.query(text, **kwargs)
+            if isinstance(result, ox.QueryBoolean):
+                return bool(result)
+            if isinstance(result, ox.QuerySolutions):
+                variables = [v.value for v in result.variables]
+                rows = [
+                    {name: solution[name] for name in variables if solution[name] is not None}
+                    for solution in result
+                ]
+                return Solutions(variables, rows)
+            return [ox.Triple(t.subject, t.predicate, t.object) for t in result]
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"query failed on {self.location}: {exc}") from exc
+
+    def update(self, update: queries.NamedQuery | str, values: Sequence[Row] | None = None) -> None:
+        text = _text_of(update)
+        if values:
+            text = inject_values(text, values)
+        try:
+            self._store.update(text)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"update failed on {self.location}: {exc}") from exc
+
+    def _stage(self, graph: str, triples: list[ox.Triple]) -> None:
+        name = ox.NamedNode(graph)
+        # extend() is one transaction: a staged graph is complete or absent.
+        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+
+    def _remove_empty_graph(self, graph: str) -> None:
+        self._store.remove_graph(ox.NamedNode(graph))
+
+    def quads(self) -> Iterable[ox.Quad]:
+        for quad in self._store.quads_for_pattern(None, None, None, None):
+            if not is_scratch(quad.graph_name):
+                yield quad
+
+    def bulk_load_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Fast, non-transactional load (benchmarks only: no atomicity)."""
+        self._store.bulk_extend(quads)
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+        del self._store

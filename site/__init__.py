@@ -1,0 +1,1 @@
+"""credgraph.site: the static catalogue generator (Jinja2 templates and assets)."""
