@@ -1,8 +1,10 @@
 """Binding query parameters as RDF terms.
 
-Embedded Oxigraph binds single values with SEP-0007 substitutions. Everything
-else (remote endpoints, updates, several rows of values) gets an inline
-``VALUES`` block placed at the start of each top-level ``WHERE { ... }`` group.
+Parameters become an inline ``VALUES`` block placed at the start of each
+top-level ``WHERE { ... }`` group, on every backend, for queries and updates
+alike: one mechanism, so a named query means the same thing everywhere.
+(Oxigraph's own substitutions require the variable to be projected, which
+parameters such as a graph name usually are not.)
 The terms are serialised by pyoxigraph (N-Triples syntax, escaped), so a value
 can never change the shape of the query.
 """

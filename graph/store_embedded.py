@@ -49,7 +49,9 @@ class EmbeddedStore(Store):
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if bindings:
-            kwargs["substitutions"] = {ox.Variable(name): term for name, term in bindings.items()}
+            # One binding mechanism for both backends (a VALUES block), so that
+            # a named query means the same thing wherever it runs.
+            text = inject_values(text, [dict(bindings)])
         try:
             result = self._store.query(text, **kwargs)
             if isinstance(result, ox.QueryBoolean):
@@ -64,7 +66,7 @@ class EmbeddedStore(Store):
             return [ox.Triple(t.subject, t.predicate, t.object) for t in result]
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise StoreError(f"query failed on {self.location}: {exc}") from exc
 
     def update(self, update: queries.NamedQuery | str, values: Sequence[Row] | None = None) -> None:

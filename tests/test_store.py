@@ -1,0 +1,165 @@
+"""The store interface, run against embedded Oxigraph and a real ``oxigraph serve``."""
+
+from __future__ import annotations
+
+import io
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph import queries
+from credgraph.graph.store import Provenance, QuerySyntaxError, StoreError, open_store
+
+EX = "http://example.org/"
+P = ox.NamedNode(EX + "p")
+
+
+def triples(*pairs: tuple[str, str]) -> list[ox.Triple]:
+    return [ox.Triple(ox.NamedNode(EX + s), P, ox.Literal(o)) for s, o in pairs]
+
+
+def prov(source: str = "test.ttl", digest: str = "sha256:1") -> Provenance:
+    return Provenance(kind="source", source=source, content_hash=digest, title="a test graph")
+
+
+G1 = "urn:credgraph:source:one"
+G2 = "urn:credgraph:source:two"
+
+
+def values_of(store, graph: str | None = None) -> list[str]:
+    result = store.select("SELECT ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o")
+    return [row["o"].value for row in result.rows]
+
+
+def test_load_and_query_union_default_graph(store):
+    store.load_graph(G1, triples(("a", "1"), ("b", "2")), prov())
+    store.load_graph(G2, triples(("c", "3")), prov("other.ttl", "sha256:2"))
+    assert values_of(store) == ["1", "2", "3"]
+
+
+def test_replace_is_whole_graph_and_leaves_others(store):
+    store.load_graph(G1, triples(("a", "1"), ("b", "2")), prov())
+    store.load_graph(G2, triples(("c", "3")), prov())
+    store.load_graph(G1, triples(("a", "9")), prov(digest="sha256:new"))
+    assert values_of(store) == ["3", "9"]
+    assert store.graph_hash(G1) == "sha256:new"
+
+
+def test_replace_graphs_writes_several_graphs_and_provenance(store):
+    store.replace_graphs(
+        {G1: triples(("a", "1")), G2: triples(("b", "2"), ("c", "3"))},
+        {G1: prov("x.csv", "sha256:x"), G2: prov("y.csv", "sha256:y")},
+    )
+    infos = {g.name: g for g in store.graphs()}
+    assert set(infos) == {G1, G2}
+    assert (infos[G1].source, infos[G1].content_hash, infos[G1].triples) == ("x.csv", "sha256:x", 1)
+    assert infos[G2].triples == 2 and infos[G2].kind == "source" and infos[G2].title == "a test graph"
+    assert infos[G1].imported_at[:4].isdigit()
+
+
+def test_blank_nodes_survive_staging(store):
+    node = ox.BlankNode()
+    data = [
+        ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "has"), node),
+        ox.Triple(node, P, ox.Literal("inner")),
+    ]
+    store.load_graph(G1, data, prov())
+    result = store.select("SELECT ?o WHERE { <http://example.org/a> <http://example.org/has>/<http://example.org/p> ?o }")
+    assert [r["o"].value for r in result.rows] == ["inner"]
+
+
+def test_failed_replace_leaves_earlier_data(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    with pytest.raises(ValueError):
+        # provenance missing for G2: nothing of this call may land
+        store.replace_graphs({G1: triples(("z", "0")), G2: triples(("y", "5"))}, {G1: prov()})
+    assert values_of(store) == ["1"]
+    assert [g.name for g in store.graphs()] == [G1]
+
+
+def test_drop_graphs_removes_exactly_them(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    store.load_graph(G2, triples(("b", "2")), prov())
+    store.drop_graphs([G1])
+    assert values_of(store) == ["2"]
+    assert [g.name for g in store.graphs()] == [G2]
+    assert store.graph_hash(G1) is None
+
+
+def test_bindings_are_terms_not_text(store):
+    store.load_graph(G1, triples(("a", "1"), ("b", 'tricky" } ; DROP ALL ; #')), prov())
+    hostile = ox.Literal('tricky" } ; DROP ALL ; #')
+    result = store.select("SELECT ?s WHERE { ?s <http://example.org/p> ?o }", {"o": hostile})
+    assert [r["s"].value for r in result.rows] == [EX + "b"]
+    assert len(values_of(store)) == 2
+
+
+def test_values_rows(store):
+    store.load_graph(G1, triples(("a", "1"), ("b", "2"), ("c", "3")), prov())
+    result = store.select(
+        "SELECT ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o",
+        values=[{"s": ox.NamedNode(EX + "a")}, {"s": ox.NamedNode(EX + "c")}],
+    )
+    assert [r["o"].value for r in result.rows] == ["1", "3"]
+
+
+def test_ask_and_construct(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    assert store.ask("ASK WHERE { ?s <http://example.org/p> \"1\" }") is True
+    assert store.ask("ASK WHERE { ?s <http://example.org/p> \"2\" }") is False
+    built = store.construct("CONSTRUCT { ?s <http://example.org/q> ?o } WHERE { ?s <http://example.org/p> ?o }")
+    assert built == [ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "q"), ox.Literal("1"))]
+
+
+def test_named_query_by_name(store):
+    result = store.select("list-graphs")
+    assert result.variables[:2] == ["graph", "kind"] and result.rows == []
+
+
+def test_dataset_restriction(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    store.load_graph(G2, triples(("b", "2")), prov())
+    result = store.select("SELECT ?o WHERE { ?s <http://example.org/p> ?o }", default_graphs=[G2])
+    assert [r["o"].value for r in result.rows] == ["2"]
+
+
+def test_syntax_error_is_reported(store):
+    with pytest.raises(QuerySyntaxError):
+        store.select("SELECT ?x WHERE { ?x ")
+
+
+def test_dump_writes_nquads_without_scratch_graphs(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    out = io.BytesIO()
+    count = store.dump(out)
+    quads = list(ox.parse(out.getvalue(), ox.RdfFormat.N_QUADS))
+    assert count == len(quads)
+    graphs = {q.graph_name.value for q in quads}
+    assert graphs == {G1, "urn:credgraph:meta"}
+
+
+def test_update_is_one_transaction(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    with pytest.raises(QuerySyntaxError):
+        store.update("DELETE WHERE { ?s ?p ?o } ; INSERT DATA { <x:a> <x:b> ")
+    assert values_of(store) == ["1"]
+
+
+def test_unknown_scheme_is_refused():
+    with pytest.raises(StoreError, match="unknown store URL scheme.*ftp://"):
+        open_store("ftp://example.org/sparql")
+
+
+def test_unreachable_remote_names_the_url():
+    from conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    store = open_store(url)
+    with pytest.raises(StoreError, match=f"cannot reach the SPARQL endpoint {url}/query"):
+        store.select("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_all_named_queries_have_headers():
+    for query in queries.all_queries():
+        assert query.title and query.title != query.name, f"{query.name} lacks a title"
+        assert query.description, f"{query.name} lacks a description"
