@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for the tests and run them: the README's test command,
+# and what CI runs. Idempotent: a second run reuses the virtual environment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${CREDGRAPH_VENV:-.venv}"
+
+# Headless Chromium for the site's browser tests (Debian package; Playwright
+# drives it, never downloads a browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+
+python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# A regular (non-editable) install: the tests exercise the package as users get it.
+"$VENV/bin/python" -m pip install -q ".[test]"
+"$VENV/bin/python" -m pip install -q --force-reinstall --no-deps .
+
+# axe-core (accessibility checks in the browser tests), from the npm registry.
+if [ -f package-lock.json ]; then
+  npm ci --silent --no-audit --no-fund
+fi
+
+# pytest itself (not `python -m pytest`) so that the checkout's folders never
+# shadow the installed package.
+exec "$VENV/bin/pytest" -q "$@"
