@@ -1,0 +1,333 @@
+"""JSON-LD documents to RDF triples, offline, with contexts from bundled copies only.
+
+pyoxigraph's JSON-LD parser has no document loader, which suits us: every
+``@context`` URL is replaced by the bundled context object before parsing, and a
+document that names any other remote context is rejected with the URL in the
+message. Nothing is ever fetched over the network.
+
+After parsing, IRIs are normalised to the one namespace the store keeps:
+ELM 3.3 (``.../snb/model/ontology/``) becomes ELM 3.1 (``.../snb/model/elm/``),
+and the EDC context's ``elm:nationalID`` becomes the ontology's ``elm:nationalId``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+
+import pyoxigraph as ox
+
+from credgraph import vocabularies
+from credgraph.graph import namespaces as ns
+
+# Context URL -> bundled file in vocabularies/contexts/ (see its NOTICE).
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+EDC_AP = "http://data.europa.eu/snb/model/context/edc-ap"
+OB_303 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+BUNDLED_CONTEXTS: dict[str, str] = {
+    VC_V1: "credentials-v1.jsonld",
+    VC_V2: "credentials-v2.jsonld",
+    EDC_AP: "edc-ap-context.jsonld",
+    "https://data.europa.eu/snb/model/context/edc-ap": "edc-ap-context.jsonld",
+    OB_303: "context-3.0.3.json",
+}
+MAX_DEPTH = 100
+
+_NATIONAL_ID_WRONG = ox.NamedNode(ns.ELM + "nationalID")
+_NATIONAL_ID = ox.NamedNode(ns.ELM + "nationalId")
+
+
+class DocumentError(ValueError):
+    """A document cannot be read; the message names the document and the problem."""
+
+
+def decode_json(data: bytes, name: str, max_depth: int = MAX_DEPTH) -> object:
+    """Parse ``data`` as strict UTF-8 JSON, refusing documents nested deeper than ``max_depth``."""
+    try:
+        text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{name}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = "truncated JSON (unexpected end of document)" if exc.pos >= len(text.rstrip()) else f"malformed JSON: {exc.msg}"
+        raise DocumentError(f"{name}: {problem} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise DocumentError(f"{name}: JSON nested too deeply (more than {max_depth} levels)") from None
+    _check_depth(value, name, max_depth)
+    return value
+
+
+def _check_depth(value: object, name: str, max_depth: int) -> None:
+    # Iterative, so that checking a hostile document cannot exhaust the stack.
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > max_depth:
+            raise DocumentError(f"{name}: JSON nested too deeply (more than {max_depth} levels)")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
+@cache
+def _bundled(url: str) -> object:
+    data = json.loads(vocabularies.read_bytes("contexts/" + BUNDLED_CONTEXTS[url]))
+    return data["@context"]
+
+
+def _unprotected(context: object) -> object:
+    if isinstance(context, dict):
+        return {k: _unprotected(v) for k, v in context.items() if k != "@protected"}
+    if isinstance(context, list):
+        return [_unprotected(v) for v in context]
+    return context
+
+
+@cache
+def _bundled_unprotected(url: str) -> object:
+    return _unprotected(_bundled(url))
+
+
+def context_urls(document: object) -> list[str]:
+    """Every context URL referenced anywhere in ``document`` (top level, scoped, ``@import``)."""
+    found: list[str] = []
+
+    def walk(node: object, in_context: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    walk_context(value)
+                else:
+                    walk(value, False)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, in_context)
+
+    def walk_context(value: object) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                walk_context(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key == "@import" and isinstance(item, str):
+                    found.append(item)
+                elif key == "@context":
+                    walk_context(item)
+                elif isinstance(item, dict) and "@context" in item:
+                    walk_context(item["@context"])
+
+    walk(document, False)
+    return found
+
+
+def inline_contexts(document: dict, name: str) -> dict:
+    """A copy of ``document`` with every context URL replaced by its bundled copy.
+
+    Raises :class:`DocumentError` naming the URL if a context is not bundled.
+    When the EDC context follows a W3C VC context, the VC context's
+    ``@protected`` flags are dropped: the EDC context (ELM 3.2 with VC v2)
+    redefines terms such as ``description`` that VC v2 protects, which a strict
+    processor refuses; the EDC definitions are the ones ELM data means.
+    """
+    for url in context_urls(document):
+        if url not in BUNDLED_CONTEXTS:
+            raise DocumentError(
+                f"{name}: JSON-LD context {url} is not one of the bundled contexts "
+                f"({', '.join(sorted(set(BUNDLED_CONTEXTS) - {'https://data.europa.eu/snb/model/context/edc-ap'}))}); "
+                "credgraph never fetches contexts over the network"
+            )
+    doc = dict(document)
+    top = doc.get("@context")
+    urls = [c for c in (top if isinstance(top, list) else [top]) if isinstance(c, str)]
+    relax = any(BUNDLED_CONTEXTS.get(u) == "edc-ap-context.jsonld" for u in urls)
+
+    def replace(value: object) -> object:
+        if isinstance(value, str):
+            if relax and value in (VC_V1, VC_V2):
+                return _bundled_unprotected(value)
+            return _bundled(value)
+        if isinstance(value, list):
+            return [replace(v) for v in value]
+        if isinstance(value, dict) and ("@import" in value or "@context" in value):
+            value = dict(value)
+            if "@import" in value:
+                imported = _bundled(value.pop("@import"))
+                return [imported, value]
+        return value
+
+    if top is not None:
+        doc["@context"] = replace(top)
+    else:
+        raise DocumentError(f"{name}: not JSON-LD (no @context)")
+    if any(v is not document and "@context" in v for v in _nodes(document)):
+        doc = _replace_nested(doc, replace)
+    return doc
+
+
+def _nodes(node: object) -> Iterable[object]:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item  # type: ignore[misc]
+            stack.extend(v for k, v in item.items() if k != "@context")
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _replace_nested(node: object, replace) -> object:
+    if isinstance(node, dict):
+        return {k: (replace(v) if k == "@context" else _replace_nested(v, replace)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replace_nested(v, replace) for v in node]
+    return node
+
+
+def to_triples(document: dict, name: str) -> list[ox.Triple]:
+    """RDF triples of a JSON-LD ``document`` (contexts inlined from bundled copies), normalised.
+
+    Duplicates are removed; order is kept.
+    """
+    inlined = inline_contexts(document, name)
+    try:
+        quads = ox.parse(json.dumps(inlined).encode("utf-8"), ox.RdfFormat.JSON_LD)
+        triples = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+    except SyntaxError as exc:
+        raise DocumentError(f"{name}: invalid JSON-LD: {exc}") from None
+    return normalise(triples)
+
+
+def _norm_term(term):
+    if isinstance(term, ox.NamedNode) and term.value.startswith(ns.ELM_33):
+        return ox.NamedNode(ns.ELM + term.value[len(ns.ELM_33):])
+    return term
+
+
+def normalise(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """ELM 3.3 IRIs to the ELM 3.1 namespace; ``elm:nationalID`` to ``elm:nationalId``."""
+    out: dict[ox.Triple, None] = {}
+    for t in triples:
+        s, p, o = t.subject, t.predicate, t.object
+        if p == _NATIONAL_ID_WRONG:
+            p = _NATIONAL_ID
+        elif p.value.startswith(ns.ELM_33):
+            p = _norm_term(p)
+            if p == _NATIONAL_ID_WRONG:
+                p = _NATIONAL_ID
+        if isinstance(s, ox.NamedNode) and s.value.startswith(ns.ELM_33):
+            s = _norm_term(s)
+        if isinstance(o, ox.NamedNode) and o.value.startswith(ns.ELM_33):
+            o = _norm_term(o)
+        out[ox.Triple(s, p, o)] = None
+    return list(out)
+
+
+# -- literal well-formedness ----------------------------------------------------
+
+_XSD = ns.XSD
+_TZ = r"(Z|[+-](\d{2}):(\d{2}))?"
+_DATE = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})" + _TZ + "$")
+_DATETIME = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?" + _TZ + "$")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DOUBLE = re.compile(r"^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN)$")
+_DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_BOOLEAN = {"true", "false", "1", "0"}
+_NUMERIC_PROPERTIES = {ns.ELM + "point", ns.ELM + "maximumDuration"}
+
+
+def _valid_date(y: str, m: str, d: str) -> bool:
+    try:
+        date(max(int(y), 1), int(m), int(d))
+        return True
+    except ValueError:
+        return False
+
+
+def literal_problem(literal: ox.Literal) -> str | None:
+    """Why ``literal`` is not a valid value of its datatype, or None."""
+    dt = literal.datatype.value
+    v = literal.value
+    if not dt.startswith(_XSD):
+        return None
+    local = dt[len(_XSD):]
+    if local == "date":
+        m = _DATE.match(v)
+        ok = bool(m) and _valid_date(m.group(1), m.group(2), m.group(3))
+    elif local == "dateTime":
+        m = _DATETIME.match(v)
+        ok = bool(m) and _valid_date(m.group(1), m.group(2), m.group(3)) and int(m.group(4)) <= 24 and int(m.group(5)) < 60 and int(m.group(6)) < 61
+    elif local in ("decimal",):
+        ok = bool(_DECIMAL.match(v))
+    elif local in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger"):
+        ok = bool(_INTEGER.match(v))
+        if ok and local == "nonNegativeInteger":
+            ok = int(v) >= 0
+        if ok and local == "positiveInteger":
+            ok = int(v) > 0
+    elif local in ("double", "float"):
+        ok = bool(_DOUBLE.match(v))
+    elif local == "duration":
+        ok = bool(_DURATION.match(v))
+    elif local == "boolean":
+        ok = v in _BOOLEAN
+    else:
+        return None
+    return None if ok else f'"{v}" is not a valid xsd:{local}'
+
+
+def literal_problems(triples: Iterable[ox.Triple]) -> list[str]:
+    """Ill-typed literals, and non-numeric values of numeric ELM properties (``elm:point``)."""
+    problems = []
+    for t in triples:
+        o = t.object
+        if not isinstance(o, ox.Literal):
+            continue
+        problem = literal_problem(o)
+        if problem is None and t.predicate.value in _NUMERIC_PROPERTIES and not _DECIMAL.match(o.value.strip()):
+            problem = f'"{o.value}" is not a number'
+        if problem:
+            problems.append(f"{_short(t.predicate.value)} of {_subject_label(t.subject)}: {problem}")
+    return problems
+
+
+def _short(iri: str) -> str:
+    for prefix, base in (("elm:", ns.ELM), ("cred:", ns.CRED), ("dc:", ns.DC), ("foaf:", ns.FOAF), ("skos:", ns.SKOS)):
+        if iri.startswith(base):
+            return prefix + iri[len(base):]
+    return f"<{iri}>"
+
+
+def _subject_label(term) -> str:
+    return f"<{term.value}>" if isinstance(term, ox.NamedNode) else "a blank node"
+
+
+def parse_datetime_date(value: str) -> str | None:
+    """The calendar date (``YYYY-MM-DD``) of an xsd:date or xsd:dateTime lexical value, or None."""
+    m = _DATETIME.match(value) or _DATE.match(value)
+    if not m or not _valid_date(m.group(1), m.group(2), m.group(3)):
+        return None
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+
+
+__all__ = [
+    "BUNDLED_CONTEXTS",
+    "DocumentError",
+    "decode_json",
+    "inline_contexts",
+    "to_triples",
+    "normalise",
+    "literal_problems",
+    "parse_datetime_date",
+]
