@@ -1,0 +1,149 @@
+"""An issued credential (EDC, or an Open Badge mapped to ELM) -> public triples, private triples, issuance record.
+
+:func:`split_edc` reads an EDC credential graph (already normalised to ELM 3.1)
+and returns a :class:`CredentialSplit`: the whole document graph for the
+private store, and for the public store the non-personal description of what
+was awarded (specifications, their outcomes, the awarding body and issuer with
+their country) plus a ``cg:IssuanceRecord`` carrying a keyed learner pseudonym.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from credgraph.graph import namespaces as ns
+from credgraph.graph import privacy
+from credgraph.graph.jsonld import parse_datetime_date
+from credgraph.graph.privacy import Graph
+
+E = ns.ELM
+SPEC_TYPES = {
+    E + "LearningAchievementSpecification": "spec",
+    E + "Qualification": "spec",
+    E + "LearningActivitySpecification": "spec",
+    E + "LearningAssessmentSpecification": "spec",
+    E + "LearningEntitlementSpecification": "spec",
+    E + "Organisation": "org",
+}
+CLAIM_PREDICATES = (E + "hasClaim",)
+XSD_DATE = ox.NamedNode(ns.XSD + "date")
+
+
+class CredentialError(ValueError):
+    """The document is JSON-LD but not an issued credential credgraph can store."""
+
+
+@dataclass
+class CredentialSplit:
+    """One issued credential, split for the two stores."""
+
+    credential_id: str | None
+    private: list[ox.Triple]
+    public: list[ox.Triple]
+    record: ox.NamedNode | None = None  # the issuance record node in ``public``
+    specifications: list = field(default_factory=list)
+    awarding_body: object | None = None
+    issuer_country: ox.NamedNode | None = None
+    issued: str | None = None
+    learner: str | None = None  # the pseudonym (never the key)
+
+
+def source_id(kind: str, stable_key: str) -> str:
+    """``<kind>-<first 16 hex of SHA-256(stable_key)>`` (DESIGN.md)."""
+    return f"{kind}-{hashlib.sha256(stable_key.encode('utf-8')).hexdigest()[:16]}"
+
+
+def find_credential(graph: Graph, name: str):
+    """The credential node: an ``elm:EuropeanDigitalCredential`` or ``cred:VerifiableCredential``."""
+    for type_iri in (E + "EuropeanDigitalCredential", ns.CRED + "VerifiableCredential"):
+        found = graph.subjects_of_type(type_iri)
+        if found:
+            return found[0]
+    raise CredentialError(f"{name}: no credential found (expected a VerifiableCredential / EuropeanDigitalCredential)")
+
+
+def country_of(graph: Graph, org) -> list[ox.NamedNode]:
+    """Country concepts of an organisation's location addresses (elm:location/elm:address/elm:countryCode)."""
+    countries = []
+    for loc in graph.objects(org, E + "location"):
+        for address in graph.objects(loc, E + "address"):
+            countries.extend(c for c in graph.objects(address, E + "countryCode") if isinstance(c, ox.NamedNode))
+        countries.extend(c for c in graph.objects(loc, E + "spatialCode") if isinstance(c, ox.NamedNode))
+    return sorted(set(countries), key=str)
+
+
+def issue_date(graph: Graph, credential, claims: list) -> str | None:
+    """The issue date (YYYY-MM-DD): cred:issued, cred:validFrom, cred:issuanceDate, then elm:awardingDate."""
+    for prop in (ns.CRED + "issued", ns.CRED + "validFrom", ns.CRED + "issuanceDate"):
+        value = graph.first(credential, prop)
+        if isinstance(value, ox.Literal) and parse_datetime_date(value.value):
+            return parse_datetime_date(value.value)
+    for claim in claims:
+        for process in graph.objects(claim, E + "awardedBy"):
+            value = graph.first(process, E + "awardingDate")
+            if isinstance(value, ox.Literal) and parse_datetime_date(value.value):
+                return parse_datetime_date(value.value)
+    return None
+
+
+def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind: str = "cred") -> CredentialSplit:
+    """Split an EDC credential graph into private and public parts with an issuance record."""
+    graph = Graph(triples)
+    credential = find_credential(graph, name)
+    persons = graph.objects(credential, ns.CRED + "credentialSubject")
+    if not persons:
+        raise CredentialError(f"{name}: the credential has no credentialSubject")
+    claims = [c for p in persons for pred in CLAIM_PREDICATES for c in graph.objects(p, pred)]
+    claims += [c for claim in list(claims) for c in graph.objects(claim, E + "hasPart")]
+    specs = sorted({s for c in claims for s in graph.objects(c, E + "specifiedBy")}, key=str)
+    bodies = sorted({b for c in claims for p in graph.objects(c, E + "awardedBy") for b in graph.objects(p, E + "awardingBody")}, key=str)
+    issuer = graph.first(credential, ns.CRED + "issuer")
+    awarding_body = bodies[0] if bodies else issuer
+
+    body_countries = country_of(graph, awarding_body) if awarding_body is not None else []
+    issuer_countries = country_of(graph, issuer) if issuer is not None else []
+    shared = [c for c in issuer_countries if c in body_countries]
+    country = (shared or issuer_countries or body_countries or [None])[0]
+
+    personal_nodes = {credential, *persons, *claims}
+    roots = [*specs, *bodies, *([issuer] if issuer is not None else [])]
+    public = privacy.public_closure(graph, roots, personal_nodes)
+    public, mapping = privacy.mint_local(public, graph, SPEC_TYPES)
+
+    cred_key = credential.value if isinstance(credential, ox.NamedNode) else None
+    learner_keys = [k for k in (privacy.learner_key(graph, p) for p in persons) if k]
+    learner = privacy.pseudonym(pseudonym_key, learner_keys[0]) if learner_keys else None
+    split = CredentialSplit(
+        credential_id=cred_key,
+        private=list(triples),
+        public=public,
+        specifications=[mapping.get(s, s) for s in specs],
+        awarding_body=mapping.get(awarding_body, awarding_body) if awarding_body is not None else None,
+        issuer_country=country,
+        issued=issue_date(graph, credential, claims),
+        learner=learner,
+    )
+    forbidden = privacy.personal_terms(graph, persons, credential)
+    privacy.assert_public(split.public, forbidden, name)
+    return split
+
+
+def issuance_record(split: CredentialSplit, slug: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
+    """The ``cg:IssuanceRecord`` of ``split`` (DESIGN.md), minted under ``issuance/<slug>``."""
+    cg = ns.CG
+    node = ox.NamedNode(f"{ns.CG_ID}issuance/{slug}")
+    triples = [ox.Triple(node, ox.NamedNode(ns.RDF + "type"), ox.NamedNode(cg + "IssuanceRecord"))]
+    for spec in split.specifications:
+        triples.append(ox.Triple(node, ox.NamedNode(cg + "specification"), spec))
+    if split.awarding_body is not None:
+        triples.append(ox.Triple(node, ox.NamedNode(cg + "awardingBody"), split.awarding_body))
+    if split.issuer_country is not None:
+        triples.append(ox.Triple(node, ox.NamedNode(cg + "issuerCountry"), split.issuer_country))
+    if split.issued:
+        triples.append(ox.Triple(node, ox.NamedNode(cg + "issued"), ox.Literal(split.issued, datatype=XSD_DATE)))
+    if split.learner:
+        triples.append(ox.Triple(node, ox.NamedNode(cg + "learner"), ox.Literal(split.learner)))
+    return node, triples

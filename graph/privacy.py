@@ -1,0 +1,199 @@
+"""Keeping learners' personal data out of the public store.
+
+An issued credential is split in two:
+- the private graph: the whole original document graph (person, names, birth
+  date, identifiers, e-mail, the credential's own id), for the private store only;
+- the public part: what is reachable from the non-personal roots (the
+  specification and the organisations) without passing through a personal node,
+  with document-local identifiers (``urn:epass:...``, blank nodes) replaced,
+  plus a pseudonymised issuance record.
+
+:func:`assert_public` is a second line of defence: it fails loudly if any
+personal term of the document appears in the public triples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from credgraph.graph import namespaces as ns
+
+RDF_TYPE = ox.NamedNode(ns.RDF + "type")
+
+# Personal properties of a person (ELM 3.1, FOAF, ADMS, OB3 as mapped by its context).
+PERSONAL_PROPERTIES = {
+    ns.FOAF + "givenName", ns.FOAF + "familyName", ns.FOAF + "fullName", ns.FOAF + "name",
+    ns.ELM + "dateOfBirth", ns.ELM + "nationalId", ns.ELM + "placeOfBirth", ns.ELM + "birthName",
+    ns.ELM + "patronymicName", ns.ELM + "contactPoint", ns.ELM + "emailAddress", ns.ELM + "gender",
+    ns.ELM + "citizenshipCountry", ns.ADMS + "identifier", ns.ELM + "identifier",
+    "https://schema.org/name", "https://schema.org/email",
+    "https://purl.imsglobal.org/spec/vc/ob/vocab.html#identifier",
+}
+# Edges the public part never follows: bulky or display-only data.
+NOT_PUBLISHED = {ns.ELM + "logo", ns.ELM + "displayParameter"}
+
+
+class PrivacyError(RuntimeError):
+    """Personal data was about to reach the public store (a bug; the document is not written)."""
+
+
+def pseudonym(key: bytes, learner_key: str) -> str:
+    """The keyed pseudonym of a learner: hex HMAC-SHA256 of ``learner_key`` under ``key``."""
+    return hmac.new(key, learner_key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class Graph:
+    """A small index over a list of triples (subject -> predicate -> objects)."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self.triples = list(triples)
+        self.out: dict[object, list[ox.Triple]] = defaultdict(list)
+        for t in self.triples:
+            self.out[t.subject].append(t)
+
+    def objects(self, subject, predicate: str) -> list:
+        """Objects of ``subject predicate ?o``."""
+        return [t.object for t in self.out.get(subject, ()) if t.predicate.value == predicate]
+
+    def first(self, subject, predicate: str):
+        """One object of ``subject predicate ?o`` (the smallest, for determinism), or None."""
+        found = self.objects(subject, predicate)
+        return min(found, key=str) if found else None
+
+    def types(self, subject) -> set[str]:
+        """IRIs of the rdf:type of ``subject``."""
+        return {o.value for o in self.objects(subject, ns.RDF + "type") if isinstance(o, ox.NamedNode)}
+
+    def subjects_of_type(self, type_iri: str) -> list:
+        """Subjects typed ``type_iri``, sorted."""
+        return sorted({t.subject for t in self.triples if t.predicate == RDF_TYPE and t.object.value == type_iri}, key=str)
+
+
+def learner_key(graph: Graph, person) -> str | None:
+    """A stable key for the learner ``person``, from the strongest identifier present.
+
+    Order: national ID (country + notation), e-mail, other identifier (scheme +
+    notation), name with birth date, then the subject IRI if it is global (not
+    a document-local ``urn:epass:`` one). None if nothing identifies the learner.
+    """
+    for nid in graph.objects(person, ns.ELM + "nationalId"):
+        notation = graph.first(nid, ns.SKOS + "notation")
+        if notation is not None:
+            spatial = graph.first(nid, ns.DC + "spatial")
+            return f"nid:{spatial.value if spatial else ''}:{notation.value.strip().upper()}"
+    for cp in graph.objects(person, ns.ELM + "contactPoint"):
+        mail = graph.first(cp, ns.ELM + "emailAddress")
+        if mail is not None:
+            return "mail:" + mail.value.removeprefix("mailto:").strip().lower()
+    for email in graph.objects(person, "https://schema.org/email"):
+        return "mail:" + email.value.strip().lower()
+    for ident in graph.objects(person, ns.ADMS + "identifier") + graph.objects(person, ns.ELM + "identifier"):
+        notation = graph.first(ident, ns.SKOS + "notation")
+        if notation is not None:
+            scheme = graph.first(ident, ns.ELM + "schemeName")
+            return f"id:{scheme.value if scheme else ''}:{notation.value.strip()}"
+    name = graph.first(person, ns.FOAF + "fullName")
+    given, family = graph.first(person, ns.FOAF + "givenName"), graph.first(person, ns.FOAF + "familyName")
+    birth = graph.first(person, ns.ELM + "dateOfBirth")
+    if (name or given or family) and birth is not None:
+        full = name.value if name else f"{given.value if given else ''} {family.value if family else ''}"
+        return f"name:{' '.join(full.lower().split())}|{birth.value[:10]}"
+    if isinstance(person, ox.NamedNode) and not is_local(person):
+        return "iri:" + person.value
+    return None
+
+
+def is_local(term) -> bool:
+    """True for identifiers that only mean something inside one document."""
+    return isinstance(term, ox.BlankNode) or (isinstance(term, ox.NamedNode) and term.value.startswith("urn:"))
+
+
+def public_closure(graph: Graph, roots: Iterable, personal: set) -> list[ox.Triple]:
+    """Triples reachable from ``roots`` by outgoing edges, never entering a ``personal`` node."""
+    seen = set()
+    stack = [r for r in roots if r not in personal]
+    out: list[ox.Triple] = []
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for t in graph.out.get(node, ()):
+            if t.object in personal or t.predicate.value in NOT_PUBLISHED or t.predicate.value in PERSONAL_PROPERTIES:
+                continue
+            out.append(t)
+            if not isinstance(t.object, ox.Literal) and t.object not in seen:
+                stack.append(t.object)
+    return out
+
+
+def mint_local(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) -> tuple[list[ox.Triple], dict]:
+    """Replace document-local identifiers in ``triples``.
+
+    Nodes whose type is in ``kinds`` (type IRI -> kind) get an IRI
+    ``https://w3id.org/credgraph/id/<kind>/<hash>``, the hash over the local id
+    and the node's literal values, so that the same specification issued in
+    many credentials lands on one IRI while unrelated ``urn:epass:org:1`` nodes
+    of different issuers stay apart. Other local nodes become blank nodes.
+    Returns the new triples and the mapping old -> new.
+    """
+    mapping: dict = {}
+
+    def new_term(term):
+        if not is_local(term):
+            return term
+        if term in mapping:
+            return mapping[term]
+        kind = next((kinds[t] for t in sorted(graph.types(term)) if t in kinds), None)
+        if kind:
+            literals = sorted(f"{t.predicate.value} {t.object}" for t in graph.out.get(term, ()) if isinstance(t.object, ox.Literal))
+            key = "\n".join([str(term) if isinstance(term, ox.NamedNode) else "", *literals])
+            mapping[term] = ox.NamedNode(f"{ns.CG_ID}{kind}/{hashlib.sha256(key.encode()).hexdigest()[:16]}")
+        else:
+            mapping[term] = ox.BlankNode()
+        return mapping[term]
+
+    out = [ox.Triple(new_term(t.subject), t.predicate, new_term(t.object)) for t in triples]
+    return out, mapping
+
+
+def personal_terms(graph: Graph, persons: Iterable, credential) -> set:
+    """Terms that must never appear in public: the persons, their personal values, the credential id."""
+    terms: set = set()
+    if credential is not None and not isinstance(credential, ox.BlankNode):
+        terms.add(credential)
+    for person in persons:
+        if not isinstance(person, ox.BlankNode):
+            terms.add(person)
+        stack = [person]
+        seen = set()
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for t in graph.out.get(node, ()):
+                if node is person and t.predicate.value not in PERSONAL_PROPERTIES:
+                    continue
+                o = t.object
+                if isinstance(o, ox.Literal):
+                    terms.add(o)
+                elif isinstance(o, ox.NamedNode) and (o.value.startswith("mailto:") or is_local(o)):
+                    terms.add(o)
+                    stack.append(o)
+                elif isinstance(o, ox.BlankNode):
+                    stack.append(o)
+    return terms
+
+
+def assert_public(public: Iterable[ox.Triple], forbidden: set, name: str) -> None:
+    """Raise :class:`PrivacyError` if any forbidden term occurs in ``public``."""
+    for t in public:
+        for term in (t.subject, t.object):
+            if term in forbidden and not isinstance(term, ox.BlankNode):
+                raise PrivacyError(f"{name}: personal data would reach the public store; document not written")
