@@ -1,0 +1,207 @@
+"""The facts of specifications that the services compare, loaded in one place.
+
+Stacking, equivalence and recognition all need the same handful of facts about
+a specification (level, ECTS, hours, skills, field, assessment, mode, quality
+assurance, provider). They are read here, through the named queries
+``spec-facts`` and ``spec-skill-ancestors``, so that a change in how the
+catalogue importer or the credential ingest shapes the data is one change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode
+
+from credgraph import queries
+from credgraph.graph.store import Store
+
+ESCO_ISCED = "http://data.europa.eu/esco/isced-f/"
+SNB_ISCED = "http://data.europa.eu/snb/isced-f/"
+EQF = "http://data.europa.eu/snb/eqf/"
+
+_DURATION = re.compile(
+    r"^P(?:(?P<y>\d+(?:\.\d+)?)Y)?(?:(?P<mo>\d+(?:\.\d+)?)M)?(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<mi>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+@dataclass
+class SpecFacts:
+    """What the services know about one specification (IRIs as strings)."""
+
+    iri: str
+    titles: dict[str, str] = field(default_factory=dict)  # language ("" if none) -> title
+    ects: float | None = None
+    hours: float | None = None
+    eqf: int | None = None
+    eqf_iri: str | None = None
+    fields: set[str] = field(default_factory=set)
+    skills: set[str] = field(default_factory=set)
+    modes: set[str] = field(default_factory=set)
+    settings: set[str] = field(default_factory=set)
+    accreditations: set[str] = field(default_factory=set)
+    qa_types: set[str] = field(default_factory=set)
+    assessments: set[str] = field(default_factory=set)
+    id_verifications: set[str] = field(default_factory=set)
+    providers: set[str] = field(default_factory=set)
+    countries: set[str] = field(default_factory=set)
+    parts: set[str] = field(default_factory=set)
+    found: bool = False
+
+    @property
+    def title(self) -> str:
+        """The English title, else any title, else the IRI."""
+        for lang in ("en", ""):
+            if lang in self.titles:
+                return self.titles[lang]
+        return next(iter(sorted(self.titles.values())), self.iri)
+
+    def credits(self, hours_per_credit: float = 27.5) -> float | None:
+        """ECTS credits, or notional hours converted at ``hours_per_credit``."""
+        if self.ects is not None:
+            return self.ects
+        if self.hours is not None and hours_per_credit > 0:
+            return round(self.hours / hours_per_credit, 2)
+        return None
+
+    @property
+    def field_codes(self) -> set[str]:
+        """ISCED-F codes (the last segment of each field IRI)."""
+        return {isced_code(f) for f in self.fields}
+
+
+def isced_code(iri: str) -> str:
+    """The ISCED-F code of a field IRI (SNB or ESCO form), e.g. ``0613``."""
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def eqf_level(iri: str) -> int | None:
+    """The EQF level of an EQF concept IRI (``.../eqf/6`` -> 6), None if it is not one."""
+    tail = iri.rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() and 1 <= int(tail) <= 8 else None
+
+
+def duration_hours(text: str) -> float | None:
+    """Hours of an xsd:duration (``PT125H``, ``P2DT12H``); None if unreadable.
+
+    Days count 24 hours (rdflib rewrites ``PT60H`` as ``P2DT12H``); months and
+    years are not notional workload and make the value unreadable.
+    """
+    match = _DURATION.match(text.strip())
+    if not match or text.strip() in {"P", "PT"}:
+        return None
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    if "y" in parts or "mo" in parts:
+        return None
+    return parts.get("w", 0) * 168 + parts.get("d", 0) * 24 + parts.get("h", 0) + parts.get("mi", 0) / 60 + parts.get("s", 0) / 3600
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def load_specs(store: Store, iris: Iterable[str]) -> dict[str, SpecFacts]:
+    """The facts of each specification in ``iris`` (one query for all of them).
+
+    A specification the store knows nothing about comes back with ``found=False``.
+    """
+    wanted = sorted(set(iris))
+    facts = {iri: SpecFacts(iri) for iri in wanted}
+    if not wanted:
+        return facts
+    result = store.select(queries.load("spec-facts"), values=[{"spec": NamedNode(i)} for i in wanted])
+    for row in result.rows:
+        spec = facts.get(row["spec"].value)
+        if spec is None:
+            continue
+        spec.found = True
+        kind = row["fact"].value
+        term = row["value"]
+        value = term.value
+        if kind == "title":
+            lang = term.language if isinstance(term, Literal) and term.language else ""
+            spec.titles.setdefault(lang, value)
+        elif kind == "ects":
+            number = _number(value)
+            if number is not None:
+                spec.ects = number if spec.ects is None else max(spec.ects, number)
+        elif kind == "hours":
+            hours = duration_hours(value)
+            if hours is not None:
+                spec.hours = hours if spec.hours is None else max(spec.hours, hours)
+        elif kind == "eqf":
+            level = eqf_level(value)
+            if level is not None and (spec.eqf is None or level > spec.eqf):
+                spec.eqf, spec.eqf_iri = level, value
+        else:
+            target = {
+                "field": spec.fields, "skill": spec.skills, "mode": spec.modes, "setting": spec.settings,
+                "qa": spec.accreditations, "qaType": spec.qa_types, "assessment": spec.assessments,
+                "idVerification": spec.id_verifications, "provider": spec.providers,
+                "country": spec.countries, "part": spec.parts,
+            }.get(kind)
+            if target is not None and isinstance(term, NamedNode | Literal):
+                target.add(value)
+    return facts
+
+
+def skill_ancestors(store: Store, skills: Iterable[str]) -> dict[str, set[str]]:
+    """For each skill, every broader concept (``skos:broader+``); one query."""
+    wanted = sorted(set(skills))
+    out: dict[str, set[str]] = {s: set() for s in wanted}
+    if not wanted:
+        return out
+    result = store.select(queries.load("spec-skill-ancestors"), values=[{"skill": NamedNode(s)} for s in wanted])
+    for row in result.rows:
+        out.setdefault(row["skill"].value, set()).add(row["ancestor"].value)
+    return out
+
+
+def covers(held: str, required: str, ancestors: dict[str, set[str]]) -> bool:
+    """True if skill ``held`` is ``required`` or narrower than it."""
+    return held == required or required in ancestors.get(held, ())
+
+
+@dataclass(frozen=True)
+class CredentialRef:
+    """An issuance record resolved to its specification."""
+
+    record: str
+    spec: str
+    issued: str | None
+
+
+def resolve_credentials(store: Store, records: Iterable[str]) -> dict[str, CredentialRef]:
+    """Issuance records (cg:IssuanceRecord IRIs) with their specification and issue date."""
+    wanted = sorted(set(records))
+    if not wanted:
+        return {}
+    result = store.select(queries.load("spec-of-credential"), values=[{"record": NamedNode(r)} for r in wanted])
+    out: dict[str, CredentialRef] = {}
+    for row in result.rows:
+        rec = row["record"].value
+        out[rec] = CredentialRef(rec, row["spec"].value, row["issued"].value if row.get("issued") else None)
+    return out
+
+
+def labels(store: Store, iris: Iterable[str], lang: str = "en") -> dict[str, str]:
+    """A label for each IRI that has one (``lang`` preferred, then untagged, then any)."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    result = store.select(queries.load("spec-labels"), values=[{"iri": NamedNode(i)} for i in wanted])
+    ranked: dict[str, tuple[int, str]] = {}
+    for row in result.rows:
+        term = row["label"]
+        tag = term.language if isinstance(term, Literal) else None
+        rank = 0 if tag == lang else 1 if not tag else 2
+        iri = row["iri"].value
+        if iri not in ranked or (rank, term.value) < ranked[iri]:
+            ranked[iri] = (rank, term.value)
+    return {iri: value for iri, (_, value) in ranked.items()}
