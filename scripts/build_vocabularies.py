@@ -275,13 +275,15 @@ def build_isced(shared: Path) -> str:
     """ISCED-F 2013 fields: en/de/fr labels and broad > narrow > detailed hierarchy from ESCO."""
     labels: dict[str, dict[str, str]] = {}
     for lang, (rel, _) in ESCO_FILES.items():
+        found = 0
         with open(shared / rel, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 uri = row["conceptUri"]
                 if uri.startswith(ESCO_ISCED):
                     labels.setdefault(uri[len(ESCO_ISCED):], {})[lang] = row["preferredLabel"].strip()
-    if len(labels) != ISCED_COUNT:
-        raise SystemExit(f"expected {ISCED_COUNT} ISCED-F fields in the ESCO skill groups, found {len(labels)}")
+                    found += 1
+        if found != ISCED_COUNT:
+            raise SystemExit(f"{rel}: expected {ISCED_COUNT} ISCED-F fields, found {found}")
     incomplete = sorted(c for c, ls in labels.items() if set(ls) != set(ESCO_FILES))
     if incomplete:
         raise SystemExit(f"ISCED-F fields without en/de/fr labels: {', '.join(incomplete)}")
