@@ -30,7 +30,8 @@ RDF_TYPE = ox.NamedNode(ns.RDF + "type")
 E = ns.ELM
 
 
-def _types(node: dict) -> set[str]:
+def types_of(node: dict) -> set[str]:
+    """The JSON-LD types of a node (``type`` or ``@type``)."""
     value = node.get("type", node.get("@type", []))
     return set([value] if isinstance(value, str) else value if isinstance(value, list) else [])
 
@@ -78,8 +79,8 @@ class Badge:
 
 def read_badge(document: dict, name: str) -> Badge:
     """Check that ``document`` is an OpenBadgeCredential and pick its parts."""
-    if not _types(document) & {"OpenBadgeCredential", "AchievementCredential"}:
-        raise CredentialError(f"{name}: not an OpenBadgeCredential (type is {sorted(_types(document))})")
+    if not types_of(document) & {"OpenBadgeCredential", "AchievementCredential"}:
+        raise CredentialError(f"{name}: not an OpenBadgeCredential (type is {sorted(types_of(document))})")
     subject = document.get("credentialSubject")
     if isinstance(subject, list) and subject:
         subject = subject[0]
@@ -191,12 +192,13 @@ def split_badge(document: dict, rdf: list[ox.Triple], name: str, pseudonym_key: 
         issued=badge_issue_date(badge),
         learner=privacy.pseudonym(pseudonym_key, key) if key else None,
     )
-    forbidden = _personal_terms(badge)
+    forbidden = personal_terms(badge)
     privacy.assert_public(public, forbidden, name)
     return split
 
 
-def _personal_terms(badge: Badge) -> set:
+def personal_terms(badge: Badge) -> set:
+    """Terms of the badge that identify the learner or the credential (never public)."""
     terms: set = set()
     if isinstance(badge.credential.get("id"), str):
         terms.add(ox.NamedNode(badge.credential["id"]))

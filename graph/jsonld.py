@@ -287,8 +287,12 @@ def literal_problem(literal: ox.Literal) -> str | None:
     return None if ok else f'"{v}" is not a valid xsd:{local}'
 
 
-def literal_problems(triples: Iterable[ox.Triple]) -> list[str]:
-    """Ill-typed literals, and non-numeric values of numeric ELM properties (``elm:point``)."""
+def literal_problems(triples: Iterable[ox.Triple], withheld: Iterable[str] = ()) -> list[str]:
+    """Ill-typed literals, and non-numeric values of numeric ELM properties (``elm:point``).
+
+    Values of the properties in ``withheld`` (personal data) are not quoted in the messages.
+    """
+    withheld = set(withheld)
     problems = []
     for t in triples:
         o = t.object
@@ -298,12 +302,15 @@ def literal_problems(triples: Iterable[ox.Triple]) -> list[str]:
         if problem is None and t.predicate.value in _NUMERIC_PROPERTIES and not _DECIMAL.match(o.value.strip()):
             problem = f'"{o.value}" is not a number'
         if problem:
-            problems.append(f"{_short(t.predicate.value)} of {_subject_label(t.subject)}: {problem}")
+            if t.predicate.value in withheld:
+                problems.append(f"{_short(t.predicate.value)} of the learner: value (withheld, personal data) is not a valid {_short(o.datatype.value)}")
+            else:
+                problems.append(f"{_short(t.predicate.value)} of {_subject_label(t.subject)}: {problem}")
     return problems
 
 
 def _short(iri: str) -> str:
-    for prefix, base in (("elm:", ns.ELM), ("cred:", ns.CRED), ("dc:", ns.DC), ("foaf:", ns.FOAF), ("skos:", ns.SKOS)):
+    for prefix, base in (("elm:", ns.ELM), ("cred:", ns.CRED), ("dc:", ns.DC), ("foaf:", ns.FOAF), ("skos:", ns.SKOS), ("xsd:", ns.XSD)):
         if iri.startswith(base):
             return prefix + iri[len(base):]
     return f"<{iri}>"

@@ -197,3 +197,12 @@ def assert_public(public: Iterable[ox.Triple], forbidden: set, name: str) -> Non
         for term in (t.subject, t.object):
             if term in forbidden and not isinstance(term, ox.BlankNode):
                 raise PrivacyError(f"{name}: personal data would reach the public store; document not written")
+
+
+def scrub(text: str, forbidden: set) -> str:
+    """``text`` with every personal value of ``forbidden`` replaced by ``[withheld]`` (for messages)."""
+    values = sorted({t.value for t in forbidden if isinstance(t, (ox.Literal, ox.NamedNode)) and len(t.value) >= 2}, key=len, reverse=True)
+    for value in values:
+        if value in text:
+            text = text.replace(value, "[withheld]")
+    return text

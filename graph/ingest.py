@@ -1,0 +1,585 @@
+"""The ingest pipeline: issued credentials (EDC JSON-LD, sealed EDC, Open Badges 3.0) into the two stores.
+
+For each document: read (size limit, UTF-8, JSON, nesting) -> open the seal if
+sealed (verify it) -> JSON-LD to RDF with bundled contexts -> normalise (ELM 3.3,
+``nationalID``) -> split into the private graph and the public description ->
+checks. Two questions are kept apart:
+
+- *storable?* literals well-typed, known concepts of loaded controlled
+  vocabularies, the ``storable-credential`` SHACL profile, a seal that is not
+  invalid. No: the document is rejected (or, with ``quarantine``, kept whole
+  with its report in ``urn:credgraph:quarantine:<id>`` in the private store).
+- *Annex I compliant?* recorded as a ``cg:ComplianceResult`` (present and
+  missing elements); a reason to reject only with ``require={"annex-i"}``.
+
+Writes are per chunk of documents, each document all or nothing across both
+stores: the private graphs are written first (one atomic call), then the
+public graphs (one atomic call). If the public write fails, the private store
+is put back as it was (new private graphs dropped, replaced ones restored from
+the copy taken before writing), so no document is ever half-written and no
+public record exists without its private part. Re-importing the same bytes is
+a no-op (content hash in provenance); changed content replaces both graphs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pyoxigraph as ox
+
+from credgraph import queries
+from credgraph.graph import badges, edc, jsonld, privacy, seal
+from credgraph.graph import namespaces as ns
+from credgraph.graph.edc import CredentialError, CredentialSplit
+from credgraph.graph.jsonld import DocumentError
+from credgraph.graph.store import Provenance, Store, StoreError, content_hash
+from credgraph.graph.workspace import Workspace
+
+DOCUMENT_SUFFIXES = (".json", ".jsonld", ".json-ld")
+STORABLE_PROFILE = "storable-credential"
+ANNEX_I_PROFILE = "annex-i-credential"
+_SNB_CONCEPT = re.compile(r"^http://data\.europa\.eu/snb/([a-z][a-z0-9-]*)/([^/#]+)$")
+_SCHEME_CODE = "25831c2"
+RDF_TYPE = ox.NamedNode(ns.RDF + "type")
+CG = ns.CG
+
+
+# -- data ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One document to import: its display name and bytes, or why it could not be read."""
+
+    name: str
+    data: bytes | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to import. ``kind``: ``credential`` (EDC, sealed EDC or badge) or ``badge`` (badges only)."""
+
+    kind: str = "credential"
+    quarantine: bool = False
+    require: frozenset[str] = frozenset()  # {"annex-i"}: non-compliant documents are rejected
+    trust_anchors: Path | None = None
+    chunk_size: int = 200
+    max_document_bytes: int = 5 * 1024 * 1024
+
+
+@dataclass
+class Compliance:
+    """The Annex I verdict on one document."""
+
+    profile: str
+    conforms: bool
+    present: list[str]
+    missing: list[str]
+
+
+@dataclass
+class DocumentResult:
+    """What happened to one document."""
+
+    name: str
+    status: str  # imported | replaced | unchanged | rejected | quarantined
+    source_id: str | None = None
+    problems: list[str] = field(default_factory=list)
+    compliance: Compliance | None = None
+    seal: seal.SealVerification | None = None
+    public_triples: int = 0
+    private_triples: int = 0
+
+
+@dataclass
+class IngestSummary:
+    """The outcome of one import run."""
+
+    documents: list[DocumentResult] = field(default_factory=list)
+    elapsed: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def count(self, *statuses: str) -> int:
+        """How many documents ended with one of ``statuses``."""
+        return sum(1 for d in self.documents if d.status in statuses)
+
+    @property
+    def rejected(self) -> list[DocumentResult]:
+        """Documents not stored (rejected or quarantined)."""
+        return [d for d in self.documents if d.status in ("rejected", "quarantined")]
+
+    @property
+    def ok(self) -> bool:
+        """True when no document was rejected or quarantined."""
+        return not self.rejected
+
+
+@dataclass
+class _Prepared:
+    """A document that passed the per-document steps, waiting for the batch checks and the write."""
+
+    result: DocumentResult
+    content_hash: str
+    split: CredentialSplit
+    check_triples: list[ox.Triple]  # what the SHACL profiles see
+    forbidden: set
+    concepts: list[tuple[ox.NamedNode, ox.NamedNode]]
+    private_source: str
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - started
+        return now
+
+
+# -- reading sources ------------------------------------------------------------
+
+
+def iter_documents(paths: Iterable[str | Path], max_bytes: int) -> Iterator[SourceDocument]:
+    """The documents named by ``paths``: files, directories (recursively: *.json, *.jsonld) and zip archives."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and (child.suffix.lower() in DOCUMENT_SUFFIXES or child.suffix.lower() == ".zip"):
+                    yield from _file_documents(child, max_bytes)
+        elif path.exists():
+            yield from _file_documents(path, max_bytes)
+        else:
+            yield SourceDocument(str(path), error=f"{path}: no such file or directory")
+
+
+def _file_documents(path: Path, max_bytes: int) -> Iterator[SourceDocument]:
+    name = str(path)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        yield SourceDocument(name, error=f"{name}: cannot read ({exc.strerror})")
+        return
+    if not stat.S_ISREG(info.st_mode):
+        yield SourceDocument(name, error=f"{name}: not a regular file")
+        return
+    if path.suffix.lower() == ".zip":
+        yield from _zip_documents(path, max_bytes)
+        return
+    if info.st_size > max_bytes:
+        yield SourceDocument(name, error=f"{name}: {info.st_size:,} bytes is over the document size limit of {max_bytes:,} bytes")
+        return
+    try:
+        yield SourceDocument(name, path.read_bytes())
+    except OSError as exc:
+        yield SourceDocument(name, error=f"{name}: cannot read ({exc.strerror})")
+
+
+def unsafe_zip_entry(entry: str) -> bool:
+    """True for entry names that would escape an extraction directory (absolute, ``..``, drive letters)."""
+    normal = entry.replace("\\", "/")
+    parts = PurePosixPath(normal).parts
+    return normal.startswith("/") or ".." in parts or bool(re.match(r"^[A-Za-z]:", normal))
+
+
+def _zip_documents(path: Path, max_bytes: int) -> Iterator[SourceDocument]:
+    name = str(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        yield SourceDocument(name, error=f"{name}: not a readable zip archive ({exc})")
+        return
+    with archive:
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+        unsafe = [e.filename for e in entries if unsafe_zip_entry(e.filename)]
+        if unsafe:
+            # The whole archive is refused: an archive built to escape a directory is not trusted for anything.
+            yield SourceDocument(name, error=f"{name}: zip archive has unsafe entry names (path traversal): {', '.join(repr(u) for u in unsafe[:5])}; nothing imported from it")
+            return
+        for entry in entries:
+            entry_name = f"{name}!{entry.filename}"
+            if not entry.filename.lower().endswith(DOCUMENT_SUFFIXES):
+                continue
+            if entry.file_size > max_bytes:
+                yield SourceDocument(entry_name, error=f"{entry_name}: {entry.file_size:,} bytes is over the document size limit of {max_bytes:,} bytes")
+                continue
+            try:
+                with archive.open(entry) as handle:
+                    data = handle.read(max_bytes + 1)  # never trust the declared size alone
+            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
+                yield SourceDocument(entry_name, error=f"{entry_name}: cannot read from the archive ({exc})")
+                continue
+            if len(data) > max_bytes:
+                yield SourceDocument(entry_name, error=f"{entry_name}: over the document size limit of {max_bytes:,} bytes")
+                continue
+            yield SourceDocument(entry_name, data)
+
+
+# -- per-document steps -------------------------------------------------------------
+
+
+def _source_id(kind: str, credential_id: str | None, data: bytes) -> str:
+    return edc.source_id(kind, credential_id if credential_id else content_hash(data))
+
+
+def _concept_pairs(triples: Iterable[ox.Triple]) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
+    """(concept, scheme) for every object IRI of an EC controlled list (``data.europa.eu/snb/<list>/<code>``)."""
+    pairs = {}
+    for t in triples:
+        o = t.object
+        if isinstance(o, ox.NamedNode) and t.predicate != RDF_TYPE:
+            m = _SNB_CONCEPT.match(o.value)
+            if m and m.group(1) != "model" and m.group(2) != _SCHEME_CODE:
+                pairs[o] = ox.NamedNode(f"{ns.SNB}{m.group(1)}/{_SCHEME_CODE}")
+    return list(pairs.items())
+
+
+def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, timer: _Timer) -> _Prepared | DocumentResult:
+    """Everything that can be decided about one document on its own."""
+    if doc.error:
+        return DocumentResult(doc.name, "rejected", problems=[doc.error])
+    assert doc.data is not None
+    data, name = doc.data, doc.name
+    started = time.perf_counter()
+    if len(data) > options.max_document_bytes:
+        return DocumentResult(name, "rejected", problems=[f"{name}: {len(data):,} bytes is over the document size limit of {options.max_document_bytes:,} bytes"])
+    verification = None
+    try:
+        document = jsonld.decode_json(data, name)
+        if seal.is_sealed(document):
+            opened = seal.open_seal(document, name, anchors)
+            verification = opened.verification
+            if verification.status == "invalid":
+                return DocumentResult(name, "rejected", problems=[f"{name}: seal invalid: {verification.reason}"], seal=verification)
+            document = jsonld.decode_json(opened.payload, f"{name} (sealed payload)")
+        if not isinstance(document, dict):
+            raise DocumentError(f"{name}: expected a JSON object (a credential), found a JSON {type(document).__name__}")
+        started = timer.add("read", started)
+        rdf = jsonld.to_triples(document, name)
+        started = timer.add("json-ld", started)
+        is_badge = bool(badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"})
+        if options.kind == "badge" and not is_badge:
+            raise CredentialError(f"{name}: not an Open Badges 3.0 OpenBadgeCredential")
+        if is_badge:
+            split = badges.split_badge(document, rdf, name, key)
+            check = badges.elm_view(split, document, split.public)
+            forbidden = badges.personal_terms(badges.read_badge(document, name))
+        else:
+            split = edc.split_edc(rdf, name, key)
+            check = rdf
+            graph = privacy.Graph(rdf)
+            credential = edc.find_credential(graph, name)
+            forbidden = privacy.personal_terms(graph, graph.objects(credential, ns.CRED + "credentialSubject"), credential)
+        started = timer.add("split", started)
+    except (DocumentError, seal.SealError, CredentialError, privacy.PrivacyError) as exc:
+        return DocumentResult(name, "rejected", problems=[str(exc)], seal=verification)
+    problems = [f"{name}: {p}" for p in jsonld.literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
+    kind = "badge" if is_badge else "cred"
+    sid = _source_id(kind, split.credential_id, data)
+    result = DocumentResult(name, "rejected" if problems else "pending", source_id=sid, problems=problems, seal=verification)
+    prepared = _Prepared(result, content_hash(data), split, check, forbidden, _concept_pairs(rdf), name)
+    timer.add("checks", started)
+    return prepared
+
+
+def _report_triples(prepared: _Prepared) -> list[ox.Triple]:
+    """The issuance record, its compliance result and seal verification (public)."""
+    sid = prepared.result.source_id
+    record, triples = edc.issuance_record(prepared.split, sid)
+    compliance = prepared.result.compliance
+    if compliance is not None:
+        node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-compliance")
+        triples += [
+            ox.Triple(record, ox.NamedNode(CG + "compliance"), node),
+            ox.Triple(node, RDF_TYPE, ox.NamedNode(CG + "ComplianceResult")),
+            ox.Triple(node, ox.NamedNode(CG + "conforms"), ox.Literal("true" if compliance.conforms else "false", datatype=ox.NamedNode(ns.XSD + "boolean"))),
+            ox.Triple(node, ox.NamedNode(CG + "profile"), ox.Literal(compliance.profile)),
+        ]
+        triples += [ox.Triple(node, ox.NamedNode(CG + "presentElement"), ox.Literal(e)) for e in compliance.present]
+        triples += [ox.Triple(node, ox.NamedNode(CG + "missingElement"), ox.Literal(e)) for e in compliance.missing]
+    if prepared.result.seal is not None:
+        node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-seal")
+        triples.append(ox.Triple(record, ox.NamedNode(CG + "seal"), node))
+        triples += prepared.result.seal.to_triples(node)
+    return triples
+
+
+# -- batch steps ----------------------------------------------------------------
+
+
+def _validate_many(graphs: list[list[ox.Triple]], profile: str) -> list:
+    from credgraph.graph import validation
+
+    if not graphs:
+        return []
+    many = getattr(validation, "validate_many", None)
+    if many is not None:
+        return list(many(graphs, profile=profile))
+    return [validation.validate(g, profile=profile) for g in graphs]
+
+
+def _result_text(result) -> str:
+    element = getattr(result, "element", "") or ""
+    path = getattr(result, "path", "") or ""
+    message = getattr(result, "message", "") or ""
+    where = " ".join(x for x in (element, str(path) if path else "") if x)
+    return f"{where}: {message}" if where else message
+
+
+def _violations(report) -> list[str]:
+    return [_result_text(r) for r in report.results if str(getattr(r, "severity", "Violation")).lower().endswith("violation")]
+
+
+def _batch_checks(store: Store, batch: list[_Prepared], options: IngestOptions, timer: _Timer) -> None:
+    """Concepts, storable profile and Annex I for the documents of one chunk (one query / one validator call each)."""
+    started = time.perf_counter()
+    live = [p for p in batch if p.result.status == "pending"]
+    pairs = {c: s for p in live for c, s in p.concepts}
+    unknown: set = set()
+    if pairs:
+        rows = [{"concept": c, "scheme": s} for c, s in pairs.items()]
+        for row in store.select(queries.load("ingest-unknown-concepts"), values=rows):
+            unknown.add(row["concept"])
+    for p in live:
+        bad = sorted({c.value for c, _ in p.concepts if c in unknown})
+        if bad:
+            p.result.problems += [f"{p.result.name}: unknown concept {c} (not in the loaded vocabulary {pairs[ox.NamedNode(c)].value})" for c in bad]
+            p.result.status = "rejected"
+    started = timer.add("concepts", started)
+
+    live = [p for p in batch if p.result.status == "pending"]
+    for p, report in zip(live, _validate_many([p.check_triples for p in live], STORABLE_PROFILE)):
+        if not report.conforms:
+            p.result.problems += [f"{p.result.name}: not storable: {v}" for v in _violations(report)] or [f"{p.result.name}: not storable"]
+            p.result.status = "rejected"
+    started = timer.add("validate-storable", started)
+
+    live = [p for p in batch if p.result.status == "pending"]
+    for p, report in zip(live, _validate_many([p.check_triples for p in live], ANNEX_I_PROFILE)):
+        p.result.compliance = Compliance(ANNEX_I_PROFILE, bool(report.conforms), sorted(report.elements_present()), sorted(report.elements_missing()))
+        if "annex-i" in options.require and not report.conforms:
+            p.result.problems.append(f"{p.result.name}: not Annex I compliant: missing {', '.join(p.result.compliance.missing) or 'elements'}")
+            p.result.status = "rejected"
+    timer.add("validate-annex-i", started)
+    # Personal values never leave in messages (they are printed and may be logged).
+    for p in batch:
+        p.result.problems = [privacy.scrub(m, p.forbidden) for m in p.result.problems]
+
+
+def _graph_hashes(store: Store, graphs: Sequence[str]) -> dict[str, str]:
+    if not graphs:
+        return {}
+    rows = store.select(queries.load("ingest-graph-hashes"), values=[{"graph": ox.NamedNode(g)} for g in graphs])
+    return {row["graph"].value: row["hash"].value for row in rows}
+
+
+def _graph_triples(store: Store, graph: str) -> list[ox.Triple]:
+    return store.construct(queries.load("ingest-graph-triples"), {"graph": ox.NamedNode(graph)})
+
+
+def _write(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
+    """Write the storable documents of a chunk: private graphs first, then public; undo private on failure."""
+    started = time.perf_counter()
+    todo = [p for p in batch if p.result.status == "pending"]
+    if not todo:
+        return
+    public_names = [ns.source_graph(p.result.source_id) for p in todo]
+    existing = _graph_hashes(ws.store, public_names)
+    writes: list[_Prepared] = []
+    for p, graph in zip(todo, public_names):
+        if existing.get(graph) == p.content_hash:
+            p.result.status = "unchanged"
+        else:
+            p.result.status = "replaced" if graph in existing else "imported"
+            writes.append(p)
+    started = timer.add("store-check", started)
+    if not writes:
+        return
+    private_names = [ns.private_graph(p.result.source_id) for p in writes]
+    previous = _private_snapshot(ws.private, private_names)
+    private_graphs, private_prov, public_graphs, public_prov = {}, {}, {}, {}
+    for p in writes:
+        sid = p.result.source_id
+        private_graphs[ns.private_graph(sid)] = p.split.private
+        private_prov[ns.private_graph(sid)] = Provenance(kind="private", source=p.private_source, content_hash=p.content_hash)
+        public = p.split.public + _report_triples(p)
+        privacy.assert_public(public, p.forbidden, p.result.name)
+        public_graphs[ns.source_graph(sid)] = public
+        # The public provenance names no file: file names can carry learners' names.
+        public_prov[ns.source_graph(sid)] = Provenance(kind="source", source=f"credgraph:{sid}", content_hash=p.content_hash)
+        p.result.public_triples = len(set(public))
+        p.result.private_triples = len(p.split.private)
+    started = timer.add("build-graphs", started)
+    ws.private.replace_graphs(private_graphs, private_prov)
+    try:
+        ws.store.replace_graphs(public_graphs, public_prov)
+    except BaseException:
+        _restore_private(ws.private, private_names, previous)
+        raise
+    timer.add("store-write", started)
+
+
+def _private_snapshot(store: Store, graphs: list[str]) -> dict[str, tuple[list[ox.Triple], Provenance]]:
+    """The current content and provenance of those ``graphs`` that exist (to restore them on failure)."""
+    hashes = _graph_hashes(store, graphs)
+    if not hashes:
+        return {}
+    infos = {g.name: g for g in store.graphs() if g.name in hashes}
+    snapshot = {}
+    for graph in hashes:
+        info = infos.get(graph)
+        prov = Provenance(kind=info.kind if info else "private", source=info.source if info else "", content_hash=hashes[graph])
+        snapshot[graph] = (_graph_triples(store, graph), prov)
+    return snapshot
+
+
+def _restore_private(store: Store, graphs: list[str], previous: dict) -> None:
+    new = [g for g in graphs if g not in previous]
+    try:
+        store.drop_graphs(new)
+        if previous:
+            store.replace_graphs({g: t for g, (t, _) in previous.items()}, {g: p for g, (_, p) in previous.items()})
+    except StoreError:
+        pass  # the original error is the one to report
+
+
+def _quarantine(ws: Workspace, doc: SourceDocument, result: DocumentResult, rdf: list[ox.Triple] | None) -> None:
+    """Keep a rejected document whole, with its problems, in the private store."""
+    data = doc.data or b""
+    sid = result.source_id or edc.source_id("doc", content_hash(data) + doc.name)
+    result.source_id = sid
+    graph = ns.quarantine_graph(sid)
+    report = ox.NamedNode(f"{ns.CG_ID}report/{sid}-quarantine")
+    triples = list(rdf or [])
+    triples += [
+        ox.Triple(report, RDF_TYPE, ox.NamedNode(CG + "QuarantineRecord")),
+        ox.Triple(report, ox.NamedNode(ns.DC + "source"), ox.Literal(doc.name)),
+    ]
+    triples += [ox.Triple(report, ox.NamedNode(ns.RDFS + "comment"), ox.Literal(m)) for m in result.problems]
+    text = data.decode("utf-8", errors="replace")
+    triples.append(ox.Triple(report, ox.NamedNode(CG + "originalDocument"), ox.Literal(text)))
+    if result.seal is not None:
+        triples += result.seal.to_triples(ox.NamedNode(f"{ns.CG_ID}report/{sid}-seal"))
+    ws.private.load_graph(graph, triples, Provenance(kind="quarantine", source=doc.name, content_hash=content_hash(data)))
+    result.status = "quarantined"
+
+
+# -- the pipeline -----------------------------------------------------------------
+
+
+def ingest_documents(
+    ws: Workspace,
+    documents: Iterable[SourceDocument],
+    options: IngestOptions | None = None,
+    on_document: Callable[[DocumentResult], None] | None = None,
+) -> IngestSummary:
+    """Import issued credentials; see the module docstring for what happens to each."""
+    options = options or IngestOptions(max_document_bytes=ws.settings.max_document_bytes)
+    summary = IngestSummary()
+    timer = _Timer()
+    began = time.perf_counter()
+    key = ws.pseudonym_key()
+    anchor_path = seal.trust_anchor_path(options.trust_anchors)
+    anchors = seal.load_trust_anchors(anchor_path) if anchor_path else None
+    batch: list[tuple[SourceDocument, _Prepared | DocumentResult]] = []
+
+    def flush() -> None:
+        prepared = [p for _, p in batch if isinstance(p, _Prepared)]
+        _batch_checks(ws.store, prepared, options, timer)
+        _write(ws, prepared, timer)
+        for doc, item in batch:
+            result = item.result if isinstance(item, _Prepared) else item
+            if result.status == "rejected" and options.quarantine:
+                rdf = item.split.private if isinstance(item, _Prepared) else None
+                _quarantine(ws, doc, result, rdf)
+            summary.documents.append(result)
+            if on_document:
+                on_document(result)
+        batch.clear()
+
+    pending_ids: set[str] = set()
+    for doc in documents:
+        item = _prepare(doc, options, key, anchors, timer)
+        sid = item.result.source_id if isinstance(item, _Prepared) else None
+        if sid in pending_ids:
+            # The same credential twice in one chunk: write the first before the second replaces it.
+            flush()
+            pending_ids.clear()
+        if sid:
+            pending_ids.add(sid)
+        batch.append((doc, item))
+        if len(batch) >= options.chunk_size:
+            flush()
+            pending_ids.clear()
+    flush()
+    summary.elapsed = time.perf_counter() - began
+    summary.stage_seconds = timer.seconds
+    return summary
+
+
+def ingest_paths(ws: Workspace, paths: Sequence[str | Path], options: IngestOptions | None = None,
+                 on_document: Callable[[DocumentResult], None] | None = None) -> IngestSummary:
+    """Import the files, directories and zip archives named by ``paths``."""
+    options = options or IngestOptions(max_document_bytes=ws.settings.max_document_bytes)
+    return ingest_documents(ws, iter_documents(paths, options.max_document_bytes), options, on_document)
+
+
+def delete_source(ws: Workspace, source_id: str) -> list[str]:
+    """Remove one imported document: its public graph, then its private and quarantine graphs.
+
+    Public first: if the private drop then fails, no public trace is left of a
+    credential whose personal data is still held (the safe order). Returns the
+    graphs removed; empty if nothing had that id.
+    """
+    if not re.fullmatch(r"[a-z]+-[0-9a-f]{16}", source_id):
+        raise ValueError(f"{source_id!r} is not a source id (expected e.g. cred-0123456789abcdef; see `credgraph graphs`)")
+    removed = []
+    public = ns.source_graph(source_id)
+    if ws.store.graph_hash(public) is not None:
+        ws.store.drop_graphs([public])
+        removed.append(public)
+    private = [g for g in (ns.private_graph(source_id), ns.quarantine_graph(source_id)) if ws.private.graph_hash(g) is not None]
+    if private:
+        ws.private.drop_graphs(private)
+        removed += private
+    return removed
+
+
+@dataclass
+class ValidationOutcome:
+    """``credgraph validate`` for one document: readable? storable? Annex I?"""
+
+    name: str
+    problems: list[str]
+    reports: dict[str, object]
+    forbidden: set = field(default_factory=set)  # personal terms to scrub from anything printed
+
+    def scrub(self, text: str) -> str:
+        """``text`` with this document's personal values withheld."""
+        return privacy.scrub(text, self.forbidden)
+
+
+def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profiles: Sequence[str]) -> list[ValidationOutcome]:
+    """Read and check documents without storing anything; returns one outcome per document."""
+    options = IngestOptions(max_document_bytes=ws.settings.max_document_bytes)
+    key = os.urandom(32)  # pseudonyms are not shown; no key file needs to exist for validation
+    timer = _Timer()
+    outcomes = []
+    for doc in documents:
+        item = _prepare(doc, options, key, None, timer)
+        if not isinstance(item, _Prepared):
+            outcomes.append(ValidationOutcome(doc.name, item.problems, {}))
+            continue
+        reports = {profile: _validate_many([item.check_triples], profile)[0] for profile in profiles}
+        problems = [privacy.scrub(m, item.forbidden) for m in item.result.problems]
+        outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden))
+    return outcomes
