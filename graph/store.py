@@ -43,6 +43,14 @@ class QuerySyntaxError(StoreError):
     """The query text is not valid SPARQL."""
 
 
+def syntax_message(exc: Exception, limit: int = 240) -> str:
+    """The parser's message on one line: its position first, the expected tokens cut short."""
+    text = " ".join(str(exc).split())
+    if text.startswith("error at "):
+        text = "SPARQL syntax error at line " + text[len("error at "):].replace(":", ", column ", 1)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Solutions:
     """The rows of a SELECT result, materialised."""

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from credgraph import queries
 from credgraph.graph.binding import Row, Term, inject_values
-from credgraph.graph.store import QueryResult, QuerySyntaxError, Solutions, Store, StoreError, _text_of, is_scratch
+from credgraph.graph.store import QueryResult, QuerySyntaxError, syntax_message, Solutions, Store, StoreError, _text_of, is_scratch
 
 
 class EmbeddedStore(Store):
@@ -65,7 +65,7 @@ class EmbeddedStore(Store):
                 return Solutions(variables, rows)
             return [ox.Triple(t.subject, t.predicate, t.object) for t in result]
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise QuerySyntaxError(syntax_message(exc)) from exc
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"query failed on {self.location}: {exc}") from exc
 
@@ -76,7 +76,7 @@ class EmbeddedStore(Store):
         try:
             self._store.update(text)
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise QuerySyntaxError(syntax_message(exc)) from exc
         except OSError as exc:
             raise StoreError(f"update failed on {self.location}: {exc}") from exc
 
