@@ -583,3 +583,72 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
         problems = [privacy.scrub(m, item.forbidden) for m in item.result.problems]
         outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden))
     return outcomes
+
+
+# -- catalogue files ---------------------------------------------------------------
+
+
+@dataclass
+class CatalogueResult:
+    """``credgraph import catalogue`` for one file."""
+
+    name: str
+    status: str  # imported | replaced | unchanged | rejected
+    source_id: str | None = None
+    problems: list[str] = field(default_factory=list)
+    triples: int = 0
+    specifications: int = 0
+    compliance: Compliance | None = None
+
+
+def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = frozenset()) -> CatalogueResult:
+    """Import one catalogue CSV file (parsed by :mod:`credgraph.graph.catalogue_csv`) into its source graph.
+
+    All or nothing: a file with any bad cell, or failing the
+    ``storable-specification`` profile, is rejected whole and the store is
+    unchanged. Annex I (``annex-i-catalogue``) is reported, and rejects only
+    with ``require={"annex-i"}``.
+    """
+    from credgraph.graph import catalogue_csv
+
+    path = Path(path)
+    name = str(path)
+    limit = ws.settings.max_document_bytes
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return CatalogueResult(name, "rejected", problems=[f"{name}: cannot read ({exc.strerror})"])
+    if size > limit:
+        return CatalogueResult(name, "rejected", problems=[f"{name}: {size:,} bytes is over the document size limit of {limit:,} bytes"])
+    data = path.read_bytes()
+    resolver = catalogue_csv.skill_label_resolver(ws.store) if hasattr(catalogue_csv, "skill_label_resolver") else None
+    try:
+        parsed = catalogue_csv.parse_catalogue_csv(data, name, resolver)
+    except ValueError as exc:
+        return CatalogueResult(name, "rejected", problems=[f"{name}: {exc}"])
+    result = CatalogueResult(name, "pending", source_id=parsed.source_id, problems=list(parsed.errors))
+    if parsed.errors:
+        result.status = "rejected"
+        return result
+    storable = _validate_many([parsed.triples], "storable-specification")[0]
+    if not storable.conforms:
+        result.problems += [f"{name}: not storable: {v}" for v in _violations(storable)] or [f"{name}: not storable"]
+        result.status = "rejected"
+        return result
+    annex = _validate_many([parsed.triples], "annex-i-catalogue")[0]
+    result.compliance = Compliance("annex-i-catalogue", bool(annex.conforms), sorted(annex.elements_present()), sorted(annex.elements_missing()))
+    if "annex-i" in require and not annex.conforms:
+        result.problems.append(f"{name}: not Annex I compliant: missing {', '.join(result.compliance.missing) or 'elements'}")
+        result.status = "rejected"
+        return result
+    graph = ns.source_graph(parsed.source_id)
+    digest = content_hash(data)
+    current = ws.store.graph_hash(graph)
+    result.triples = len(set(parsed.triples))
+    result.specifications = len(getattr(parsed, "specifications", []) or [])
+    if current == digest:
+        result.status = "unchanged"
+        return result
+    ws.store.load_graph(graph, parsed.triples, Provenance(kind="source", source=path.name, content_hash=digest, title=path.name))
+    result.status = "replaced" if current else "imported"
+    return result
