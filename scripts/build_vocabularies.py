@@ -468,18 +468,30 @@ ASSESSMENT = Scheme(
     "Type of assessment (dc:type of elm:LearningAssessmentSpecification).",
 )
 
+EC_DS_EXAMPLE = ("https://github.com/european-commission-empl/European-Learning-Model/blob/"
+                 "9d8bebe2b5a4b765e218574ca495493fe5e95758/Credentials/XML%20Examples/EDC_DiplomaSupplement_AA.xml")
+EDUNEXT = ("https://github.com/eduNEXT/platform-plugin-elm-credentials/blob/"
+           "5ebac346363104dbe60a086db1de64cd3440aad0/platform_plugin_elm_credentials/models.py")
 SUPERVISION = Scheme(
-    "supervision-verification", {"en": "Supervision and identity verification"},
+    "supervision-verification",
+    {"en": "Europass Standard List of Methods Of Supervision And Verification",
+     "es": "Lista normalizada de métodos de supervisión y verificación de Europass"},
     [
-        Concept("c598449d64", {"en": "Unsupervised with no identity verification"},
-                ["https://github.com/european-commission-empl/European-Learning-Model"],
-                "code listed in the ELM v2 XSD (IDVerificationMethodEnumType) and identified as 'unsupervised "
-                "without ID verification' in credgraph's domain primer (shared/docs/DOMAIN.md); label wording as "
-                "used by public micro-credential tools for this list entry. Not cross-checked against EU Vocabularies."),
+        Concept("70be69aaf9", {"en": "Supervised with ID Verification", "es": "Supervisado con verificación de la identidad"},
+                [EC_DS_EXAMPLE, ELM_XSD_LIST],
+                "en/es labels from the EC example credential EDC_DiplomaSupplement_AA.xml "
+                "(idVerificationMethod targetName); code also in the ELM v2 XSD concept list"),
+        Concept("df2880c5cb", {"en": "Unsupervised with ID verification"}, [EDUNEXT, ELM_XSD_LIST],
+                "en label from eduNEXT/platform-plugin-elm-credentials models.py (IdVerification prefLabel "
+                "for this code); code also in the ELM v2 XSD concept list"),
+        Concept("c598449d64", {"en": "Unsupervised without ID verification"}, [ELM_XSD_LIST],
+                "meaning from credgraph's domain primer (shared/docs/DOMAIN.md: 'c598449d64 unsupervised "
+                "without ID verification'), worded like the two labels above; code in the ELM v2 XSD concept list; "
+                "no public source with this code's label was found"),
     ],
     "Supervision of the assessment and verification of the learner's identity (elm:idVerification). "
-    "Three further codes of the list (44314532f9, 70be69aaf9, df2880c5cb) are left out: their meaning "
-    "could not be established from public sources (see docs/vocabularies.md).",
+    "The fourth code of the list, 44314532f9, is left out: no public source gives its meaning "
+    "(see docs/vocabularies.md).",
 )
 
 EDUCATION_CREDIT = Scheme(
@@ -520,28 +532,40 @@ LEARNING_OPPORTUNITY = Scheme(
     "Type of a learning opportunity (dc:type of elm:LearningOpportunity).",
 )
 
-CREDENTIAL_LIST_NOTE = ("label from public EDC integrations listing the credential profiles "
-                        "(a Drupal ELM module's allowed values and the MOOChub format's credentialCategory list, "
-                        "both: Learning Activity 48b514e72a, Qualification Award 6cf8e68c43, Diploma Supplement "
-                        "6dff8a0f87, Learning Entitlement bdc47cb449, Generic e34929035b)")
+DSJP = ("https://github.com/iuliadanaila-tremend/dsjp-profile/blob/8f2b95ee62e268829594f9990d96a662a011c0b2/"
+        "modules/custom/dsjp_content/src/InstallHelper.php")
+EDC_REPO = "https://github.com/european-commission-empl/european-digital-credentials"
+DSJP_NOTE = ("en label from the Digital Skills and Jobs Platform Drupal profile (dsjp_content InstallHelper, "
+             "buildAllowedValuesForCredential)")
+EDC_NOTE = ("en label: the credential type name EDC itself gives this code "
+            "(ControlledListConcept.{const} / RDFSparqlBridgeService.searchTypeAndSchemaForCredType returns "
+            "'{name}'), in european-commission-empl/european-digital-credentials")
 CREDENTIAL = Scheme(
-    "credential", {"en": "Credential profile (EDC credential type)"},
+    "credential",
+    {"en": "Europass Standard List of Credential Types", "es": "Lista normalizada de tipos de credenciales de Europass"},
     [
-        Concept("e34929035b", {"en": "Generic"}, [EC_SAMPLE, ELM_XSD_LIST],
+        Concept("e34929035b", {"en": "Generic"}, [EC_SAMPLE, ELM_XSD_LIST, DSJP],
                 "label from the EC sample credential Sample-CertOfPart-unsigned.jsonld (prefLabel 'Generic'); "
-                "also in the ELM v2 XSD CredentialTypeEnumType"),
-        Concept("6dff8a0f87", {"en": "Diploma Supplement"},
-                ["https://github.com/european-commission-empl/European-Learning-Model"],
-                CREDENTIAL_LIST_NOTE + "; the EC example EDC_DiplomaSupplement_AA.xml uses this code"),
-        Concept("48b514e72a", {"en": "Learning Activity"},
-                ["https://github.com/european-commission-empl/european-digital-credentials"], CREDENTIAL_LIST_NOTE),
-        Concept("6cf8e68c43", {"en": "Qualification Award"},
-                ["https://github.com/european-commission-empl/european-digital-credentials"], CREDENTIAL_LIST_NOTE),
-        Concept("bdc47cb449", {"en": "Learning Entitlement"},
-                ["https://github.com/european-commission-empl/european-digital-credentials"],
-                CREDENTIAL_LIST_NOTE + "; used by the EC sample credential-sample.jsonld"),
+                "same in the DSJP list; code in the ELM v2 XSD CredentialTypeEnumType"),
+        Concept("6dff8a0f87", {"en": "Diploma Supplement", "es": "Suplemento Europeo al Título"}, [EC_DS_EXAMPLE, DSJP],
+                "en/es labels from the EC example credential EDC_DiplomaSupplement_AA.xml (type targetName); "
+                "same en label in the DSJP list"),
+        Concept("48b514e72a", {"en": "Learning Activity"}, [DSJP, EDC_REPO],
+                DSJP_NOTE + "; EDC maps this code to its 'only one activity' schema"),
+        Concept("6cf8e68c43", {"en": "Qualification Award"}, [DSJP], DSJP_NOTE),
+        Concept("bdc47cb449", {"en": "Learning Entitlement"}, [DSJP, EDC_REPO],
+                DSJP_NOTE + "; EDC maps this code to its 'entitlements only' schema; used by the EC sample "
+                "credential-sample.jsonld"),
+        Concept("c_7e400154", {"en": "Converted"}, [EDC_REPO],
+                EDC_NOTE.format(const="CREDENTIAL_TYPE_CONVERTED", name="Converted")),
+        Concept("c_ae121a00", {"en": "Accredited"}, [EDC_REPO],
+                EDC_NOTE.format(const="CREDENTIAL_TYPE_ACCREDITATION", name="Accredited")),
+        Concept("c_9a31f32a", {"en": "Issued by mandate"}, [EDC_REPO],
+                EDC_NOTE.format(const="CREDENTIAL_TYPE_ISSUED_MANDATE", name="IssuedByMandate")
+                + " (written here with spaces)"),
     ],
-    "Credential profiles (elm:credentialProfiles) of European Digital Credentials.",
+    "Credential profiles (elm:credentialProfiles) of European Digital Credentials; each selects an EDC "
+    "application profile (generic, diploma supplement, accredited, converted, issued by mandate).",
 )
 
 # EU NAL country authority table: EU member states and EEA EFTA states.
@@ -591,6 +615,9 @@ def _nal(kind: str, rows: list[tuple[str, str, str, str]], title: dict[str, str]
     for code, en, de, fr in rows:
         note = NAL_NOTE.format(table=table)
         sources = [table, STYLE_GUIDE]
+        if kind == "language":
+            sources.append(DSJP)
+            note += "; en labels identical to the Digital Skills and Jobs Platform's list of EU languages (DSJP InstallHelper)"
         if (kind, code) in IN_SAMPLE:
             note += "; the en label matches the EC sample credentials"
         concepts.append(Concept(code, {"en": en, "de": de, "fr": fr}, sources, note))

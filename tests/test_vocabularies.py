@@ -152,6 +152,12 @@ def test_known_concepts_have_the_expected_labels():
     credential = load("credential")
     assert labels(credential, ox.NamedNode("http://data.europa.eu/snb/credential/e34929035b"))["en"] == "Generic"
     assert labels(credential, ox.NamedNode("http://data.europa.eu/snb/credential/6dff8a0f87"))["en"] == "Diploma Supplement"
+    assert len(concepts(credential)) == 8
+    supervision = load("supervision-verification")
+    assert labels(supervision, ox.NamedNode("http://data.europa.eu/snb/supervision-verification/70be69aaf9"))["en"] == (
+        "Supervised with ID Verification")
+    # A code whose meaning no source gives is left out rather than guessed.
+    assert ox.NamedNode("http://data.europa.eu/snb/supervision-verification/44314532f9") not in concepts(supervision)
     opportunity = load("learning-opportunity")
     assert labels(opportunity, ox.NamedNode("http://data.europa.eu/snb/learning-opportunity/74a4a268e8"))["en"] == "Short learning programme"
 
