@@ -1,0 +1,118 @@
+"""The application factory: ``create_app(workspace)`` -> FastAPI.
+
+Routes: ``/sparql`` and ``/sparql/update`` (:mod:`.routes_sparql`), ``/id/...``
+linked data (:mod:`.routes_ld`), REST under ``/api/v1/`` (:mod:`.routes_rest`),
+OpenAPI at ``/openapi.json`` (docs at ``/docs``), the built static site at ``/``
+when one is configured. Every error is an RFC 9457 problem document.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from credgraph import __version__, queries
+from credgraph.api import problems
+from credgraph.api.audit import AuditLog
+from credgraph.api.config import ApiSettings
+from credgraph.api.executor import executor_for
+from credgraph.api.guarded_store import GuardedStore
+from credgraph.api.keys import KeyRing
+from credgraph.graph.workspace import Workspace
+
+
+class BodyLimit:
+    """Refuse request bodies above ``limit`` bytes with 413, before any route reads them."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            return await self._refuse(scope, receive, send)
+        # Read the body here (bounded) so that a chunked body cannot exceed the limit either.
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                return await self._refuse(scope, receive, send)
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def _refuse(self, scope, receive, send):
+        response = problems.problem_response(
+            413, f"the request body is larger than the limit of {self.limit} bytes; nothing was read or changed",
+            scope.get("path", ""), type_="body-too-large", limit=self.limit)
+        await response(scope, receive, send)
+
+
+def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) -> FastAPI:
+    """The credgraph HTTP API over ``workspace`` (public store, private store, settings)."""
+    settings = api_settings or ApiSettings.for_workspace(workspace.settings)
+    app = FastAPI(
+        title="credgraph API",
+        version=__version__,
+        description="Catalogue, stacking, equivalence, recognition and issuance statistics of European "
+        "digital micro-credentials (ELM 3.1); a SPARQL 1.1 endpoint over the public dataset; linked data for "
+        "every IRI credgraph mints. Errors are RFC 9457 problem documents.",
+    )
+    inner = workspace.store
+    store = inner if isinstance(inner, GuardedStore) else GuardedStore(inner)
+    if hasattr(inner, "oxigraph"):
+        # This process owns an embedded store: a write cut short by a crash may have left staging graphs.
+        store.update(queries.load("api-drop-staging"))
+    app.state.workspace = workspace
+    app.state.store = store
+    app.state.api_settings = settings
+    app.state.executor = executor_for(store, settings.query_timeout_s, settings.row_cap,
+                                      settings.max_concurrent_queries)
+    app.state.keyring = KeyRing.load(settings.keys_file)
+    app.state.audit = AuditLog(settings.audit_log)
+    app.state.templates = Environment(loader=PackageLoader("credgraph.api", "templates"),
+                                      autoescape=select_autoescape(["html"]))
+    problems.install(app)
+
+    from credgraph.api import routes_ld, routes_rest, routes_sparql
+
+    app.include_router(routes_sparql.router)
+    app.include_router(routes_ld.router)
+    app.include_router(routes_rest.router, prefix="/api/v1")
+    static = resources.files("credgraph.api") / "static"
+    app.mount("/api-static", StaticFiles(directory=str(static)), name="api-static")
+    if settings.site_dir and Path(settings.site_dir).is_dir():
+        app.mount("/", StaticFiles(directory=str(settings.site_dir), html=True), name="site")
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "Authorization", "X-API-Key"],
+        expose_headers=["X-Credgraph-Truncated", "X-Credgraph-Row-Cap", "Link"],
+        max_age=3600,
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

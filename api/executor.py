@@ -1,0 +1,344 @@
+"""Running public SPARQL queries with a timeout that really stops the work.
+
+pyoxigraph has no query timeout and cannot be interrupted from Python, so an
+embedded store runs each public query in a forked child of the server process.
+The child shares the opened store (copy-on-write), evaluates the query,
+serialises at most ``row_cap`` rows in the negotiated format, writes them to a
+pipe and exits; the parent kills it with SIGKILL when the deadline passes. The
+fork is ordered with the server's own reads and writes by the store's
+:class:`~credgraph.api.guarded_store.Gate`.
+
+A remote store (any SPARQL 1.1 endpoint) gets the query over HTTP with the
+same deadline; stopping the work there is the remote server's job (``oxigraph
+serve --timeout-s``).
+
+At most ``max_concurrent`` queries run at once; further ones wait up to
+``queue_wait_s`` and are then refused as busy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import signal
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from credgraph.api import formats
+from credgraph.api.guarded_store import GuardedStore
+from credgraph.graph.store import Store
+
+_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One protocol request, ready to run.
+
+    ``formats`` maps the result kind (``boolean``, ``solutions``, ``graph``) to the
+    negotiated canonical format, or None when the client accepts none for it.
+    ``default_graphs``/``named_graphs``: the protocol dataset (None: the whole
+    public dataset, default graph = union of named graphs).
+    """
+
+    text: str
+    formats: dict[str, str | None]
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A serialised result."""
+
+    body: bytes
+    format: str
+    kind: str
+    count: int
+    truncated: bool
+
+
+@dataclass
+class QueryFailure(Exception):
+    """A query that could not be answered; ``kind`` decides the HTTP status."""
+
+    kind: str  # syntax | timeout | busy | not_acceptable | too_large | failed
+    message: str
+    line: int | None = None
+    column: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def syntax_failure(message: str) -> QueryFailure:
+    """A syntax failure with the parser's line and column when it gives them."""
+    match = _POSITION.match(message.strip())
+    if match:
+        return QueryFailure("syntax", message.strip(), int(match.group(1)), int(match.group(2)))
+    return QueryFailure("syntax", message.strip())
+
+
+class QueryExecutor:
+    """Runs :class:`QueryJob` s under a deadline, a row cap and a concurrency bound."""
+
+    def __init__(self, timeout_s: float, row_cap: int, max_concurrent: int, queue_wait_s: float = 2.0,
+                 max_result_bytes: int = 256 * 1024 * 1024) -> None:
+        self.timeout_s = timeout_s
+        self.row_cap = row_cap
+        self.max_result_bytes = max_result_bytes
+        self.queue_wait_s = queue_wait_s
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    def run(self, job: QueryJob, timeout_s: float | None = None) -> QueryAnswer:
+        """Run ``job`` (blocking; call it from a worker thread)."""
+        if not self._slots.acquire(timeout=self.queue_wait_s):
+            raise QueryFailure("busy", "too many queries are running; try again shortly")
+        try:
+            return self._run(job, min(timeout_s or self.timeout_s, self.timeout_s))
+        finally:
+            self._slots.release()
+
+    def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
+        raise NotImplementedError
+
+
+def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int) -> QueryExecutor:
+    """A forking executor for an embedded store, an HTTP one for a remote store."""
+    inner = store.inner if isinstance(store, GuardedStore) else store
+    if hasattr(inner, "oxigraph"):
+        if not isinstance(store, GuardedStore):
+            raise TypeError("an embedded store must be wrapped in a GuardedStore before forking on it")
+        return ForkingExecutor(store, timeout_s, row_cap, max_concurrent)
+    return RemoteExecutor(inner, timeout_s, row_cap, max_concurrent)
+
+
+# -- embedded: forked children -----------------------------------------------
+
+
+class ForkingExecutor(QueryExecutor):
+    """Each query in a forked child that shares the opened store; SIGKILL on timeout."""
+
+    def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int) -> None:
+        super().__init__(timeout_s, row_cap, max_concurrent)
+        self.store = store
+        self._raw: ox.Store = store.inner.oxigraph  # type: ignore[attr-defined]
+        # A memory store is an exact copy in the child; an on-disk one is shared
+        # live, so writes wait until the child has taken its snapshot.
+        self._shared_on_disk = getattr(store.inner, "path", None) is not None
+
+    def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
+        read_fd, write_fd = os.pipe()
+
+        def do_fork() -> int:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return os.fork()
+
+        pid = self.store.gate.fork(do_fork)
+        if pid == 0:  # child: never returns into the server
+            try:
+                os.close(read_fd)
+                _child(self._raw, job, self.row_cap, write_fd, signal_snapshot=self._shared_on_disk)
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        ready = not self._shared_on_disk
+        if ready:
+            self.store.gate.child_ready()
+        try:
+            data, ready = self._collect(read_fd, pid, timeout_s, ready)
+        finally:
+            os.close(read_fd)
+            if not ready:
+                self.store.gate.child_ready()
+            _reap(pid)
+        return _decode(data)
+
+    def _collect(self, fd: int, pid: int, timeout_s: float, ready: bool) -> tuple[bytes, bool]:
+        deadline = time.monotonic() + timeout_s
+        chunks: list[bytes] = []
+        size = 0
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    _kill(pid)
+                    raise QueryFailure("timeout", f"the query ran longer than {timeout_s:g} s and was stopped",
+                                       extra={"timeout_s": timeout_s})
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                if not ready:
+                    # The first byte says the child holds its snapshot.
+                    ready = True
+                    self.store.gate.child_ready()
+                    chunk = chunk[1:]
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_result_bytes:
+                    _kill(pid)
+                    raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
+        return b"".join(chunks), ready
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int, signal_snapshot: bool) -> None:
+    """Evaluate in the child and write ``header-json\\n body`` to ``fd``."""
+    header: dict
+    body = b""
+    snapshot_sent = False
+    try:
+        kwargs: dict = {}
+        if job.default_graphs is not None or job.named_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or []]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or []]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        result = raw.query(job.text, base_iri=job.base_iri, **kwargs)
+        if signal_snapshot:
+            os.write(fd, b"R")
+            snapshot_sent = True
+        header, body = _serialise(result, job, row_cap)
+    except SyntaxError as exc:
+        header = {"ok": False, "kind": "syntax", "message": str(exc)}
+    except BaseException as exc:  # noqa: BLE001 - the child reports everything
+        header = {"ok": False, "kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
+    if signal_snapshot and not snapshot_sent:
+        os.write(fd, b"R")
+    _write_all(fd, json.dumps(header).encode() + b"\n" + body)
+
+
+def _serialise(result, job: QueryJob, row_cap: int) -> tuple[dict, bytes]:
+    if isinstance(result, ox.QueryBoolean):
+        fmt = job.formats.get("boolean")
+        if fmt is None:
+            return {"ok": False, "kind": "not_acceptable", "message": "ASK"}, b""
+        return {"ok": True, "kind": "boolean", "format": fmt, "count": 1, "truncated": False}, formats.write_boolean(
+            bool(result), fmt
+        )
+    if isinstance(result, ox.QuerySolutions):
+        fmt = job.formats.get("solutions")
+        if fmt is None:
+            return {"ok": False, "kind": "not_acceptable", "message": "SELECT"}, b""
+        variables = [v.value for v in result.variables]
+        rows, truncated = [], False
+        for solution in result:
+            if len(rows) >= row_cap:
+                truncated = True
+                break
+            rows.append({name: solution[name] for name in variables if solution[name] is not None})
+        body = formats.write_solutions(variables, rows, fmt)
+        return {"ok": True, "kind": "solutions", "format": fmt, "count": len(rows), "truncated": truncated}, body
+    fmt = job.formats.get("graph")
+    if fmt is None:
+        return {"ok": False, "kind": "not_acceptable", "message": "CONSTRUCT/DESCRIBE"}, b""
+    triples, truncated = [], False
+    for triple in result:
+        if len(triples) >= row_cap:
+            truncated = True
+            break
+        triples.append(ox.Triple(triple.subject, triple.predicate, triple.object))
+    body = formats.write_triples(triples, fmt)
+    return {"ok": True, "kind": "graph", "format": fmt, "count": len(triples), "truncated": truncated}, body
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _decode(data: bytes) -> QueryAnswer:
+    line, sep, body = data.partition(b"\n")
+    if not sep:
+        raise QueryFailure("failed", "the query worker ended without an answer")
+    header = json.loads(line)
+    if not header["ok"]:
+        if header["kind"] == "syntax":
+            raise syntax_failure(header["message"])
+        if header["kind"] == "not_acceptable":
+            raise QueryFailure("not_acceptable", f"no acceptable media type for a {header['message']} result")
+        raise QueryFailure(header["kind"], header["message"])
+    return QueryAnswer(body, header["format"], header["kind"], header["count"], header["truncated"])
+
+
+# -- remote: HTTP with a deadline ------------------------------------------
+
+
+class RemoteExecutor(QueryExecutor):
+    """Sends the query to the remote endpoint and re-serialises (capped) what it answers."""
+
+    def __init__(self, store, timeout_s: float, row_cap: int, max_concurrent: int) -> None:
+        super().__init__(timeout_s, row_cap, max_concurrent)
+        self.query_url = store.query_url
+
+    def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
+        params = [("query", job.text)]
+        params += [("default-graph-uri", g) for g in job.default_graphs or []]
+        params += [("named-graph-uri", g) for g in job.named_graphs or []]
+        request = urllib.request.Request(
+            self.query_url,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                media = response.headers.get_content_type()
+                data = response.read(self.max_result_bytes + 1)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:2000]
+            if exc.code == 400:
+                raise syntax_failure(detail) from exc
+            raise QueryFailure("failed", f"the store answered {exc.code}: {detail}") from exc
+        except TimeoutError as exc:
+            raise QueryFailure("timeout", f"the query ran longer than {timeout_s:g} s and was stopped") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            if "timed out" in str(exc):
+                raise QueryFailure("timeout", f"the query ran longer than {timeout_s:g} s and was stopped") from exc
+            raise QueryFailure("failed", f"the store is unreachable: {exc}") from exc
+        if len(data) > self.max_result_bytes:
+            raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
+        if media == "application/n-triples":
+            triples = list(ox.parse(data, ox.RdfFormat.N_TRIPLES))
+            fmt = job.formats.get("graph")
+            if fmt is None:
+                raise QueryFailure("not_acceptable", "no acceptable media type for a CONSTRUCT/DESCRIBE result")
+            truncated = len(triples) > self.row_cap
+            triples = triples[: self.row_cap]
+            return QueryAnswer(formats.write_triples(triples, fmt), fmt, "graph", len(triples), truncated)
+        result = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+        header, body = _serialise(result, job, self.row_cap)
+        if not header["ok"]:
+            raise QueryFailure("not_acceptable", f"no acceptable media type for a {header['message']} result")
+        return QueryAnswer(body, header["format"], header["kind"], header["count"], header["truncated"])

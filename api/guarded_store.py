@@ -1,0 +1,131 @@
+"""The public store as the API server sees it: one gate for reads, writes and forks.
+
+Public SPARQL queries run in a forked child of the server (see
+:mod:`credgraph.api.executor`), so that a timeout can kill the work. Forking is
+safe only at a moment when no thread of the server is inside the store, and a
+child must not see a write that is half done (``replace_graphs`` stages new
+content in ``urn:credgraph:staging:*`` graphs before swapping it in). The gate
+gives that order:
+
+- in-process reads (services) share the store;
+- a write waits for reads in flight and for every forked child that has not yet
+  taken its snapshot, and runs alone;
+- a fork waits until nothing else is inside the store.
+
+Every write the server makes goes through :class:`GuardedStore`, so the gate
+sees them all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from credgraph import queries
+from credgraph.graph.binding import Row
+from credgraph.graph.store import Provenance, QueryResult, Store
+
+
+class Gate:
+    """A readers/writer gate that also orders forks and their snapshots."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+        self._children_pending = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """Hold while reading the store in this process."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """Hold while writing; waits for readers and for children without a snapshot."""
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                self._cond.wait_for(
+                    lambda: not self._writing and not self._readers and not self._children_pending
+                )
+            finally:
+                self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+    def fork(self, fork_fn):
+        """Call ``fork_fn`` (which forks) when the store is quiet; the child counts as pending."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting and not self._readers)
+            result = fork_fn()
+            self._children_pending += 1
+            return result
+
+    def child_ready(self) -> None:
+        """A forked child has its snapshot (or is gone): writes may go on."""
+        with self._cond:
+            self._children_pending -= 1
+            self._cond.notify_all()
+
+
+class GuardedStore(Store):
+    """A :class:`Store` that passes every operation through a :class:`Gate`."""
+
+    def __init__(self, inner: Store, gate: Gate | None = None) -> None:
+        self.inner = inner
+        self.gate = gate or Gate()
+        self.location = inner.location
+
+    def _query(self, text, bindings, default_graphs, named_graphs) -> QueryResult:
+        with self.gate.read():
+            return self.inner._query(text, bindings, default_graphs, named_graphs)
+
+    def update(self, update: queries.NamedQuery | str, values: Sequence[Row] | None = None) -> None:
+        with self.gate.write():
+            self.inner.update(update, values)
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable], provenance: Mapping[str, Provenance]) -> None:
+        # Materialise first: the caller's iterables might read the store.
+        graphs = {name: list(data) for name, data in graphs.items()}
+        with self.gate.write():
+            self.inner.replace_graphs(graphs, provenance)
+
+    def load_graph(self, graph: str, triples, provenance: Provenance) -> None:
+        self.replace_graphs({graph: triples}, {graph: provenance})
+
+    def drop_graphs(self, graphs: Iterable[str]) -> None:
+        names = list(graphs)
+        with self.gate.write():
+            self.inner.drop_graphs(names)
+
+    def _stage(self, graph: str, triples) -> None:
+        with self.gate.write():
+            self.inner._stage(graph, triples)
+
+    def _remove_empty_graph(self, graph: str) -> None:
+        with self.gate.write():
+            self.inner._remove_empty_graph(graph)
+
+    def quads(self):
+        with self.gate.read():
+            return list(self.inner.quads())
+
+    def close(self) -> None:
+        self.inner.close()
+

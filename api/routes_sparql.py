@@ -1,0 +1,328 @@
+"""The SPARQL 1.1 Protocol endpoint (/sparql, read-only) and the update endpoint (/sparql/update, admin).
+
+/sparql serves the public store only (vocabularies, catalogues, pseudonymised
+issuance records); personal data lives in a separate store it never opens.
+Queries are checked for ``SERVICE`` before they reach the store and run under a
+timeout, a row cap and a concurrency bound (:mod:`credgraph.api.executor`).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from credgraph import queries
+from credgraph.api import formats, sparql_text
+from credgraph.api.access import Caller, require
+from credgraph.api.executor import QueryFailure, QueryJob, syntax_failure
+from credgraph.api.guarded_store import GuardedStore
+from credgraph.api.problems import Problem
+from credgraph.graph import namespaces as ns
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+HIDDEN_PREFIXES = (ns.STAGING_GRAPH, ns.PRIVATE_GRAPH, ns.QUARANTINE_GRAPH)
+UPDATE_WORDS = {"INSERT", "DELETE", "CLEAR", "DROP", "LOAD", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+
+
+# -- request parsing -------------------------------------------------------
+
+
+def _content_type(request: Request) -> tuple[str, str | None]:
+    raw = request.headers.get("content-type", "")
+    media, _, params = raw.partition(";")
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
+def _decode(body: bytes, charset: str | None, what: str) -> str:
+    if charset not in (None, "utf-8", "utf8"):
+        raise Problem(415, f"the {what} must be UTF-8; got charset={charset}", type_="unsupported-charset")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, f"the {what} is not valid UTF-8 at byte {exc.start}", type_="invalid-encoding") from exc
+
+
+def _form(body: bytes) -> list[tuple[str, str]]:
+    try:
+        text = body.decode("ascii")
+        return urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=False, encoding="utf-8",
+                                      errors="strict")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "the form body is not valid URL-encoded UTF-8", type_="invalid-encoding") from exc
+
+
+def _one(pairs: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in pairs if k == name]
+    if len(values) > 1:
+        raise Problem(400, f"the request carries {len(values)} '{name}' parameters; the protocol allows one",
+                      type_="multiple-operations")
+    return values[0] if values else None
+
+
+def _graphs(pairs: list[tuple[str, str]], name: str) -> list[str]:
+    out = []
+    for _, value in [p for p in pairs if p[0] == name]:
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise Problem(400, f"{name} {value!r} is not an absolute IRI", type_="invalid-graph-iri") from exc
+        if not value.startswith(HIDDEN_PREFIXES):
+            out.append(value)
+    return out
+
+
+def _looks_like_update(text: str) -> bool:
+    words = [t for t in sparql_text.tokens(sparql_text.unescape_codepoints(text)) if t.kind == "word"]
+    for token in words:
+        word = token.text.upper()
+        if word in {"PREFIX", "BASE"}:
+            continue
+        return word in UPDATE_WORDS
+    return False
+
+
+async def _operation(request: Request, name: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """The operation text (query or update) and every protocol parameter, per the protocol's three forms."""
+    params = list(request.query_params.multi_items())
+    if request.method == "GET":
+        return _one(params, name), params
+    media, charset = _content_type(request)
+    body = await request.body()
+    if media == FORM:
+        form = _form(body)
+        all_params = params + form
+        other = "update" if name == "query" else "query"
+        if _one(form, other) is not None and _one(form, name) is None:
+            return None, all_params + [("__other__", other)]
+        return _one(all_params, name), all_params
+    direct = QUERY if name == "query" else UPDATE
+    if media == direct:
+        if _one(params, name) is not None:
+            raise Problem(400, f"a direct POST carries the {name} in the body, not also in the URL",
+                          type_="multiple-operations")
+        return _decode(body, charset, name), params
+    if media in {QUERY, UPDATE}:
+        return None, params + [("__other__", "update" if media == UPDATE else "query")]
+    shown = media or "no Content-Type"
+    raise Problem(415, f"POST {request.url.path} takes {FORM} or {direct}; got {shown}",
+                  type_="unsupported-media-type")
+
+
+# -- /sparql ---------------------------------------------------------------
+
+
+def _negotiated(accept: str | None) -> dict[str, str | None]:
+    return {
+        "boolean": formats.negotiate(accept, formats.BOOLEAN_TYPES, formats.JSON),
+        "solutions": formats.negotiate(accept, formats.RESULT_TYPES, formats.JSON),
+        "graph": formats.negotiate(accept, formats.GRAPH_TYPES, formats.TURTLE),
+    }
+
+
+async def _answer(request: Request, text: str, params: list[tuple[str, str]]) -> Response:
+    if _looks_like_update(text):
+        raise Problem(403, "/sparql is read-only; SPARQL Update goes to /sparql/update with an admin key",
+                      type_="read-only")
+    if sparql_text.mentions_service(text):
+        raise Problem(400, "SERVICE is not allowed: this endpoint never makes outbound requests",
+                      type_="service-refused")
+    wanted = _negotiated(request.headers.get("accept"))
+    form = sparql_text.query_form(text)
+    kind = {"ASK": "boolean", "SELECT": "solutions", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(form or "")
+    if kind and wanted[kind] is None:
+        raise Problem(406, f"none of the accepted media types can carry a {form} result; offered: "
+                      + ", ".join(sorted({m for m, f in _offers(kind).items()})), type_="not-acceptable")
+    default = _graphs(params, "default-graph-uri")
+    named = _graphs(params, "named-graph-uri")
+    has_dataset = any(k in {"default-graph-uri", "named-graph-uri"} for k, _ in params)
+    job = QueryJob(
+        text=text,
+        formats=wanted,
+        default_graphs=default if has_dataset else None,
+        named_graphs=named if has_dataset else None,
+        base_iri=str(request.url.replace(query="")),
+    )
+    executor = request.app.state.executor
+    try:
+        answer = await run_in_threadpool(executor.run, job)
+    except QueryFailure as failure:
+        raise _problem_of(failure) from failure
+    headers = {"Vary": "Accept"}
+    if answer.truncated:
+        headers["X-Credgraph-Truncated"] = "true"
+        headers["X-Credgraph-Row-Cap"] = str(executor.row_cap)
+    return Response(answer.body, media_type=formats.CONTENT_TYPES[answer.format], headers=headers)
+
+
+def _offers(kind: str) -> dict[str, str]:
+    return {"boolean": formats.BOOLEAN_TYPES, "solutions": formats.RESULT_TYPES, "graph": formats.GRAPH_TYPES}[kind]
+
+
+def _problem_of(failure: QueryFailure) -> Problem:
+    if failure.kind == "syntax":
+        return Problem(400, failure.message, type_="query-syntax", line=failure.line, column=failure.column)
+    if failure.kind == "timeout":
+        return Problem(503, failure.message, type_="query-timeout", **failure.extra)
+    if failure.kind == "busy":
+        return Problem(503, failure.message, type_="busy", headers={"Retry-After": "2"})
+    if failure.kind == "not_acceptable":
+        return Problem(406, failure.message, type_="not-acceptable")
+    if failure.kind == "too_large":
+        return Problem(500, failure.message, type_="result-too-large")
+    return Problem(500, f"the query failed: {failure.message}", type_="query-failed")
+
+
+@router.get("/sparql", summary="SPARQL 1.1 Protocol query (GET); without a query: service description or query page")
+async def sparql_get(request: Request) -> Response:
+    """Run ``?query=``; without one, answer the query page (browsers) or the service description."""
+    text, params = await _operation(request, "query")
+    if _one(params, "update") is not None:
+        raise Problem(403, "/sparql is read-only; SPARQL Update goes to /sparql/update (POST, admin key)",
+                      type_="read-only")
+    if text is None:
+        if formats.prefers_html(request.headers.get("accept")):
+            return query_page(request)
+        return service_description(request)
+    return await _answer(request, text, params)
+
+
+@router.post("/sparql", summary="SPARQL 1.1 Protocol query (POST form or direct)")
+async def sparql_post(request: Request) -> Response:
+    """Run a query sent as a form (``query=``) or directly (``application/sparql-query``)."""
+    text, params = await _operation(request, "query")
+    if ("__other__", "update") in params:
+        raise Problem(403, "/sparql is read-only; SPARQL Update goes to /sparql/update with an admin key",
+                      type_="read-only")
+    if text is None:
+        raise Problem(400, "no query: send query=... as a form field or the query as application/sparql-query",
+                      type_="missing-query")
+    return await _answer(request, text, params)
+
+
+# -- /sparql/update --------------------------------------------------------
+
+
+@router.post("/sparql/update", summary="SPARQL 1.1 Update (admin key)")
+async def sparql_update(request: Request, who: Caller = Depends(require("admin"))) -> Response:
+    """Run a SPARQL Update on the public store, in one transaction."""
+    text, params = await _operation(request, "update")
+    if text is None:
+        raise Problem(400, "no update: send update=... as a form field or the update as application/sparql-update",
+                      type_="missing-update")
+    if sparql_text.mentions_service(text):
+        raise Problem(400, "SERVICE is not allowed: this server never makes outbound requests",
+                      type_="service-refused")
+    words = {t.text.upper() for t in sparql_text.tokens(sparql_text.unescape_codepoints(text)) if t.kind == "word"}
+    if "LOAD" in words:
+        raise Problem(400, "LOAD is not allowed: this server never makes outbound requests; "
+                      "import files with the credgraph CLI", type_="load-refused")
+    hidden = [iri for iri in sparql_text.graph_iris(text) if iri.startswith(HIDDEN_PREFIXES)]
+    if hidden:
+        raise Problem(400, f"the public store takes no private, quarantine or staging graphs: {hidden[0]}",
+                      type_="private-graph-refused")
+    using = [("USING", g) for g in _graphs(params, "using-graph-uri")]
+    using += [("USING NAMED", g) for g in _graphs(params, "using-named-graph-uri")]
+    if using:
+        if sparql_text.has_dataset_clause(text):
+            raise Problem(400, "the update has its own USING/WITH clause and also using-graph-uri/"
+                          "using-named-graph-uri parameters; the protocol forbids both", type_="dataset-conflict")
+        text = _with_using(text, using)
+    store: GuardedStore | object = request.app.state.store
+    base = str(request.url.replace(query=""))
+    try:
+        await run_in_threadpool(_run_update, store, text, base)
+    except SyntaxError as exc:
+        failure = syntax_failure(str(exc))
+        raise Problem(400, failure.message, type_="update-syntax", line=failure.line, column=failure.column) from exc
+    return Response(status_code=204)
+
+
+def _with_using(text: str, clauses: list[tuple[str, str]]) -> str:
+    # Protocol dataset parameters become USING clauses in front of each WHERE of
+    # INSERT/DELETE operations; the IRIs are validated and serialised by pyoxigraph.
+    block = " ".join(f"{kw} {ox.NamedNode(g)}" for kw, g in clauses) + " "
+    out, last = [], 0
+    for pos in sparql_text.using_insert_positions(text):
+        out += [text[last:pos], block]
+        last = pos
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _run_update(store, text: str, base: str) -> None:
+    from credgraph.graph.store import QuerySyntaxError
+
+    inner = getattr(store, "inner", store)
+    raw = getattr(inner, "oxigraph", None)
+    if raw is not None:
+        with store.gate.write():
+            raw.update(text, base_iri=base)
+        return
+    try:
+        store.update(text)
+    except QuerySyntaxError as exc:
+        raise SyntaxError(str(exc)) from exc
+
+
+# -- service description and query page -------------------------------------
+
+
+def service_description(request: Request) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF syntax."""
+    fmt = formats.negotiate(request.headers.get("accept"), formats.GRAPH_TYPES, formats.TURTLE)
+    if fmt is None:
+        raise Problem(406, "the service description is available as Turtle, N-Triples, JSON-LD or RDF/XML",
+                      type_="not-acceptable")
+    endpoint = ox.NamedNode(str(request.url.replace(query="")))
+    sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
+    rdf_type = ox.NamedNode(ns.RDF + "type")
+    dataset, default_graph = ox.BlankNode(), ox.BlankNode()
+    triples = [
+        ox.Triple(endpoint, rdf_type, sd("Service")),
+        ox.Triple(endpoint, sd("endpoint"), endpoint),
+        ox.Triple(endpoint, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(endpoint, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(endpoint, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, rdf_type, sd("Graph")),
+        ox.Triple(endpoint, ox.NamedNode(ns.DC + "description"), ox.Literal(
+            "Public dataset of credgraph: vocabularies, catalogues and pseudonymised issuance records. "
+            "Read-only; SERVICE is refused; queries time out and results are capped.", language="en")),
+    ]
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        triples.append(ox.Triple(endpoint, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
+    body = formats.write_triples(triples, fmt)
+    return Response(body, media_type=formats.CONTENT_TYPES[fmt], headers={"Vary": "Accept"})
+
+
+def query_page(request: Request) -> HTMLResponse:
+    """The HTML query page with the named queries as examples."""
+    examples = [
+        {"name": q.name, "title": q.title, "description": q.description, "text": q.text,
+         "params": [p.name for p in q.params]}
+        for q in queries.all_queries()
+        if q.example and not q.is_update
+    ]
+    html = request.app.state.templates.get_template("query.html").render(
+        examples=examples, endpoint=str(request.url.replace(query="")),
+        timeout=request.app.state.api_settings.query_timeout_s,
+        row_cap=request.app.state.api_settings.row_cap,
+    )
+    return HTMLResponse(html, headers={"Vary": "Accept"})

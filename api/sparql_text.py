@@ -1,0 +1,157 @@
+"""Looking at SPARQL text before it reaches the store: form, SERVICE, graph IRIs.
+
+pyoxigraph exposes no parser, and it runs ``SERVICE`` clauses by making HTTP
+requests, so the public endpoint must refuse them before evaluation. The checks
+here work on a token stream in which comments, string literals and IRIs have
+been recognised, after SPARQL's ``\\uXXXX`` codepoint escapes have been applied
+(the grammar applies them before parsing, so ``\\u0053ERVICE`` *is* ``SERVICE``).
+A false positive only refuses an odd query; a false negative would let the
+server make a request, so every doubtful case counts as SERVICE.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Keywords and prefixes; no dots or dashes, so that "?o.SERVICE" splits as SPARQL does.
+_WORD = re.compile(r"[A-Za-z_\u00C0-\uFFFF][\w\u00B7\u00C0-\uFFFF]*")
+_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical item: ``kind`` is word, iri, string, var, or punct."""
+
+    kind: str
+    text: str
+    start: int
+
+
+def unescape_codepoints(text: str) -> str:
+    """Apply SPARQL's codepoint escapes (``\\u0041`` -> ``A``), as the parser does."""
+
+    def repl(match: re.Match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        try:
+            return chr(code)
+        except ValueError:
+            return match.group(0)
+
+    return _ESCAPE.sub(repl, text)
+
+
+def tokens(text: str) -> list[Token]:
+    """The tokens of ``text`` (already unescaped), comments dropped."""
+    out: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end == -1 else end
+            continue
+        if ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            out.append(Token("string", text[i : j + len(quote)], i))
+            i = j + len(quote)
+            continue
+        if ch == "<":
+            match = _IRI.match(text, i)
+            if match:
+                out.append(Token("iri", match.group(0)[1:-1], i))
+                i = match.end()
+                continue
+        if ch in "?$":
+            match = _WORD.match(text, i + 1)
+            end = match.end() if match else i + 1
+            out.append(Token("var", text[i:end], i))
+            i = end
+            continue
+        match = _WORD.match(text, i)
+        if match:
+            word = match.group(0)
+            end = match.end()
+            # A prefixed name (pfx:local) is one token: its parts are never keywords.
+            if end < n and text[end] == ":":
+                local = re.match(r"[\w\u00B7\u00C0-\uFFFF.%:-]*", text[end + 1 :])
+                end = end + 1 + (local.end() if local else 0)
+                out.append(Token("pname", text[i:end], i))
+            else:
+                out.append(Token("word", word, i))
+            i = end
+            continue
+        out.append(Token("punct", ch, i))
+        i += 1
+    return out
+
+
+def _words(text: str) -> list[Token]:
+    return tokens(unescape_codepoints(text))
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, or None when the text does not say."""
+    for token in _words(text):
+        if token.kind == "word" and token.text.upper() in FORMS:
+            return token.text.upper()
+    return None
+
+
+def mentions_service(text: str) -> bool:
+    """True if the query or update may contain a ``SERVICE`` clause.
+
+    Checks the keyword anywhere outside comments, strings, IRIs, variables and
+    prefixed names (case-insensitive).
+    """
+    return any(t.kind == "word" and t.text.upper() == "SERVICE" for t in _words(text))
+
+
+def graph_iris(text: str) -> list[str]:
+    """Every IRI written in the text (after codepoint unescaping)."""
+    return [t.text for t in _words(text) if t.kind == "iri"]
+
+
+def has_dataset_clause(text: str) -> bool:
+    """True if an update has its own ``USING`` or ``WITH`` clause."""
+    return any(t.kind == "word" and t.text.upper() in {"USING", "WITH"} for t in _words(text))
+
+
+def using_insert_positions(text: str) -> list[int]:
+    """Offsets in ``text`` just before each top-level ``WHERE`` of a DELETE/INSERT operation.
+
+    The SPARQL 1.1 Protocol's ``using-graph-uri`` / ``using-named-graph-uri``
+    parameters act as ``USING`` clauses on such operations; pyoxigraph's update
+    API takes no dataset, so the endpoint places the clauses there. Offsets are
+    in the original text (no codepoint escapes are expected around keywords in
+    updates that also use these parameters; such a text is refused upstream).
+    """
+    positions: list[int] = []
+    depth = 0
+    in_modify = False
+    previous = ""
+    for token in tokens(text):
+        word_before, previous = previous, token.text.upper() if token.kind == "word" else ""
+        if token.kind == "punct" and token.text == "{":
+            depth += 1
+        elif token.kind == "punct" and token.text == "}":
+            depth -= 1
+        elif token.kind == "punct" and token.text == ";" and depth == 0:
+            in_modify = False
+        elif token.kind == "word" and depth == 0:
+            word = token.text.upper()
+            if word in {"INSERT", "DELETE"}:
+                in_modify = True
+            elif word == "WHERE" and in_modify:
+                if word_before != "DELETE":  # DELETE WHERE takes no USING
+                    positions.append(token.start)
+                in_modify = False
+    return positions
