@@ -224,6 +224,12 @@ def sample_elm_terms(shared: Path) -> set[str]:
     return {iri_ for key in used for iri_ in terms.get(key, ()) if iri_.startswith(ELM)}
 
 
+def profile_terms(shared: Path) -> set[str]:
+    """IRIs the EC's Learning Opportunities and Qualifications profile (catalogue data) uses."""
+    triples = ox.parse(path=str(shared / "elm-3.1/ap/LOQ-constraints.ttl"), format=ox.RdfFormat.TURTLE)
+    return {term.value for t in triples for term in (t.subject, t.object) if isinstance(term, ox.NamedNode)}
+
+
 def build_elm(shared: Path) -> str:
     """The ELM 3.1 subset credgraph uses, with ELM's own labels and definitions."""
     elm_triples = list(ox.parse(path=str(shared / "elm-3.1/ELM.ttl"), format=ox.RdfFormat.TURTLE))
@@ -235,19 +241,23 @@ def build_elm(shared: Path) -> str:
         raise SystemExit(f"ELM.ttl does not define: {', '.join(missing)}")
     # The EDC context maps some sample keys to IRIs the ontology lacks (elm:nationalID for
     # elm:nationalId, a known defect); only terms the ontology defines are copied.
-    wanted = required | (sample_elm_terms(shared) & defined)
+    loq = profile_terms(shared)
+    wanted = required | (sample_elm_terms(shared) & defined) | (loq & defined)
+    external = set(EXTERNAL_REQUIRED) | (loq & {t.subject.value for t in ext_triples})
     ontology = "http://data.europa.eu/snb/model/elm"
     keep_ontology = {RDF_TYPE, RDFS + "label", DCT + "title", DCT + "license", OWL + "versionInfo",
                      DCT + "modified", DCT + "created", "http://creativecommons.org/ns#attributionName",
                      "http://creativecommons.org/ns#attributionURL", DCT + "publisher"}
     out = [t for t in elm_triples if t.subject.value in wanted]
     out += [t for t in elm_triples if t.subject.value == ontology and t.predicate.value in keep_ontology]
-    out += [t for t in ext_triples if t.subject.value in EXTERNAL_REQUIRED]
+    out += [t for t in ext_triples if t.subject.value in external]
     # Record, on each copied term, which ontology defines it.
     out += [triple(s, RDFS + "isDefinedBy", iri(ontology)) for s in sorted(wanted)]
     header = f"""
 European Learning Model (ELM) 3.1 - the subset of terms credgraph uses ({len(wanted)} ELM terms,
-plus {len(EXTERNAL_REQUIRED)} reused external terms as ELM-external.ttl describes them).
+plus {len(external)} reused external terms as ELM-external.ttl describes them): the terms credgraph's
+design names, those the EC sample credentials use, and those the EC's LOQ profile
+(LOQ-constraints.ttl, catalogue data) uses.
 Source: European Learning Model ontology v3.1.0, rdf/ontology/ELM.ttl and ELM-external.ttl,
   https://github.com/european-commission-empl/European-Learning-Model (commit 9d7c5d2),
   copied unchanged (labels, comments, domains, ranges); terms not used by credgraph are left out.

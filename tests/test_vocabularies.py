@@ -219,8 +219,9 @@ def test_elm_subset_has_the_terms_credgraph_uses():
         assert objects(store, term, ox.NamedNode(ns.RDFS + "comment")), f"elm:{name} has no definition"
     # Location is dc:Location in ELM 3.1, described in ELM-external.ttl.
     assert objects(store, ox.NamedNode(ns.DC + "Location"), ox.NamedNode(SKOS + "definition"))
-    # Terms only the EC samples use are included too.
+    # Terms only the EC samples or the EC's catalogue (LOQ) profile use are included too.
     assert objects(store, ox.NamedNode(ns.ELM + "displayParameter"), label)
+    assert objects(store, ox.NamedNode(ns.ELM + "scheduleInformation"), label)
     header = vocabularies.read_bytes("elm.ttl").decode("utf-8")[:1200]
     assert "CC BY 4.0" in header and "European Commission" in header
 
