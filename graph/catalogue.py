@@ -481,18 +481,18 @@ def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
             _put(org.names, row["name"])
         org.country = org.country or _iri(row.get("country"))
         org.homepage = org.homepage or (row["homepage"].value if row.get("homepage") else None)
-    own: set[tuple[str, str]] = set()
+    own: dict[str, dict[str, str]] = defaultdict(dict)
+    borrowed: dict[str, dict[str, str]] = defaultdict(dict)
     for row in store.select(queries.load("catalogue-labels")):
-        concept, label = row["concept"].value, row["label"]
-        lang = label.language or "en"
-        labels = cat.labels.setdefault(concept, {})
-        direct = row.get("via") is None
-        # A concept's own label wins over one borrowed through skos:exactMatch.
-        if direct and (concept, lang) not in own:
-            own.add((concept, lang))
-            labels[lang] = label.value
-        elif not direct and lang not in labels:
-            labels[lang] = label.value
+        label = row["label"]
+        lang = (label.language or "en").split("-")[0].lower()
+        target = (own if row.get("via") is None else borrowed)[row["concept"].value]
+        # The lexically smallest of several labels, so that rebuilds are stable.
+        if lang not in target or label.value < target[lang]:
+            target[lang] = label.value
+    # A concept's own label wins over one borrowed through skos:exactMatch.
+    for concept in set(own) | set(borrowed):
+        cat.labels[concept] = {**borrowed.get(concept, {}), **own.get(concept, {})}
     return cat
 
 
@@ -548,10 +548,13 @@ def key_of(iri: str | None) -> str:
 
 def slug_of(kind: str, iri: str) -> str:
     """The page slug of an entity: the minted slug, else a stable hash of the IRI."""
-    minted = f"{ns.CG_ID}{'org' if kind == 'provider' else kind}/"
+    if kind == "pathway" and iri.startswith(f"{ns.CG_ID}spec/"):
+        # The implied rule "all of its parts" of a larger specification.
+        return "parts/" + slug_of("spec", iri)
+    minted = f"{ns.CG_ID}{ {'provider': 'org', 'pathway': 'rule'}.get(kind, kind) }/"
     if iri.startswith(minted):
         slug = iri[len(minted):]
-        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
+        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*", slug) and ".." not in slug:
             return slug
     if kind == "skill" and iri.startswith(ns.ESCO_SKILL):
         return iri[len(ns.ESCO_SKILL):]

@@ -1,0 +1,570 @@
+"""``credgraph site build``: the static catalogue site, written from the graph.
+
+Everything is read with a few bulk queries (the catalogue service's
+:func:`~credgraph.graph.catalogue.load_catalogue`, the stacking rules, the
+entity descriptions for the linked-data files), then every page is rendered
+with templates compiled once. English pages live at the root, German and
+French ones under ``de/`` and ``fr/``; every link is relative, so the folder
+can be served from any path by any static web server or CDN.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import math
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from credgraph import __version__
+from credgraph.graph import catalogue as cg
+from credgraph.graph import namespaces as ns
+from credgraph.graph.store import Store, StoreError
+from credgraph.site import diagram, linkeddata
+from credgraph.site.output import SiteOutput
+
+LANGS = cg.LANGUAGES
+PREFIX = {"en": "", "de": "de/", "fr": "fr/"}
+BROWSE_PAGE = 100
+FACET_LABELS = {name: f"facet_{name}" for name in cg.FACETS}
+
+
+@dataclass
+class BuildReport:
+    """What one build did."""
+
+    out: str
+    specifications: int
+    pages: int
+    files: int
+    written: int
+    unchanged: int
+    removed: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# -- resources ---------------------------------------------------------------
+
+
+def _package_text(*parts: str) -> str:
+    return resources.files("credgraph.site").joinpath(*parts).read_text("utf-8")
+
+
+def load_strings() -> dict[str, dict[str, str]]:
+    """Interface strings per language (``site/i18n/<lang>.json``)."""
+    return {lang: json.loads(_package_text("i18n", f"{lang}.json")) for lang in LANGS}
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FunctionLoader(lambda name: _package_text("templates", name)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+STATIC_FILES = ("style.css", "search.js")
+
+
+# -- page context helpers ----------------------------------------------------
+
+
+class Page:
+    """Helpers a template uses for one page: relative URLs, language texts, numbers."""
+
+    def __init__(self, site: "SiteBuilder", lang: str, path: str) -> None:
+        self.site = site
+        self.lang = lang
+        self.path = path
+        self.root = "../" * (PREFIX[lang] + path).count("/")
+        self.t = site.strings[lang]
+
+    def url(self, path: str, lang: str | None = None) -> str:
+        """Relative URL of site path ``path`` in ``lang`` (default: this page's language)."""
+        target = PREFIX[lang or self.lang] + path
+        return (self.root + target) or "./"
+
+    def asset(self, path: str) -> str:
+        """Relative URL of a language-independent file."""
+        return self.root + path
+
+    def tx(self, text: cg.Text | None, tag: str = "span") -> Markup:
+        """A data text, marked with its language and visibly flagged when it is a fallback."""
+        if text is None:
+            return Markup('<span class="missing">{}</span>').format(self.t["not_stated"])
+        if not text.fallback or not text.lang:
+            if text.lang and text.lang != self.lang:
+                return Markup('<{0} lang="{1}">{2}</{0}>').format(Markup(tag), text.lang, text.text)
+            return Markup("<{0}>{1}</{0}>").format(Markup(tag), text.text) if tag != "span" else escape(text.text)
+        note = f'{self.t["fallback_note"]} {self.t.get("lang_" + text.lang, text.lang)}'
+        return Markup('<{0} lang="{1}">{2}</{0}> <abbr class="fallback" title="{3}">{4}</abbr>').format(
+            Markup(tag), text.lang, text.text, note, text.lang.upper()
+        )
+
+    def num(self, value: float | None) -> str:
+        """A number formatted for this page's language (``2.5`` / ``2,5``)."""
+        if value is None:
+            return ""
+        text = f"{value:g}" if value != int(value) else str(int(value))
+        return text.replace(".", ",") if self.lang in ("de", "fr") else text
+
+    def fmt(self, key: str, **kw: Any) -> str:
+        """An interface string with ``{name}`` placeholders filled."""
+        text = self.t[key]
+        for name, value in kw.items():
+            text = text.replace("{" + name + "}", str(value))
+        return text
+
+    def ref(self, ref: cg.Ref | None) -> Markup:
+        """A reference: a link when it has a page, else its label."""
+        if ref is None:
+            return Markup('<span class="missing">{}</span>').format(self.t["not_stated"])
+        label = self.tx(ref.label)
+        if ref.path:
+            return Markup('<a href="{}">{}</a>').format(self.url(ref.path), label)
+        return label
+
+
+# -- the builder -------------------------------------------------------------
+
+
+class SiteBuilder:
+    """Builds the whole site from one store into one folder."""
+
+    def __init__(self, store: Store, out: Path, *, incremental: bool = False, base_url: str = "http://localhost:8000/",
+                 sparql_endpoint: str = "/sparql") -> None:
+        self.store = store
+        self.out = Path(out)
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.sparql_endpoint = sparql_endpoint
+        self.output = SiteOutput(self.out, incremental=incremental)
+        self.strings = load_strings()
+        self.env = _environment()
+        self.templates = {name: self.env.get_template(name) for name in (
+            "home.html", "search.html", "spec.html", "list.html", "browse.html", "pathway.html", "about.html")}
+        self.timings: dict[str, float] = {}
+        self.notes: list[str] = []
+        self.pages = 0
+        self.sitemap: list[str] = []
+
+    # -- orchestration ---------------------------------------------------
+    def build(self) -> BuildReport:
+        start = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        with self._timed("read catalogue"):
+            self.cat = cg.load_catalogue(self.store, cached=False)
+        with self._timed("read rules and matches"):
+            self.rules = self._load_rules()
+            self.matches = self._load_matches()
+            self.similar = self._load_similar()
+        with self._timed("read entity descriptions"):
+            self.triples = linkeddata.entity_triples(self.store)
+        with self._timed("group"):
+            self._group()
+        with self._timed("specification pages"):
+            for spec in self.cat.specs.values():
+                self._spec_pages(spec)
+        with self._timed("other pages"):
+            self._entity_lists()
+            self._pathway_pages()
+            self._browse_pages()
+            for lang in LANGS:
+                self._render("home.html", lang, "", title=self.strings[lang]["site_name"], stats=self.stats)
+                self._render("search.html", lang, "search/", title=self.strings[lang]["search_title"],
+                             facets=cg.FACETS, facet_labels=FACET_LABELS)
+                self._about(lang)
+        with self._timed("search index"):
+            for lang in LANGS:
+                self.output.write(f"search-index.{lang}.json", search_index(self.cat, lang))
+        with self._timed("static files and dump"):
+            for name in STATIC_FILES:
+                self.output.write(f"static/{name}", _package_text("static", name))
+            self._dump()
+            self._sitemap()
+            self.output.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.base_url}sitemap.xml\n")
+        self.output.finish()
+        seconds = time.perf_counter() - start
+        return BuildReport(
+            out=str(self.out), specifications=len(self.cat.specs), pages=self.pages, files=len(self.output.current),
+            written=len(self.output.written), unchanged=self.output.unchanged, removed=len(self.output.removed),
+            seconds=round(seconds, 3), timings={k: round(v, 3) for k, v in self.timings.items()}, notes=self.notes,
+        )
+
+    class _Timer:
+        def __init__(self, builder: "SiteBuilder", name: str) -> None:
+            self.builder, self.name = builder, name
+
+        def __enter__(self):
+            self.start = time.perf_counter()
+
+        def __exit__(self, *exc):
+            self.builder.timings[self.name] = self.builder.timings.get(self.name, 0) + time.perf_counter() - self.start
+
+    def _timed(self, name: str) -> "_Timer":
+        return self._Timer(self, name)
+
+    # -- data beyond the catalogue service --------------------------------
+    def _load_rules(self) -> list:
+        """Stacking rules, explicit and implied by elm:hasPart (stacking service)."""
+        try:
+            from credgraph.graph import stacking
+        except ImportError:
+            self.notes.append("stacking service not available: no pathway pages")
+            return []
+        try:
+            explicit = stacking.load_rules(self.store)
+            with_parts = [s.iri for s in self.cat.specs.values() if s.many("hasPart")]
+            targets = {r.target for r in explicit}
+            implied = [r for r in stacking.implied_rules(self.store, with_parts) if r.target not in targets]
+        except (StoreError, AttributeError, FileNotFoundError, KeyError) as exc:
+            self.notes.append(f"stacking rules could not be read ({exc}): no pathway pages")
+            return []
+        return explicit + implied
+
+    def _load_matches(self) -> dict[str, list[tuple[str, str]]]:
+        matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        from credgraph import queries
+
+        for row in self.store.select(queries.load("catalogue-matches")):
+            pair = (row["other"].value, row["relation"].value)
+            if pair not in matches[row["spec"].value]:
+                matches[row["spec"].value].append(pair)
+        for values in matches.values():
+            values.sort()
+        return matches
+
+    def _load_similar(self) -> dict[str, list[tuple[str, float]]]:
+        """Computed similar specifications, from the equivalence service when it offers a bulk function."""
+        try:
+            from credgraph.graph import equivalence
+        except ImportError:
+            self.notes.append("equivalence service not available: similar credentials shown as none known")
+            return {}
+        bulk = getattr(equivalence, "similar_all", None)
+        if bulk is None:
+            self.notes.append("equivalence service has no similar_all(store, limit): similar credentials shown as none known")
+            return {}
+        try:
+            return {k: list(v) for k, v in bulk(self.store, limit=5).items()}
+        except (StoreError, ValueError) as exc:
+            self.notes.append(f"similar credentials could not be computed ({exc})")
+            return {}
+
+    def _group(self) -> None:
+        cat = self.cat
+        self.by_provider = cg.specs_by(cat, "provider")
+        self.by_skill = cg.specs_by(cat, "skill")
+        self.by_eqf = cg.specs_by(cat, "eqf")
+        self.by_field = cg.specs_by(cat, "field")
+        countries = {cat.country_of(s) for s in cat.specs.values()} - {None}
+        self.stats = {"specs": len(cat.specs), "providers": len(self.by_provider), "countries": len(countries),
+                      "skills": len(self.by_skill)}
+        # Which rules each specification counts towards, and which it is the target of.
+        self.rules_with: dict[str, list] = defaultdict(list)
+        self.rules_for: dict[str, list] = defaultdict(list)
+        for rule in self.rules:
+            self.rules_for[rule.target].append(rule)
+            for component in sorted(rule.components()):
+                self.rules_with[component].append(rule)
+
+    # -- rendering ---------------------------------------------------------
+    def _render(self, template: str, lang: str, path: str, *, data: str | None = None, jsonld: str | None = None,
+                **context: Any) -> None:
+        page = Page(self, lang, path)
+        html = self.templates[template].render(
+            p=page, t=page.t, lang=lang, langs=LANGS, path=path, data=data, jsonld=jsonld,
+            lang_names={code: self.strings[code]["language_name"] for code in LANGS}, version=__version__, **context,
+        )
+        self.output.write(PREFIX[lang] + path + "index.html", html)
+        self.pages += 1
+        self.sitemap.append(PREFIX[lang] + path)
+
+    def _data_files(self, path: str, iri: str, schema_node: dict) -> tuple[str, str]:
+        """Write ``index.ttl`` and ``index.jsonld`` beside the English page; return the embedded JSON-LD."""
+        triples = self.triples.get(iri, [])
+        self.output.write(path + "index.ttl", linkeddata.turtle(triples))
+        nodes = [schema_node, *linkeddata.jsonld_nodes(triples)]
+        text = linkeddata.json_text(nodes)
+        self.output.write(path + "index.jsonld", text)
+        return path, text
+
+    def _spec_pages(self, spec: cg.SpecRecord) -> None:
+        path = cg.page_path("spec", spec.iri)
+        details = {lang: cg.specification_detail(self.cat, spec, lang) for lang in LANGS}
+        _, jsonld = self._data_files(path, spec.iri, schema_course(details["en"], self.cat, spec))
+        for lang in LANGS:
+            detail = details[lang]
+            self._render("spec.html", lang, path, data=path, jsonld=jsonld, title=detail.title.text, d=detail,
+                         stacking=self._stacking_view(spec, lang), equivalents=self._equivalents(spec, lang))
+
+    def _stacking_view(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
+        """The rules ``spec`` counts towards: target, and the other components it stacks with."""
+        views = []
+        for rule in self.rules_with.get(spec.iri, []):
+            others = sorted({c for c in rule.components() if c != spec.iri})
+            views.append({
+                "rule": rule,
+                "path": cg.page_path("pathway", rule.iri),
+                "target": self.cat.ref(rule.target, lang, "spec"),
+                "with": [self.cat.ref(o, lang, "spec") for o in others],
+            })
+        return views
+
+    def _equivalents(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
+        rows = [{"ref": self.cat.ref(o, lang, "spec"), "relation": rel, "score": None} for o, rel in self.matches.get(spec.iri, [])]
+        recorded = {o for o, _ in self.matches.get(spec.iri, [])}
+        rows += [{"ref": self.cat.ref(o, lang, "spec"), "relation": "similar", "score": score}
+                 for o, score in self.similar.get(spec.iri, []) if o not in recorded]
+        return rows
+
+    def _entity_lists(self) -> None:
+        """Provider, skill, EQF level and field pages: each lists specifications."""
+        cat = self.cat
+        for iri, specs in sorted(self.by_provider.items()):
+            path = cg.page_path("provider", iri)
+            org = cat.orgs.get(iri)
+            schema = {"@context": "https://schema.org", "@type": "Organization", "@id": iri,
+                      "name": cat.label(iri, "en").text}
+            if org and org.homepage:
+                schema["url"] = org.homepage
+            _, jsonld = self._data_files(path, iri, schema)
+            for lang in LANGS:
+                detail = cg.provider_detail(cat, iri, specs, lang)
+                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=detail.name.text, kind="provider",
+                             heading=detail.name, items=detail.specifications, list_title=page_t(self, lang, "provider_specs"),
+                             country=detail.country, homepage=detail.homepage, iri=iri)
+        for iri, specs in sorted(self.by_skill.items()):
+            path = cg.page_path("skill", iri)
+            schema = {"@context": "https://schema.org", "@type": "DefinedTerm", "@id": iri, "name": cat.label(iri, "en").text,
+                      "inDefinedTermSet": "http://data.europa.eu/esco/concept-scheme/skills"}
+            _, jsonld = self._data_files(path, iri, schema)
+            for lang in LANGS:
+                detail = cg.skill_detail(cat, iri, specs, lang)
+                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=detail.label.text, kind="skill",
+                             heading=detail.label, items=detail.specifications, list_title=page_t(self, lang, "skill_specs"),
+                             country=None, homepage=None, iri=iri)
+        for facet, groups, key in (("eqf", self.by_eqf, "level_specs"), ("field", self.by_field, "field_specs")):
+            for iri, specs in sorted(groups.items()):
+                path = cg.page_path(facet, iri)
+                for lang in LANGS:
+                    label = cat.label(iri, lang)
+                    items = cg._sorted_summaries(cat, specs, lang)
+                    self._render("list.html", lang, path, title=label.text, kind=facet, heading=label, items=items,
+                                 list_title=page_t(self, lang, key), country=None, homepage=None, iri=iri)
+
+    def _pathway_pages(self) -> None:
+        cat = self.cat
+        for rule in self.rules:
+            path = cg.page_path("pathway", rule.iri)
+            schema = {"@context": "https://schema.org", "@type": "EducationalOccupationalCredential", "@id": rule.target,
+                      "name": cat.label(rule.target, "en").text,
+                      "competencyRequired": [cat.label(c, "en").text for c in sorted(rule.components())]}
+            if rule.implied:
+                jsonld = linkeddata.json_text([schema])
+                data = None
+            else:
+                data, jsonld = self._data_files(path, rule.iri, schema)
+            for lang in LANGS:
+                page = Page(self, lang, path)
+                conditions = [self._condition_view(cond, lang, page) for cond in rule.conditions]
+                filters = rule_filters(rule, page)
+                target = cat.ref(rule.target, lang, "spec")
+                title = f'{page.t["pathway"]}: {target.label.text}'
+                svg = diagram.rule_svg(
+                    "d" + cg.slug_of("pathway", rule.iri).replace("/", "-").replace(".", "-"), title, target.label.text,
+                    [diagram.DiagramCondition(c["heading"], [i.label.text for i in c["items"]]) for c in conditions], filters,
+                )
+                self._render("pathway.html", lang, path, data=data, jsonld=jsonld, title=title, rule=rule, target=target,
+                             conditions=conditions, filters=filters, svg=Markup(svg),
+                             rule_title=rule.title)
+
+    def _condition_view(self, cond, lang: str, page: Page) -> dict:
+        kind = cond.kind
+        if kind == "at-least":
+            heading = page.fmt("cond_atleast", n=cond.min_count or 0)
+        elif kind == "min-credits":
+            key = "cond_credits" if cond.components else "cond_credits_any"
+            heading = page.fmt(key, n=page.num(cond.min_credits or 0))
+        elif kind == "skills":
+            heading = page.t["cond_skills"]
+        else:
+            heading = page.t["cond_allof"]
+        if kind == "skills":
+            items = [self.cat.ref(s, lang, "skill") for s in cond.skills]
+            items = [i if i.iri in self.by_skill else cg.Ref(i.iri, i.key, i.label, "") for i in items]
+        else:
+            items = [self.cat.ref(c, lang, "spec") for c in cond.components]
+        notes = []
+        if cond.min_level:
+            notes.append(page.fmt("cond_minlevel", n=cond.min_level))
+        if cond.max_age:
+            notes.append(page.fmt("cond_maxage", n=page.num(cond.max_age)))
+        return {"heading": heading, "items": items, "notes": notes}
+
+    def _browse_pages(self) -> None:
+        cat = self.cat
+        for lang in LANGS:
+            summaries = cg._sorted_summaries(cat, cat.specs.values(), lang)
+            total_pages = max(1, math.ceil(len(summaries) / BROWSE_PAGE))
+            for n in range(1, total_pages + 1):
+                path = "browse/all/" if n == 1 else f"browse/all/{n}/"
+                page = Page(self, lang, path)
+                pages = [("browse/all/" if i == 1 else f"browse/all/{i}/") for i in range(1, total_pages + 1)]
+                self._render("list.html", lang, path, title=page.t["browse_all"], kind="all",
+                             heading=cg.Text(page.t["browse_all"], lang), items=summaries[(n - 1) * BROWSE_PAGE:n * BROWSE_PAGE],
+                             list_title=page.fmt("page_n", n=n, total=total_pages), country=None, homepage=None, iri=None,
+                             paging={"n": n, "pages": pages})
+            groups = {
+                "eqf": sorted(((cat.ref(i, lang, "eqf"), len(s)) for i, s in self.by_eqf.items()), key=lambda x: (len(x[0].key), x[0].key)),
+                "field": _by_label((cat.ref(i, lang, "field"), len(s)) for i, s in self.by_field.items()),
+                "provider": _by_label((cat.ref(i, lang, "provider"), len(s)) for i, s in self.by_provider.items()),
+                "skill": _by_label((cat.ref(i, lang, "skill"), len(s)) for i, s in self.by_skill.items()),
+            }
+            pathways = sorted(((cg.page_path("pathway", r.iri), cat.ref(r.target, lang, "spec")) for r in self.rules),
+                              key=lambda x: cg.normalise(x[1].label.text))
+            self._render("browse.html", lang, "browse/", title=self.strings[lang]["browse_title"], groups=groups,
+                         pathways=pathways)
+
+    def _about(self, lang: str) -> None:
+        graphs = [g for g in self.store.graphs() if g.kind in ("vocab", "source")]
+        sources = sorted({(g.kind, g.source, g.title) for g in graphs})
+        self._render("about.html", lang, "about/", title=self.strings[lang]["about_title"], sources=sources,
+                     graph_count=len(graphs), sparql=self.sparql_endpoint)
+
+    def _dump(self) -> None:
+        """The public dataset as gzipped N-Quads (mtime 0: identical data gives identical bytes)."""
+        raw = io.BytesIO()
+        self.store.dump(raw)
+        packed = io.BytesIO()
+        with gzip.GzipFile(fileobj=packed, mode="wb", mtime=0, compresslevel=6) as handle:
+            handle.write(raw.getvalue())
+        self.output.write("data/credgraph.nq.gz", packed.getvalue())
+
+    def _sitemap(self) -> None:
+        urls = "".join(f"<url><loc>{escape(self.base_url + p)}</loc></url>\n" for p in sorted(self.sitemap))
+        self.output.write("sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
+                          '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n")
+
+
+def page_t(builder: SiteBuilder, lang: str, key: str) -> str:
+    return builder.strings[lang][key]
+
+
+def _by_label(pairs) -> list:
+    return sorted(pairs, key=lambda x: (cg.normalise(x[0].label.text), x[0].iri))
+
+
+def rule_filters(rule, page: Page) -> list[str]:
+    """The rule-wide filters (minimum level, age, span) as sentences."""
+    notes = []
+    if rule.min_level:
+        notes.append(page.fmt("cond_minlevel", n=rule.min_level))
+    if rule.max_age:
+        notes.append(page.fmt("cond_maxage", n=page.num(rule.max_age)))
+    if rule.max_span:
+        notes.append(page.fmt("cond_span", n=page.num(rule.max_span)))
+    return notes
+
+
+def schema_course(detail: cg.SpecificationDetail, cat: cg.Catalogue, spec: cg.SpecRecord) -> dict:
+    """The schema.org view of a specification: a Course awarding an EducationalOccupationalCredential."""
+    credential: dict[str, Any] = {"@type": "EducationalOccupationalCredential", "name": detail.title.text,
+                                  "credentialCategory": "micro-credential"}
+    if detail.eqf:
+        credential["educationalLevel"] = {"@type": "DefinedTerm", "@id": detail.eqf.iri, "name": detail.eqf.label.text}
+    if detail.provider:
+        credential["recognizedBy"] = {"@id": detail.provider.iri}
+    node: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Course",
+        "@id": spec.iri,
+        "name": detail.title.text,
+        "educationalCredentialAwarded": credential,
+    }
+    if detail.description:
+        node["description"] = detail.description.text
+    if detail.provider:
+        node["provider"] = {"@type": "Organization", "@id": detail.provider.iri, "name": detail.provider.label.text}
+    if detail.ects is not None:
+        node["numberOfCredits"] = detail.ects
+    if detail.hours is not None:
+        node["timeRequired"] = f"PT{detail.hours:g}H"
+    if detail.languages:
+        node["inLanguage"] = [r.key for r in detail.languages]
+    skills = [s for o in detail.outcomes for s in o.skills]
+    if skills:
+        node["teaches"] = [{"@type": "DefinedTerm", "@id": s.iri, "name": s.label.text} for s in skills]
+    if detail.field:
+        node["about"] = {"@type": "DefinedTerm", "@id": detail.field.iri, "name": detail.field.label.text}
+    if detail.homepages:
+        node["url"] = detail.homepages[0]
+    return node
+
+
+# -- the search index ----------------------------------------------------------
+
+
+def search_index(cat: cg.Catalogue, lang: str) -> str:
+    """The compact offline search index of one language.
+
+    ``facets``: per facet, a table of ``[key, label, label language if fallback]``;
+    ``docs``: per specification ``[path, title, title language if fallback,
+    ECTS, [[value indexes] per facet in FACETS order], normalised text]``.
+    The text holds title, description and outcomes; the browser adds the
+    labels of the provider, field and skills from the facet tables.
+    """
+    tables: dict[str, dict[str, int]] = {f: {} for f in cg.FACETS}
+    rows: dict[str, list] = {f: [] for f in cg.FACETS}
+    for key, _, _ in cg.ECTS_RANGES:
+        tables["ects"][key] = len(rows["ects"])
+        rows["ects"].append([key, key.replace("-", "–") + " ECTS", ""])
+    docs = []
+    for spec in sorted(cat.specs.values(), key=lambda s: cg.normalise(cg.pick(s.titles, lang).text) if s.titles else s.iri):
+        values = cat.facet_values(spec)
+        idx = []
+        for facet in cg.FACETS:
+            column = []
+            for key in values[facet]:
+                if key not in tables[facet]:
+                    iri = cat.facet_iri(facet, key)
+                    label = cat.label(iri, lang) if iri else cg.Text(key, "", True)
+                    tables[facet][key] = len(rows[facet])
+                    rows[facet].append([key, label.text, label.lang if label.fallback else ""])
+                column.append(tables[facet][key])
+            idx.append(column)
+        title = cg.pick(spec.titles, lang) if spec.titles else cg.Text(cg.key_of(spec.iri), "", True)
+        words = [title.text]
+        if spec.descriptions:
+            words.append(cg.pick(spec.descriptions, lang).text)
+        words.extend(cg.pick(o.titles, lang).text for o in spec.outcomes if o.titles)
+        docs.append([cg.page_path("spec", spec.iri), title.text, title.lang if title.fallback else "", spec.ects, idx,
+                     cg.normalise(" ".join(words))])
+    return json.dumps({"v": 1, "lang": lang, "facetNames": list(cg.FACETS), "facets": rows, "docs": docs},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def build_site(store: Store, out: str | Path, *, incremental: bool = False, base_url: str = "http://localhost:8000/",
+               sparql_endpoint: str = "/sparql") -> BuildReport:
+    """Build the static catalogue site from ``store`` into ``out``.
+
+    ``incremental``: rewrite only the files whose content changed since the
+    last build into ``out`` (and remove those of vanished entities).
+    ``base_url``: the absolute URL the site is published at (for sitemap.xml).
+    """
+    return SiteBuilder(store, Path(out), incremental=incremental, base_url=base_url, sparql_endpoint=sparql_endpoint).build()

@@ -1,0 +1,87 @@
+"""Linked-data views of entity pages: Turtle and JSON-LD files, embedded JSON-LD."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
+
+from credgraph import queries
+from credgraph.graph import namespaces as ns
+from credgraph.graph.store import Store
+
+PREFIXES = {
+    "elm": ns.ELM,
+    "dc": ns.DC,
+    "skos": ns.SKOS,
+    "foaf": ns.FOAF,
+    "rov": ns.ROV,
+    "xsd": ns.XSD,
+    "cg": ns.CG,
+    "rdf": ns.RDF,
+}
+
+
+def entity_triples(store: Store) -> dict[str, list[Triple]]:
+    """The description of every specification, organisation, stacking rule and ESCO skill, by entity IRI."""
+    grouped: dict[str, set[Triple]] = defaultdict(set)
+    for row in store.select(queries.load("catalogue-entity-triples")):
+        grouped[row["root"].value].add(Triple(row["s"], row["p"], row["o"]))
+    for row in store.select(queries.load("catalogue-skill-triples")):
+        grouped[row["skill"].value].add(Triple(row["skill"], row["p"], row["o"]))
+    return {iri: stable_blank_nodes(triples) for iri, triples in grouped.items()}
+
+
+def stable_blank_nodes(triples: set[Triple]) -> list[Triple]:
+    """``triples`` sorted, with blank nodes renamed b0, b1 ... in order of appearance.
+
+    Blank node ids differ between queries and backends; renaming them keeps
+    the written files identical when the data is, so rebuilds stay incremental.
+    """
+
+    def shape(t: Triple) -> tuple:
+        return (
+            isinstance(t.subject, BlankNode), "" if isinstance(t.subject, BlankNode) else t.subject.value,
+            t.predicate.value,
+            "" if isinstance(t.object, BlankNode) else str(t.object),
+        )
+
+    ordered = sorted(triples, key=shape)
+    names: dict[str, BlankNode] = {}
+
+    def rename(term):
+        if isinstance(term, BlankNode):
+            if term.value not in names:
+                names[term.value] = BlankNode(f"b{len(names)}")
+            return names[term.value]
+        return term
+
+    return [Triple(rename(t.subject), t.predicate, rename(t.object)) for t in ordered]
+
+
+def turtle(triples: list[Triple]) -> bytes:
+    """Turtle text of ``triples`` with the project's prefixes."""
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+
+
+def jsonld_nodes(triples: list[Triple]) -> list:
+    """``triples`` as expanded JSON-LD node objects."""
+    if not triples:
+        return []
+    return json.loads(serialize(triples, format=RdfFormat.JSON_LD))
+
+
+def jsonld_document(schema_node: dict, triples: list[Triple]) -> bytes:
+    """A JSON-LD file: the schema.org view and the ELM description (expanded form)."""
+    return json_text([schema_node, *jsonld_nodes(triples)]).encode("utf-8")
+
+
+def json_text(data) -> str:
+    """Compact JSON, safe inside an HTML ``<script>`` element."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).replace("</", "<\\/")
+
+
+def literal_value(term) -> str:
+    """The lexical value of a term."""
+    return term.value if isinstance(term, (Literal, NamedNode)) else str(term)
