@@ -1,0 +1,119 @@
+"""Comparability reports on a hand-built fixture (tests/fixtures/services/recognition.ttl).
+
+P1 and P2 differ only in EQF level (6 vs 5): under the default policy (any level
+difference is substantial) the level element is a substantial difference and
+every other element is equivalent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph.graph import equivalence, recognition
+from credgraph.graph.store import Provenance
+
+FIXTURES = Path(__file__).parent / "fixtures" / "services"
+EX = "http://example.org/spec/"
+P1, P2, P3, P4, P5, P6 = (EX + f"P{i}" for i in range(1, 7))
+RECORD = "https://w3id.org/credgraph/id/issuance/fixture1"
+OTHERS = ["workload", "learning outcomes", "quality assurance", "field", "assessment type",
+          "form of participation", "identity verification"]
+
+
+def load(store, name: str) -> None:
+    data = (FIXTURES / name).read_bytes()
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)]
+    store.load_graph(f"urn:credgraph:source:test-{name}", triples, Provenance("source", name, "sha256:test"))
+
+
+@pytest.fixture
+def fx(store):
+    load(store, "recognition.ttl")
+    return store
+
+
+def test_level_only_difference_under_default_policy(fx):
+    report = recognition.compare(fx, P1, P2)
+    level = report.element("level")
+    assert (level.subject_value, level.reference_value, level.verdict) == ("EQF 6", "EQF 5", "substantial difference")
+    assert level.measure == 1 and "<= 0" in level.threshold
+    assert {e.value for e in level.evidence} == {"http://data.europa.eu/snb/eqf/6", "http://data.europa.eu/snb/eqf/5"}
+    for name in OTHERS:
+        assert report.element(name).verdict == "equivalent", name
+    assert report.overall == "substantial difference"
+    assert report.policy == "https://w3id.org/credgraph/id/policy/default"
+    assert [e.element for e in report.elements] == ["level"] + OTHERS
+
+
+def test_policy_passed_per_request(fx):
+    lenient = recognition.load_policy(FIXTURES / "lenient-policy.ttl")
+    report = recognition.compare(fx, P1, P2, lenient)
+    assert report.element("level").verdict == "minor difference"
+    assert report.overall == "minor difference"  # no rule for outcomes etc.: those cannot be determined
+    assert report.element("learning outcomes").verdict == "cannot be determined"
+    # P5's 137.5 h at this policy's 25 h/ECTS = 5.5 ECTS; vs 5: 0.5/5.5 = 0.0909 <= 0.2
+    wl = recognition.compare(fx, P5, P1, lenient).element("workload")
+    assert wl.subject_value.startswith("5.5 ECTS (from 137.5 h") and wl.verdict == "equivalent"
+
+
+def test_workload_and_missing_values(fx):
+    # 6 vs 5 ECTS: relative difference 1/6 = 0.1667: above 0.10, within 0.25 -> minor
+    wl = recognition.compare(fx, P3, P1).element("workload")
+    assert wl.verdict == "minor difference" and wl.measure == pytest.approx(0.1667, abs=1e-4)
+    report = recognition.compare(fx, P5, P1)
+    # P5 has no accreditation: default policy says substantial for the subject missing it
+    assert report.element("quality assurance").verdict == "substantial difference"
+    assert report.element("assessment type").verdict == "cannot be determined"
+    # programming (P5) is broader than Python: it does not cover it; statistics not covered: 0 of 2
+    assert report.element("learning outcomes").measure == 0.0
+    # the other way: P1's Python is narrower than P5's programming: covered, 1 of 1
+    assert recognition.compare(fx, P1, P5).element("learning outcomes").verdict == "equivalent"
+    # field 0612 vs 0613: 3 digits shared: >= 2 -> minor
+    assert report.element("field").verdict == "minor difference" and report.element("field").measure == 3
+
+
+def test_credential_as_input(fx):
+    report = recognition.compare(fx, RECORD, P2)
+    assert report.subject == P1 and report.subject_credential == RECORD
+    assert report.element("level").verdict == "substantial difference"
+    with pytest.raises(ValueError, match="unknown specification or credential"):
+        recognition.compare(fx, EX + "missing", P2)
+
+
+def test_recorded_decision_is_a_precedent_and_an_equivalence(fx):
+    first = recognition.compare(fx, P5, P6)
+    assert first.precedents == []
+    recorded = recognition.record_decision(fx, first, decided_by="Test ENIC", recognised=True, note="approved")
+    assert recorded.graph.startswith("urn:credgraph:source:decision-")
+    again = recognition.compare(fx, P5, P6)
+    assert [(p.decision, p.relation, p.recognised, p.decided_by) for p in again.precedents] == [
+        (recorded.decision, "same pair", True, "Test ENIC")]
+    assert again.precedents[0].verdict == first.overall
+    reverse = recognition.compare(fx, P6, P5)
+    assert [p.relation for p in reverse.precedents] == ["same pair, reversed"]
+    # P6 is not recorded as equivalent to P1; P1 = P2 is: a decision on (P5, P1) is a precedent for (P5, P2)
+    recognition.record_decision(fx, recognition.compare(fx, P5, P1), decided_by="Test ENIC", recognised=True)
+    relations = sorted(p.relation for p in recognition.compare(fx, P5, P2).precedents)
+    assert relations == ["equivalent pair"]
+    # a recognising decision joins the equivalence closure
+    closure = {e.spec: e.strength for e in equivalence.recorded_equivalents(fx, P6).equivalents}
+    assert closure[P5] == "recognised" and closure[P1] == "recognised"
+
+
+def test_report_is_plain_data_and_policy_errors(fx, tmp_path):
+    data = recognition.compare(fx, P1, P2).to_dict()
+    assert data["elements"][0]["verdict"] == "substantial difference"
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix cg: <https://w3id.org/credgraph/ns#> . <x:p> a cg:RecognitionPolicy ; cg:policyRule <x:r> . "
+                   "<x:r> cg:element cg:Level ; cg:equivalentAtMost \"zero\" .")
+    with pytest.raises(ValueError, match="bad.ttl.*not a number"):
+        recognition.load_policy(bad)
+    (tmp_path / "none.ttl").write_text("<x:a> <x:b> <x:c> .")
+    with pytest.raises(ValueError, match="exactly one"):
+        recognition.load_policy(tmp_path / "none.ttl")
+    (tmp_path / "broken.ttl").write_text("<x:a> <x:b> .")
+    with pytest.raises(ValueError, match="not valid Turtle"):
+        recognition.load_policy(tmp_path / "broken.ttl")
