@@ -54,7 +54,12 @@ def decode_json(data: bytes, name: str, max_depth: int = MAX_DEPTH) -> object:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        problem = "truncated JSON (unexpected end of document)" if exc.pos >= len(text.rstrip()) else f"malformed JSON: {exc.msg}"
+        if exc.pos >= len(text.rstrip()):
+            problem = "truncated JSON (the document ends unexpectedly)"
+        elif exc.msg.startswith("Unterminated string"):
+            problem = "truncated JSON (the document ends inside a string starting)"
+        else:
+            problem = f"malformed JSON: {exc.msg}"
         raise DocumentError(f"{name}: {problem} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise DocumentError(f"{name}: JSON nested too deeply (more than {max_depth} levels)") from None

@@ -1,0 +1,156 @@
+"""JSON-LD to RDF: bundled contexts only, ELM 3.1/3.2/3.3, the nationalID defect, bad documents."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph.graph import jsonld
+from credgraph.graph import namespaces as ns
+from credgraph.graph.jsonld import DocumentError
+
+
+@pytest.fixture
+def unsigned(shared_data) -> dict:
+    return json.loads((shared_data / "samples" / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any socket use fails the test: parsing must never go to the network."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def predicates(triples) -> set[str]:
+    return {t.predicate.value for t in triples}
+
+
+def test_elm_31_sample_parses_offline_with_bundled_contexts(unsigned, no_network):
+    triples = jsonld.to_triples(unsigned, "unsigned.jsonld")
+    assert len(triples) == len(set(triples)) == 156
+    assert ox.Triple(
+        ox.NamedNode("urn:epass:person:1"), ox.NamedNode(ns.RDF + "type"), ox.NamedNode(ns.ELM + "Person")
+    ) in triples
+
+
+def test_national_id_defect_lands_on_ontology_property(unsigned):
+    triples = jsonld.to_triples(unsigned, "unsigned.jsonld")
+    assert ns.ELM + "nationalId" in predicates(triples)
+    assert ns.ELM + "nationalID" not in predicates(triples)
+
+
+def test_elm_32_vc_v2_context_gives_the_same_graph(unsigned, no_network):
+    v1 = set(jsonld.to_triples(unsigned, "v1"))
+    v2_doc = dict(unsigned, **{"@context": [jsonld.VC_V2, jsonld.EDC_AP]})
+    assert set(jsonld.to_triples(v2_doc, "v2")) == v1
+
+
+def test_elm_33_namespace_is_normalised_to_31():
+    doc = {
+        "@context": [jsonld.VC_V2, {"elm": ns.ELM_33, "title": {"@id": "http://purl.org/dc/terms/title"},
+                                    "specifiedBy": {"@id": "elm:specifiedBy", "@type": "@id"},
+                                    "nationalID": {"@id": "elm:nationalID", "@type": "@id"}}],
+        "id": "urn:x:cred", "type": ["VerifiableCredential", "elm:EuropeanDigitalCredential"],
+        "credentialSubject": {"id": "urn:x:p", "type": "elm:Person", "nationalID": "urn:x:nid",
+                              "elm:hasClaim": {"id": "urn:x:claim", "specifiedBy": "urn:x:spec"}},
+    }
+    triples = jsonld.to_triples(doc, "elm33.jsonld")
+    assert not any(ns.ELM_33 in str(t) for t in triples)
+    assert ox.Triple(ox.NamedNode("urn:x:cred"), ox.NamedNode(ns.RDF + "type"), ox.NamedNode(ns.ELM + "EuropeanDigitalCredential")) in triples
+    assert ox.Triple(ox.NamedNode("urn:x:claim"), ox.NamedNode(ns.ELM + "specifiedBy"), ox.NamedNode("urn:x:spec")) in triples
+    assert ox.Triple(ox.NamedNode("urn:x:p"), ox.NamedNode(ns.ELM + "nationalId"), ox.NamedNode("urn:x:nid")) in triples
+
+
+def test_open_badges_context_is_bundled(shared_data, no_network):
+    doc = json.loads((shared_data / "samples" / "ob3-basicOpenBadgeCredential.json").read_bytes())
+    triples = jsonld.to_triples(doc, "ob3.json")
+    assert any(t.object == ox.Literal("Teamwork") for t in triples)
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        ["https://www.w3.org/2018/credentials/v1", "https://example.org/my-context.jsonld"],
+        "http://schema.org/",
+        [jsonld.VC_V2, {"@import": "https://evil.example/ctx.jsonld"}],
+    ],
+)
+def test_unknown_remote_context_is_rejected_naming_the_url(unsigned, context, no_network):
+    doc = dict(unsigned, **{"@context": context})
+    with pytest.raises(DocumentError) as info:
+        jsonld.to_triples(doc, "doc.jsonld")
+    url = [c for c in jsonld.context_urls(doc) if c not in jsonld.BUNDLED_CONTEXTS][0]
+    assert "doc.jsonld" in str(info.value) and url in str(info.value)
+
+
+def test_remote_context_nested_in_a_node_is_rejected(unsigned):
+    doc = json.loads(json.dumps(unsigned))
+    doc["credentialSubject"]["@context"] = "https://example.org/scoped.jsonld"
+    with pytest.raises(DocumentError, match="https://example.org/scoped.jsonld"):
+        jsonld.to_triples(doc, "doc.jsonld")
+
+
+def test_document_without_context_is_not_json_ld():
+    with pytest.raises(DocumentError, match="no @context"):
+        jsonld.to_triples({"id": "urn:x"}, "plain.json")
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b'{"id": "urn:x", "type": ', "truncated JSON"),
+        (b'{"id": "urn:x",, }', "malformed JSON"),
+        (b'{"name": "caf\xe9"}', "not UTF-8"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b"[" * 150 + b"]" * 150, "nested too deeply"),
+    ],
+)
+def test_unreadable_json_names_document_and_problem(data, expected):
+    with pytest.raises(DocumentError) as info:
+        jsonld.decode_json(data, "bad.json")
+    assert str(info.value).startswith("bad.json: ") and expected in str(info.value)
+
+
+def test_malformed_json_reports_line_and_column():
+    with pytest.raises(DocumentError, match=r"line 2, column \d+"):
+        jsonld.decode_json(b'{"a": 1,\n "b": }', "bad.json")
+
+
+def test_bom_is_accepted():
+    assert jsonld.decode_json(b'\xef\xbb\xbf{"a": 1}', "bom.json") == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "value, datatype, ok",
+    [
+        ("2024-13-45", "date", False), ("2024-02-29", "date", True), ("2023-02-29", "date", False),
+        ("2024-05-01T10:00:00Z", "dateTime", True), ("2024-13-45T10:00:00Z", "dateTime", False),
+        ("2024-05-01T10:00:00+02:00", "dateTime", True), ("yesterday", "dateTime", False),
+        ("PT125H", "duration", True), ("P2M", "duration", True), ("P", "duration", False), ("125 hours", "duration", False),
+        ("5", "decimal", True), ("five", "decimal", False), ("5", "positiveInteger", True), ("0", "positiveInteger", False),
+        ("true", "boolean", True), ("yes", "boolean", False),
+    ],
+)
+def test_literal_well_formedness(value, datatype, ok):
+    literal = ox.Literal(value, datatype=ox.NamedNode(ns.XSD + datatype))
+    assert (jsonld.literal_problem(literal) is None) is ok
+
+
+def test_ects_in_words_is_a_problem_and_personal_values_are_withheld():
+    cp, person = ox.NamedNode("urn:x:cp"), ox.NamedNode("urn:x:p")
+    triples = [
+        ox.Triple(cp, ox.NamedNode(ns.ELM + "point"), ox.Literal("five")),
+        ox.Triple(person, ox.NamedNode(ns.ELM + "dateOfBirth"), ox.Literal("1999-13-45", datatype=ox.NamedNode(ns.XSD + "date"))),
+    ]
+    problems = jsonld.literal_problems(triples, withheld={ns.ELM + "dateOfBirth"})
+    assert any('elm:point' in p and '"five" is not a number' in p for p in problems)
+    assert any("elm:dateOfBirth" in p and "withheld" in p for p in problems)
+    assert not any("1999-13-45" in p for p in problems)
