@@ -94,11 +94,9 @@ def to_turtle(triples: list[ox.Triple], header: str, prefixes: dict[str, str] | 
     by_subject: dict[str, dict[str, set]] = {}
     for t in triples:
         by_subject.setdefault(t.subject.value, {}).setdefault(t.predicate.value, set()).add(t.object)
-    used = [p for p, ns in prefixes.items() if any(
-        s.startswith(ns) or any(pr.startswith(ns) or any(isinstance(o, ox.NamedNode) and o.value.startswith(ns)
-                                                         or isinstance(o, ox.Literal) and o.datatype.value.startswith(ns)
-                                                         for o in objs) for pr, objs in preds.items())
-        for s, preds in by_subject.items())]
+    iris = {t.subject.value for t in triples} | {t.predicate.value for t in triples}
+    iris |= {t.object.value if isinstance(t.object, ox.NamedNode) else t.object.datatype.value for t in triples}
+    used = [p for p, ns in prefixes.items() if any(i.startswith(ns) for i in iris)]
     prefixes = {p: prefixes[p] for p in sorted(used)}
     lines = [f"# {line}".rstrip() for line in header.strip("\n").splitlines()]
     lines.append("")
