@@ -868,6 +868,10 @@ def generate(out_dir: str | Path, *, scale: float = 1.0, seed: int = 1) -> DemoS
         encoding="utf-8",
     )
     catalogue_files = []
+    # Credentials of an earlier run (another seed or scale) would otherwise stay and be imported too.
+    for provider in PROVIDERS:
+        for stale in (out / "credentials" / provider.slug).glob("*.jsonld"):
+            stale.unlink()
     for provider in PROVIDERS:
         path = out / "catalogues" / f"{provider.slug}.csv"
         path.write_bytes(catalogue_csv(provider, [s for s in specs if s.provider is provider]))
