@@ -1,0 +1,266 @@
+"""/sparql and /sparql/update through the ASGI app: negotiation, refusals, limits, keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph.api import create_app, sparql_text
+from credgraph.api.config import ApiSettings
+from credgraph.api.keys import add_key
+from credgraph.graph.store import Provenance
+from credgraph.graph.workspace import Workspace
+from credgraph.settings import Settings
+
+EX = "http://example.org/"
+
+
+def _triples(n: int) -> list[ox.Triple]:
+    return [ox.Triple(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(str(i))) for i in range(n)]
+
+
+@pytest.fixture
+def api(tmp_path):
+    from fastapi.testclient import TestClient
+
+    keys = tmp_path / "keys.json"
+    admin = add_key(keys, "admin", "root")
+    researcher = add_key(keys, "researcher", "r1")
+    ws = Workspace(Settings(data_dir=tmp_path, store="memory:"))
+    ws.store.load_graph("urn:credgraph:source:test", _triples(300), Provenance("source", "test", "sha256:0"))
+    settings = ApiSettings(keys_file=keys, audit_log=tmp_path / "audit.log", query_timeout_s=1.5, row_cap=100,
+                           max_concurrent_queries=2, max_body_bytes=64 * 1024)
+    app = create_app(ws, settings)
+    with TestClient(app) as client:
+        client.admin, client.researcher, client.ws = admin, researcher, ws
+        yield client
+
+
+SELECT = f"SELECT ?o WHERE {{ <{EX}s7> <{EX}p> ?o }}"
+
+
+@pytest.mark.parametrize(
+    "accept, media",
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "application/sparql-results+json"),
+        (None, "application/sparql-results+json"),
+    ],
+)
+def test_select_negotiation(api, accept, media):
+    headers = {"Accept": accept} if accept else {}
+    response = api.get("/sparql", params={"query": SELECT}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media
+    assert "7" in response.text
+
+
+@pytest.mark.parametrize("accept, media", [
+    ("text/turtle", "text/turtle"), ("application/n-triples", "application/n-triples"),
+    ("application/ld+json", "application/ld+json"), ("application/rdf+xml", "application/rdf+xml"),
+])
+def test_construct_negotiation(api, accept, media):
+    query = f"CONSTRUCT {{ ?s <{EX}q> ?o }} WHERE {{ ?s <{EX}p> ?o FILTER(?s = <{EX}s3>) }}"
+    response = api.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query",
+                                                           "Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media
+    fmt = ox.RdfFormat.from_media_type(media)
+    triples = list(ox.parse(response.content, fmt))
+    assert [(t.subject.value, t.object.value) for t in triples] == [(f"{EX}s3", "3")]
+
+
+def test_406_when_nothing_fits(api):
+    response = api.get("/sparql", params={"query": SELECT}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert response.headers["content-type"] == "application/problem+json"
+    ask = api.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "text/csv"})
+    assert ask.status_code == 406
+
+
+def test_syntax_error_names_position(api):
+    response = api.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"].endswith("/query-syntax")
+    # The parser's own position (oxigraph points just past the offending token).
+    assert body["line"] == 3 and body["column"] in (1, 2)
+    assert f"error at 3:{body['column']}" in body["detail"]
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "select * where { service <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "SELECT * WHERE { # a comment\n SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "PREFIX s: <http://x/> SELECT * WHERE { ?s ?p \"x\" . SERVICE ?endpoint { ?s ?p ?o } }",
+])
+def test_service_is_refused(api, query):
+    response = api.get("/sparql", params={"query": query})
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("/service-refused")
+
+
+@pytest.mark.parametrize("query", [
+    f'SELECT ?o WHERE {{ <{EX}s7> <{EX}p> ?o FILTER(?o != "SERVICE") }}',
+    f"SELECT ?service WHERE {{ <{EX}s7> <{EX}p> ?service }} # SERVICE in a comment",
+    f"PREFIX service: <{EX}> SELECT ?o WHERE {{ service:s7 service:p ?o }}",
+])
+def test_service_word_elsewhere_is_fine(api, query):
+    response = api.get("/sparql", params={"query": query})
+    assert response.status_code == 200, response.text
+    assert '"7"' in response.text
+
+
+def test_service_detection_units():
+    assert sparql_text.mentions_service("ASK { SeRvIcE <x> {} }")
+    assert sparql_text.mentions_service("ASK { \\U00000053ERVICE <x> {} }")
+    assert not sparql_text.mentions_service("ASK { <http://x/SERVICE> ?p 'SERVICE' }")
+    assert not sparql_text.mentions_service('ASK { ?s ?p """multi\nSERVICE""" }')
+
+
+def test_update_is_refused_on_sparql(api):
+    for response in (
+        api.post("/sparql", content="CLEAR ALL", headers={"Content-Type": "application/sparql-update"}),
+        api.post("/sparql", data={"update": "CLEAR ALL"}),
+        api.get("/sparql", params={"update": "CLEAR ALL"}),
+        api.post("/sparql", content="DROP ALL", headers={"Content-Type": "application/sparql-query"}),
+    ):
+        assert response.status_code in (403, 415), response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    assert len(api.ws.store.select("SELECT ?s WHERE { ?s ?p ?o }")) >= 300
+
+
+def test_update_needs_admin_key(api):
+    update = f"INSERT DATA {{ GRAPH <urn:x> {{ <{EX}new> <{EX}p> 1 }} }}"
+    headers = {"Content-Type": "application/sparql-update"}
+    assert api.post("/sparql/update", content=update, headers=headers).status_code == 401
+    wrong = api.post("/sparql/update", content=update, headers={**headers, "Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    researcher = api.post("/sparql/update", content=update,
+                          headers={**headers, "Authorization": f"Bearer {api.researcher}"})
+    assert researcher.status_code == 403
+    assert not api.ws.store.ask(f"ASK {{ <{EX}new> ?p ?o }}")
+    ok = api.post("/sparql/update", content=update, headers={**headers, "X-API-Key": api.admin})
+    assert ok.status_code == 204
+    assert api.ws.store.ask(f"ASK {{ <{EX}new> ?p ?o }}")
+
+
+@pytest.mark.parametrize("update, kind", [
+    ("INSERT DATA { GRAPH <urn:credgraph:private:x> { <http://a> <http://b> 1 } }", "private-graph-refused"),
+    ("LOAD <http://127.0.0.1:9/data.ttl>", "load-refused"),
+    ("INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "service-refused"),
+    ("INSERT DATA { GRAPH <urn:x> { <http://a> <http://b> ", "update-syntax"),
+])
+def test_update_refusals(api, update, kind):
+    response = api.post("/sparql/update", content=update,
+                        headers={"Content-Type": "application/sparql-update", "X-API-Key": api.admin})
+    assert response.status_code == 400
+    assert response.json()["type"].endswith(kind)
+
+
+def test_timeout_really_stops_the_work(api):
+    pathological = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    started = time.monotonic()
+    response = api.get("/sparql", params={"query": pathological})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["type"].endswith("/query-timeout")
+    assert elapsed < 4
+    # The worker was killed and reaped: no child of this process is left.
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    # And the endpoint still answers.
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+
+
+def test_row_cap(api):
+    response = api.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]["bindings"]) == 100
+    assert response.headers["x-credgraph-truncated"] == "true"
+
+
+def test_concurrency_bound(api):
+    import concurrent.futures
+
+    pathological = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    executor = api.app.state.executor
+    executor.queue_wait_s = 0.1
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        codes = [f.result().status_code for f in [pool.submit(api.get, "/sparql", params={"query": pathological})
+                                                  for _ in range(4)]]
+    bodies = sorted(codes)
+    assert bodies.count(503) == 4  # two timed out, two refused as busy
+    assert executor._slots.acquire(blocking=False)
+    executor._slots.release()
+
+
+def test_staging_graphs_are_not_visible(api):
+    raw = api.ws.store.oxigraph if hasattr(api.ws.store, "oxigraph") else api.ws.store.inner.oxigraph
+    staging = ox.NamedNode("urn:credgraph:staging:abc:0")
+    raw.add(ox.Quad(ox.NamedNode(f"{EX}staged"), ox.NamedNode(f"{EX}p"), ox.Literal("x"), staging))
+    # A fresh app removes staging graphs a crashed writer left behind.
+    create_app(api.ws, ApiSettings())
+    assert not api.ws.store.ask(f"ASK {{ <{EX}staged> ?p ?o }}")
+    response = api.get("/sparql", params={"query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                          "named-graph-uri": "urn:credgraph:staging:abc:0"})
+    assert response.json()["results"]["bindings"] == []
+
+
+def test_dataset_parameters(api):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    everything = api.get("/sparql", params={"query": query}).json()
+    assert int(everything["results"]["bindings"][0]["n"]["value"]) >= 300
+    none = api.get("/sparql", params={"query": query, "default-graph-uri": "urn:nothing"}).json()
+    assert none["results"]["bindings"][0]["n"]["value"] == "0"
+    one = api.get("/sparql", params={"query": query, "default-graph-uri": "urn:credgraph:source:test"}).json()
+    assert one["results"]["bindings"][0]["n"]["value"] == "300"
+
+
+def test_service_description_and_query_page(api):
+    sd = api.get("/sparql", headers={"Accept": "text/turtle"})
+    assert sd.status_code == 200
+    triples = list(ox.parse(sd.content, ox.RdfFormat.TURTLE))
+    types = {t.object.value for t in triples if t.predicate.value.endswith("#type")}
+    assert "http://www.w3.org/ns/sparql-service-description#Service" in types
+    page = api.get("/sparql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "EQF levels" in page.text  # a named query from queries/
+    assert "/api-static/editor.js" in page.text
+    assert "http" not in page.text.split("/api-static/editor.js")[0].rsplit("<script", 1)[-1]
+    editor = api.get("/api-static/editor.js")
+    assert editor.status_code == 200 and "Ctrl+Enter" in editor.text
+
+
+def test_cors(api):
+    preflight = api.options("/sparql", headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] in ("*", "https://yasgui.example")
+    simple = api.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://yasgui.example"})
+    assert simple.headers["access-control-allow-origin"] == "*"
+
+
+def test_oversized_body_is_413(api):
+    big = "ASK { " + "#" * (70 * 1024) + "\n}"
+    response = api.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert json.loads(response.text)["limit"] == 64 * 1024
+
+
+def test_unknown_route_is_a_problem(api):
+    response = api.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert api.put("/sparql", params={"query": "ASK {}"}).status_code == 405
