@@ -34,6 +34,9 @@ from credgraph.site.output import SiteOutput
 LANGS = cg.LANGUAGES
 PREFIX = {"en": "", "de": "de/", "fr": "fr/"}
 BROWSE_PAGE = 100
+SIMILAR_CANDIDATES = 40
+SIMILAR_SHOWN = 5
+SIMILAR_MIN_SCORE = 0.3
 FACET_LABELS = {name: f"facet_{name}" for name in cg.FACETS}
 
 
@@ -250,21 +253,55 @@ class SiteBuilder:
         return matches
 
     def _load_similar(self) -> dict[str, list[tuple[str, float]]]:
-        """Computed similar specifications, from the equivalence service when it offers a bulk function."""
+        """Computed similar specifications of other providers, scored by the equivalence service.
+
+        The service's per-specification search runs several queries; for a
+        whole site the same scoring (:func:`equivalence.similarity`) is applied
+        to candidates found in memory: specifications sharing the most ESCO
+        skills, else the same ISCED-F field.
+        """
         try:
-            from credgraph.graph import equivalence
+            from credgraph.graph import equivalence, specifications
         except ImportError:
             self.notes.append("equivalence service not available: similar credentials shown as none known")
             return {}
-        bulk = getattr(equivalence, "similar_all", None)
-        if bulk is None:
-            self.notes.append("equivalence service has no similar_all(store, limit): similar credentials shown as none known")
-            return {}
         try:
-            return {k: list(v) for k, v in bulk(self.store, limit=5).items()}
-        except (StoreError, ValueError) as exc:
+            facts = specifications.load_specs(self.store, list(self.cat.specs))
+            ancestors = specifications.skill_ancestors(self.store, {s for f in facts.values() for s in f.skills})
+        except (StoreError, ValueError, KeyError, FileNotFoundError) as exc:
             self.notes.append(f"similar credentials could not be computed ({exc})")
             return {}
+        by_skill: dict[str, list[str]] = defaultdict(list)
+        by_field: dict[str, list[str]] = defaultdict(list)
+        for iri, f in facts.items():
+            for s in f.skills:
+                by_skill[s].append(iri)
+            for fld in f.fields:
+                by_field[fld].append(iri)
+        similar: dict[str, list[tuple[str, float]]] = {}
+        for iri, base in facts.items():
+            shared: dict[str, int] = defaultdict(int)
+            for s in base.skills:
+                for other in by_skill[s]:
+                    shared[other] += 1
+            if not shared:
+                for fld in base.fields:
+                    for other in by_field[fld][:SIMILAR_CANDIDATES]:
+                        shared[other] += 0
+            shared.pop(iri, None)
+            candidates = sorted(shared, key=lambda o: (-shared[o], o))[:SIMILAR_CANDIDATES]
+            ranked = []
+            for other in candidates:
+                b = facts[other]
+                if base.providers and b.providers & base.providers:
+                    continue
+                score, _ = equivalence.similarity(base, b, ancestors)
+                if score >= SIMILAR_MIN_SCORE:
+                    ranked.append((other, score))
+            ranked.sort(key=lambda x: (-x[1], x[0]))
+            if ranked:
+                similar[iri] = ranked[:SIMILAR_SHOWN]
+        return similar
 
     def _group(self) -> None:
         cat = self.cat

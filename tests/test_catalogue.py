@@ -1,0 +1,148 @@
+"""The catalogue service on both stores: search, facets with counts, paging, details."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph.graph import catalogue as cg
+from credgraph.graph.store import Provenance, content_hash
+
+FIXTURES = Path(__file__).parent / "fixtures" / "site"
+SPEC = "https://w3id.org/credgraph/id/spec/"
+ORG = "https://w3id.org/credgraph/id/org/"
+PYTHON_SKILL = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"
+
+
+def load_fixture(store) -> None:
+    """The hand-made catalogue and its concept labels, one source graph each."""
+    for name in ("catalogue", "labels"):
+        data = (FIXTURES / f"{name}.ttl").read_bytes()
+        triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(data, ox.RdfFormat.TURTLE)]
+        store.load_graph(f"urn:credgraph:source:site-{name}", triples, Provenance("source", f"{name}.ttl", content_hash(data)))
+
+
+@pytest.fixture
+def cat_store(store):
+    load_fixture(store)
+    return store
+
+
+def titles(result, lang="en"):
+    return sorted(item.title.text for item in result.items)
+
+
+def test_search_all_and_paging(cat_store):
+    everything = cg.search(cat_store, page_size=2)
+    assert everything.total == 5
+    assert len(everything.items) == 2
+    page3 = cg.search(cat_store, page=3, page_size=2)
+    assert len(page3.items) == 1
+    seen = {i.iri for p in (1, 2, 3) for i in cg.search(cat_store, page=p, page_size=2).items}
+    assert len(seen) == 5
+
+
+def test_text_search_in_each_language(cat_store):
+    assert titles(cg.search(cat_store, "datenanalyse", lang="de")) == ["Datenanalyse mit Python"]
+    # Accents and case are ignored; French title of the same specification.
+    assert titles(cg.search(cat_store, "DONNEES python", lang="fr")) == ["Analyse de données avec Python"]
+    # Words from an ESCO skill label in the chosen language match.
+    assert {i.iri for i in cg.search(cat_store, "statistik", lang="de").items} == {
+        SPEC + "data-analytics-python", SPEC + "machine-learning-basics"}
+    assert cg.search(cat_store, "nothing-like-this").total == 0
+
+
+def test_fallback_title_is_marked(cat_store):
+    result = cg.search(cat_store, "cloud", lang="fr")
+    assert result.items[0].title == cg.Text("Cloud Security Fundamentals", "en", fallback=True)
+
+
+def test_facets_filter_and_count(cat_store):
+    result = cg.search(cat_store, filters={"eqf": ["7"]})
+    assert result.total == 2
+    eqf = {v.value: (v.count, v.selected) for v in result.facets["eqf"]}
+    # Counts of the facet itself ignore its own selection (they show what choosing would give).
+    assert eqf == {"5": (2, False), "6": (1, False), "7": (2, True)}
+    assert {v.value: v.count for v in result.facets["country"]} == {"DEU": 2}
+    both = cg.search(cat_store, filters={"eqf": ["7", "5"], "country": ["IRL"]})
+    assert [i.iri for i in both.items] == [SPEC + "cloud-security"]
+
+
+@pytest.mark.parametrize("facet, value, expected", [
+    ("ects", "3-5", {"data-analytics-python", "gestion-de-projet"}),
+    ("ects", "30+", {"data-science-certificate"}),
+    ("field", "0613", {"data-analytics-python", "machine-learning-basics", "data-science-certificate"}),
+    ("mode", "920fbb3cbe", {"data-analytics-python", "cloud-security"}),
+    ("language", "FRA", {"gestion-de-projet"}),
+    ("country", "FRA", {"gestion-de-projet"}),
+    ("provider", "tu-berlin", {"data-analytics-python", "machine-learning-basics", "data-science-certificate"}),
+    ("provider", ORG + "dublin-tech", {"cloud-security"}),
+    ("skill", PYTHON_SKILL, {"data-analytics-python", "cloud-security"}),
+])
+def test_each_facet(cat_store, facet, value, expected):
+    result = cg.search(cat_store, filters={facet: [value]})
+    assert {cg.key_of(i.iri) for i in result.items} == expected
+    assert result.total == len(expected)
+
+
+def test_bad_filters_are_named(cat_store):
+    with pytest.raises(ValueError, match="unknown facet 'colour'"):
+        cg.search(cat_store, filters={"colour": ["red"]})
+    with pytest.raises(ValueError, match="unknown ECTS range"):
+        cg.search(cat_store, filters={"ects": ["lots"]})
+    with pytest.raises(ValueError, match="unsupported language"):
+        cg.search(cat_store, lang="it")
+
+
+def test_specification_has_every_annex_i_element(cat_store):
+    d = cg.specification(cat_store, SPEC + "data-analytics-python", "de")
+    assert d.title.text == "Datenanalyse mit Python" and not d.title.fallback
+    assert d.provider.label.text == "Technische Universität Berlin"
+    assert d.country.label.text == "Deutschland"
+    assert (d.ects, d.hours) == (5.0, 125.0)
+    assert d.eqf.key == "6" and d.field.key == "0613"
+    assert [s.label.text for o in d.outcomes for s in o.skills] == ["Python (Computerprogrammierung)", "Statistik"]
+    assert [a.label.text for a in d.assessment] == ["schriftliche Prüfung"]
+    assert [m.key for m in d.modes] == ["920fbb3cbe"]
+    assert d.quality_assurance[0].agent.label.text == "NVAO"
+    assert d.prerequisites.text == "Grundkenntnisse im Programmieren."
+    assert [r.key for r in d.id_verification] == ["c598449d64"]
+    assert [r.iri for r in d.stackability.is_part_of] == [SPEC + "data-science-certificate"]
+    assert all(e.present for e in d.annex_i)
+    assert d.to_dict()["workload" if False else "ects"] == 5.0
+
+
+def test_specification_reports_missing_elements(cat_store):
+    d = cg.specification(cat_store, SPEC + "cloud-security", "en")
+    missing = {e.element for e in d.annex_i if not e.present}
+    assert missing == {"assessment", "quality_assurance", "prerequisites", "id_verification", "stackability"}
+    assert cg.specification(cat_store, SPEC + "no-such-thing") is None
+
+
+def test_provider_and_skill(cat_store):
+    p = cg.provider(cat_store, ORG + "tu-berlin", "fr")
+    assert p.country.label.text == "Allemagne"
+    assert len(p.specifications) == 3
+    assert p.homepage == "https://www.tu.berlin/"
+    s = cg.skill(cat_store, PYTHON_SKILL, "fr")
+    assert s.label.text == "Python (programmation informatique)"
+    assert {x.slug for x in s.specifications} == {"data-analytics-python", "cloud-security"}
+    assert cg.skill(cat_store, "http://data.europa.eu/esco/skill/unknown") is None
+    assert s.to_dict()["specifications"][0]["path"].startswith("spec/")
+
+
+def test_cache_follows_changes(cat_store):
+    assert cg.search(cat_store).total == 5
+    cat_store.drop_graphs(["urn:credgraph:source:site-catalogue"])
+    assert cg.search(cat_store).total == 0
+
+
+def test_paths_and_slugs():
+    assert cg.page_path("spec", SPEC + "hs-x/ds-101") == "spec/hs-x/ds-101/"
+    assert cg.page_path("provider", ORG + "tu-berlin") == "provider/tu-berlin/"
+    assert cg.page_path("spec", "http://example.org/a b").startswith("spec/x")
+    assert cg.page_path("spec", SPEC + "../evil") != "spec/../evil/"
+    assert cg.duration_hours("PT125H") == 125 and cg.duration_hours("P1DT2H30M") == 26.5
+    assert cg.normalise("Straße Données") == "strasse donnees"
