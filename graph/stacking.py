@@ -285,7 +285,7 @@ class SpecStacking:
 
 
 # -- evaluation ----------------------------------------------------------------
-class _Context:
+class Context:
     """The facts one evaluation needs: specification facts, titles, skill ancestry."""
 
     def __init__(self, facts: dict[str, SpecFacts], ancestors: dict[str, set[str]], at: date) -> None:
@@ -310,11 +310,11 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _names(ctx: _Context, iris: Sequence[str]) -> str:
+def _names(ctx: Context, iris: Sequence[str]) -> str:
     return ", ".join(ctx.title(i) for i in iris) or "(none)"
 
 
-def describe_condition(cond: Condition, ctx: _Context) -> str:
+def describe_condition(cond: Condition, ctx: Context) -> str:
     """The condition in words."""
     if cond.kind == "all-of":
         text = f"all of: {_names(ctx, cond.components)}"
@@ -344,7 +344,7 @@ def describe_filters(rule: Rule, at: date) -> list[str]:
     return out
 
 
-def _filter(held: list[HeldCredential], min_level: int | None, max_age: float | None, ctx: _Context,
+def _filter(held: list[HeldCredential], min_level: int | None, max_age: float | None, ctx: Context,
             ) -> tuple[list[HeldCredential], list[Excluded]]:
     kept, excluded = [], []
     for h in held:
@@ -367,7 +367,7 @@ def _filter(held: list[HeldCredential], min_level: int | None, max_age: float | 
     return kept, excluded
 
 
-def evaluate_condition(cond: Condition, held: list[HeldCredential], ctx: _Context) -> ConditionResult:
+def evaluate_condition(cond: Condition, held: list[HeldCredential], ctx: Context) -> ConditionResult:
     """Evaluate one condition against eligible credentials (rule filters already applied)."""
     eligible, excluded = _filter(held, cond.min_level, cond.max_age, ctx)
     have = sorted({h.spec for h in eligible})
@@ -426,7 +426,7 @@ def evaluate_condition(cond: Condition, held: list[HeldCredential], ctx: _Contex
                            [], 0, 0.0, missing, excluded)
 
 
-def evaluate_rule(rule: Rule, held: list[HeldCredential], ctx: _Context) -> RuleResult:
+def evaluate_rule(rule: Rule, held: list[HeldCredential], ctx: Context) -> RuleResult:
     """Evaluate a rule: filters, then (per time window if the rule has a span) every condition."""
     eligible, excluded = _filter(held, rule.min_level, rule.max_age, ctx)
     windows: list[tuple[date, date] | None] = [None]
@@ -471,7 +471,7 @@ def evaluate_rule(rule: Rule, held: list[HeldCredential], ctx: _Context) -> Rule
     )
 
 
-def _context(store: Store, rules: list[Rule], specs: Iterable[str], at: date) -> _Context:
+def _context(store: Store, rules: list[Rule], specs: Iterable[str], at: date) -> Context:
     iris = set(specs)
     for rule in rules:
         iris.add(rule.target)
@@ -479,7 +479,7 @@ def _context(store: Store, rules: list[Rule], specs: Iterable[str], at: date) ->
     facts = load_specs(store, iris)
     needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
     ancestors = skill_ancestors(store, {s for i in specs for s in facts[i].skills}) if needs_skills else {}
-    return _Context(facts, ancestors, at)
+    return Context(facts, ancestors, at)
 
 
 def evaluate(store: Store, held: Sequence[HeldCredential], *, at: date | None = None, closest: int = 5) -> StackingAnswer:

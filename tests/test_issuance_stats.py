@@ -1,0 +1,95 @@
+"""Issuance statistics with small-cell suppression, on hand-counted records.
+
+Records (learner, spec, month, country, provider):
+- S1 (EQF 5, 0613, Python + statistics): L1..L7, DEU, uni1; L1..L4 in 2025-01, L5..L7 in 2025-02
+- S2 (EQF 6, 0613, Python twice):       L1..L6, FRA, uni2; 2025-02
+- S3 (EQF 6, 0714, no skill):            L8..L10, DEU, uni1; 2025-03
+So: EQF 5: 7, EQF 6: 9; DEU 10, FRA 6; 0613: 13, 0714: 3; Python 13, statistics 7;
+uni1 10, uni2 6; 2025-01: 4, 2025-02: 9, 2025-03: 3; 10 learners, 16 credentials.
+Completions: "S1 and S2": L1..L6 = 6; "Any S3": 3; "Ten credits" (any two): L1..L6 = 6.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph.graph.issuance_stats import issuance_stats
+from credgraph.graph.store import Provenance
+
+FIXTURES = Path(__file__).parent / "fixtures" / "services"
+EX = "http://example.org/spec/"
+CG = "https://w3id.org/credgraph/ns#"
+NAL = "http://publications.europa.eu/resource/authority/country/"
+
+
+def records():
+    rows = [(f"L{i}", "S1", "2025-01-15" if i <= 4 else "2025-02-15", "DEU", "uni1") for i in range(1, 8)]
+    rows += [(f"L{i}", "S2", "2025-02-20", "FRA", "uni2") for i in range(1, 7)]
+    rows += [(f"L{i}", "S3", "2025-03-01", "DEU", "uni1") for i in range(8, 11)]
+    return rows
+
+
+def record_triples():
+    out = []
+    for n, (learner, spec, day, country, org) in enumerate(records()):
+        rec = ox.NamedNode(f"https://w3id.org/credgraph/id/issuance/r{n}")
+        out += [
+            ox.Triple(rec, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(CG + "IssuanceRecord")),
+            ox.Triple(rec, ox.NamedNode(CG + "specification"), ox.NamedNode(EX + spec)),
+            ox.Triple(rec, ox.NamedNode(CG + "learner"), ox.Literal(f"pseudo-{learner}")),
+            ox.Triple(rec, ox.NamedNode(CG + "issued"), ox.Literal(day, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))),
+            ox.Triple(rec, ox.NamedNode(CG + "issuerCountry"), ox.NamedNode(NAL + country)),
+            ox.Triple(rec, ox.NamedNode(CG + "awardingBody"), ox.NamedNode("http://example.org/org/" + org)),
+        ]
+    return out
+
+
+@pytest.fixture
+def fx(store):
+    data = (FIXTURES / "issuance.ttl").read_bytes()
+    spec_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)]
+    store.load_graph("urn:credgraph:source:test-issuance", spec_triples, Provenance("source", "issuance.ttl", "sha256:t"))
+    store.load_graph("urn:credgraph:source:test-records", record_triples(), Provenance("source", "records", "sha256:r"))
+    return store
+
+
+def shown(table):
+    return [(c.label, c.count) for c in table.cells]
+
+
+def test_counts_by_each_dimension(fx):
+    assert shown(issuance_stats(fx, "eqf")) == [("EQF 6", 9), ("EQF 5", 7)]
+    assert shown(issuance_stats(fx, "country")) == [("DEU", 10), ("FRA", 6)]
+    assert shown(issuance_stats(fx, "skill")) == [("Python", 13), ("statistics", 7)]
+    assert shown(issuance_stats(fx, "provider")) == [("University One", 10), ("University Two", 6)]
+    learners = issuance_stats(fx, "learners")
+    assert shown(learners) == [("distinct learners", 10), ("issued credentials", 16)]
+
+
+def test_small_cells_are_suppressed_never_shown(fx):
+    field = issuance_stats(fx, "field")
+    assert shown(field) == [("0613 Software and applications development and analysis", 13)]
+    assert field.suppressed_cells == 1 and field.total_shown == 13
+    assert "0714" not in str(field.to_dict())
+    month = issuance_stats(fx, "month")
+    assert [(c.key, c.count) for c in month.cells] == [("2025-02", 9)] and month.suppressed_cells == 2
+    strict = issuance_stats(fx, "eqf", k=8)
+    assert shown(strict) == [("EQF 6", 9)] and strict.suppressed_cells == 1 and strict.total_shown == 9
+    assert shown(issuance_stats(fx, "learners", k=11)) == [("issued credentials", 16)]
+
+
+def test_stacking_completions(fx):
+    table = issuance_stats(fx, "completions")
+    assert shown(table) == [("S1 and S2", 6), ("Ten credits", 6)]
+    assert table.suppressed_cells == 1  # "Any S3": 3 learners
+    assert shown(issuance_stats(fx, "completions", k=3)) == [("S1 and S2", 6), ("Ten credits", 6), ("Any S3", 3)]
+
+
+def test_bad_requests(fx):
+    with pytest.raises(ValueError, match="unknown statistic 'colour'"):
+        issuance_stats(fx, "colour")
+    with pytest.raises(ValueError, match="at least 1"):
+        issuance_stats(fx, "eqf", k=0)
