@@ -29,7 +29,8 @@ import stat
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
@@ -437,7 +438,13 @@ def _private_snapshot(store: Store, graphs: list[str]) -> dict[str, tuple[list[o
     snapshot = {}
     for graph in hashes:
         info = infos.get(graph)
-        prov = Provenance(kind=info.kind if info else "private", source=info.source if info else "", content_hash=hashes[graph])
+        prov = Provenance(kind=info.kind if info else "private", source=info.source if info else "", content_hash=hashes[graph],
+                          title=info.title if info else "")
+        if info is not None:
+            try:  # keep the original import time: a restored graph is the old graph, not a new import
+                prov = replace(prov, imported_at=datetime.fromisoformat(info.imported_at))
+            except ValueError:
+                pass
         snapshot[graph] = (_graph_triples(store, graph), prov)
     return snapshot
 
