@@ -302,11 +302,18 @@ class Catalogue:
         """A :class:`Ref` to ``iri`` (None stays None)."""
         if not iri:
             return None
-        if kind == "spec" and iri not in self.specs:
-            path = ""  # a reference to a specification the catalogue does not describe
+        if (kind == "spec" and iri not in self.specs) or (kind == "provider" and iri not in self.providers):
+            path = ""  # no page: a specification the catalogue does not describe, an organisation providing nothing
         else:
             path = page_path(kind, iri) if kind else ""
         return Ref(iri, facet_key(kind, iri) if kind else key_of(iri), self.label(iri, lang), path)
+
+    @property
+    def providers(self) -> set[str]:
+        """The organisations that provide at least one specification."""
+        if "_providers" not in self._index:
+            self._index["_providers"] = {s.provider for s in self.specs.values() if s.provider}  # type: ignore[assignment]
+        return self._index["_providers"]  # type: ignore[return-value]
 
     def country_of(self, spec: SpecRecord) -> str | None:
         org = self.orgs.get(spec.provider or "")
@@ -460,6 +467,10 @@ def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
             outcome.skills.append(row["skill"].value)
     for rec in cat.specs.values():
         rec.outcomes.sort(key=lambda o: o.iri)
+        for outcome in rec.outcomes:
+            outcome.skills.sort()
+        for values in rec.links.values():
+            values.sort()  # result order differs between stores; pages must not
     accs: dict[tuple[str, str], Accreditation] = {}
     for row in store.select(queries.load("catalogue-accreditations"), bind):
         rec = cat.specs.get(row["spec"].value)
@@ -474,6 +485,8 @@ def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
             _put(acc.titles, row["title"])
         acc.type = acc.type or _iri(row.get("type"))
         acc.agent = acc.agent or _iri(row.get("agent"))
+    for rec in cat.specs.values():
+        rec.accreditations.sort(key=lambda a: a.iri)
     for row in store.select(queries.load("catalogue-organisations")):
         iri = _node_id(row["org"])
         org = cat.orgs.setdefault(iri, Organisation(iri))

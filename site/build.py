@@ -35,6 +35,8 @@ LANGS = cg.LANGUAGES
 PREFIX = {"en": "", "de": "de/", "fr": "fr/"}
 BROWSE_PAGE = 100
 SIMILAR_CANDIDATES = 40
+# An inline context, so that the JSON-LD parses offline (no remote context to fetch).
+SCHEMA_CONTEXT = {"@vocab": "https://schema.org/"}
 SIMILAR_SHOWN = 5
 SIMILAR_MIN_SCORE = 0.3
 FACET_LABELS = {name: f"facet_{name}" for name in cg.FACETS}
@@ -54,9 +56,13 @@ class BuildReport:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    written_paths: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The report as plain data (without the list of written paths)."""
+        data = asdict(self)
+        data.pop("written_paths")
+        return data
 
 
 # -- resources ---------------------------------------------------------------
@@ -207,6 +213,7 @@ class SiteBuilder:
             out=str(self.out), specifications=len(self.cat.specs), pages=self.pages, files=len(self.output.current),
             written=len(self.output.written), unchanged=self.output.unchanged, removed=len(self.output.removed),
             seconds=round(seconds, 3), timings={k: round(v, 3) for k, v in self.timings.items()}, notes=self.notes,
+            written_paths=list(self.output.written),
         )
 
     class _Timer:
@@ -376,7 +383,7 @@ class SiteBuilder:
         for iri, specs in sorted(self.by_provider.items()):
             path = cg.page_path("provider", iri)
             org = cat.orgs.get(iri)
-            schema = {"@context": "https://schema.org", "@type": "Organization", "@id": iri,
+            schema = {"@context": SCHEMA_CONTEXT, "@type": "Organization", "@id": iri,
                       "name": cat.label(iri, "en").text}
             if org and org.homepage:
                 schema["url"] = org.homepage
@@ -388,7 +395,7 @@ class SiteBuilder:
                              country=detail.country, homepage=detail.homepage, iri=iri)
         for iri, specs in sorted(self.by_skill.items()):
             path = cg.page_path("skill", iri)
-            schema = {"@context": "https://schema.org", "@type": "DefinedTerm", "@id": iri, "name": cat.label(iri, "en").text,
+            schema = {"@context": SCHEMA_CONTEXT, "@type": "DefinedTerm", "@id": iri, "name": cat.label(iri, "en").text,
                       "inDefinedTermSet": "http://data.europa.eu/esco/concept-scheme/skills"}
             _, jsonld = self._data_files(path, iri, schema)
             for lang in LANGS:
@@ -409,7 +416,7 @@ class SiteBuilder:
         cat = self.cat
         for rule in self.rules:
             path = cg.page_path("pathway", rule.iri)
-            schema = {"@context": "https://schema.org", "@type": "EducationalOccupationalCredential", "@id": rule.target,
+            schema = {"@context": SCHEMA_CONTEXT, "@type": "EducationalOccupationalCredential", "@id": rule.target,
                       "name": cat.label(rule.target, "en").text,
                       "competencyRequired": [cat.label(c, "en").text for c in sorted(rule.components())]}
             if rule.implied:
@@ -528,7 +535,7 @@ def schema_course(detail: cg.SpecificationDetail, cat: cg.Catalogue, spec: cg.Sp
     if detail.provider:
         credential["recognizedBy"] = {"@id": detail.provider.iri}
     node: dict[str, Any] = {
-        "@context": "https://schema.org",
+        "@context": SCHEMA_CONTEXT,
         "@type": "Course",
         "@id": spec.iri,
         "name": detail.title.text,

@@ -1,0 +1,298 @@
+"""The static site build: pages, links, HTML, linked data, languages, incremental rebuilds."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph.graph import vocab
+from credgraph.graph.store import Provenance, content_hash, open_store
+from credgraph.site.build import build_site
+from test_catalogue import FIXTURES, SPEC, load_fixture
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+ANNEX_ELEMENTS = ["title", "provider", "country", "workload", "eqf", "field", "outcomes", "assessment", "participation",
+                  "quality_assurance", "prerequisites", "id_verification", "stackability"]
+
+
+class PageParser(HTMLParser):
+    """Collects links, ids and nesting errors of one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.ids: list[str] = []
+        self.links: list[tuple[str, str, dict]] = []
+        self.scripts: list[str] = []
+        self._in_script: dict | None = None
+        self.html_lang = None
+        self.elements: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        if "id" in a:
+            self.ids.append(a["id"])
+        for attr in ("href", "src"):
+            if attr in a:
+                self.links.append((tag, a[attr], a))
+        if tag == "script":
+            self._in_script = a
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID and self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            self.errors.append(f"end tag for void element {tag}")
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}>, open: {self.stack[-3:]}")
+            if tag in self.stack:
+                while self.stack and self.stack.pop() != tag:
+                    pass
+            return
+        self.stack.pop()
+        if tag == "script":
+            self._in_script = None
+
+    def handle_data(self, data):
+        if self._in_script is not None and self._in_script.get("type") == "application/ld+json":
+            self.scripts.append(data)
+
+    def handle_decl(self, decl):
+        self.doctype = decl
+
+
+def parse_page(path: Path) -> PageParser:
+    parser = PageParser()
+    parser.feed(path.read_text("utf-8"))
+    parser.close()
+    return parser
+
+
+def make_store(kind: str = "memory:"):
+    store = open_store(kind)
+    vocab.load_shipped(store)
+    load_fixture(store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    store = make_store()
+    report = build_site(store, out)
+    yield out, report, store
+    store.close()
+
+
+def html_pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("index.html"))
+
+
+def test_build_writes_every_page_type(built):
+    out, report, _ = built
+    assert report.specifications == 5
+    for lang_prefix in ("", "de/", "fr/"):
+        for page in ("", "search/", "browse/", "browse/all/", "about/", "spec/data-analytics-python/",
+                     "provider/tu-berlin/", "skill/ccd0a1d9-afda-43d9-b901-96344886e14d/", "eqf/6/", "field/0613/",
+                     "pathway/data-science-pathway/"):
+            assert (out / lang_prefix / page / "index.html").is_file(), lang_prefix + page
+    for name in ("sitemap.xml", "search-index.en.json", "search-index.de.json", "search-index.fr.json",
+                 "data/credgraph.nq.gz", "static/style.css", "static/search.js", "robots.txt"):
+        assert (out / name).is_file(), name
+    assert report.pages == len(html_pages(out))
+
+
+def test_every_internal_link_resolves(built):
+    out, _, _ = built
+    broken = []
+    checked = 0
+    for page in html_pages(out):
+        parser = parse_page(page)
+        ids = set(parser.ids)
+        for tag, link, attrs in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith("//"):
+                # External links are plain anchors marked rel=external; nothing is loaded from elsewhere.
+                assert tag == "a" and "external" in attrs.get("rel", ""), f"{page}: external {tag} {link}"
+                continue
+            checked += 1
+            if not parts.path:
+                if parts.fragment and parts.fragment not in ids:
+                    broken.append(f"{page}: #{parts.fragment}")
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file() or out.resolve() not in target.parents:
+                broken.append(f"{page.relative_to(out)} -> {link}")
+    assert checked > 500
+    assert broken == []
+
+
+def test_html_is_well_formed(built):
+    out, _, _ = built
+    problems = []
+    for page in html_pages(out):
+        parser = parse_page(page)
+        text = page.read_text("utf-8")
+        if not text.startswith("<!doctype html>"):
+            problems.append(f"{page}: no doctype")
+        if parser.stack:
+            problems.append(f"{page}: unclosed {parser.stack}")
+        problems += [f"{page}: {e}" for e in parser.errors]
+        dupes = {i for i in parser.ids if parser.ids.count(i) > 1}
+        if dupes:
+            problems.append(f"{page}: duplicate ids {dupes}")
+        if parser.html_lang not in ("en", "de", "fr"):
+            problems.append(f"{page}: html lang {parser.html_lang}")
+        for marker in ('<main id="main"', "<header", "<footer", "<nav", "<h1"):
+            if marker not in text:
+                problems.append(f"{page}: no {marker}")
+    assert problems == []
+
+
+def test_spec_page_shows_every_annex_element_in_each_language(built):
+    out, _, _ = built
+    for prefix, title, country in (("", "Data Analytics with Python", "Germany"),
+                                   ("de/", "Datenanalyse mit Python", "Deutschland"),
+                                   ("fr/", "Analyse de données avec Python", "Allemagne")):
+        text = (out / prefix / "spec/data-analytics-python/index.html").read_text("utf-8")
+        assert f"<h1>{title}</h1>" in text
+        for element in ANNEX_ELEMENTS:
+            block = re.search(rf'<div data-element="{element}">(.*?)</div>', text, re.S)
+            assert block, element
+            assert "missing" not in block.group(1), (prefix, element)
+        assert country in text
+        assert "125" in text and "5 ECTS" in text
+    de = (out / "de/spec/data-analytics-python/index.html").read_text("utf-8")
+    # The outcome without a German text falls back to English, visibly.
+    assert '<span lang="en">Build and evaluate statistical models.</span> <abbr class="fallback"' in de
+    assert "Zertifikat Data Science" in de  # stacks into
+
+
+def test_hreflang_and_language_switcher(built):
+    out, _, _ = built
+    text = (out / "fr/provider/tu-berlin/index.html").read_text("utf-8")
+    assert '<link rel="alternate" hreflang="en" href="../../../provider/tu-berlin/">' in text
+    assert '<link rel="alternate" hreflang="de" href="../../../de/provider/tu-berlin/">' in text
+    assert 'hreflang="fr" lang="fr" data-lang="fr" aria-current="true"' in text
+
+
+def test_linked_data_beside_pages(built):
+    out, _, _ = built
+    page = (out / "de/spec/data-analytics-python/index.html").read_text("utf-8")
+    assert '<link rel="alternate" type="text/turtle" href="../../../spec/data-analytics-python/index.ttl">' in page
+    parser = parse_page(out / "de/spec/data-analytics-python/index.html")
+    embedded = json.loads(parser.scripts[0])
+    course = embedded[0]
+    assert course["@type"] == "Course" and course["educationalCredentialAwarded"]["@type"] == "EducationalOccupationalCredential"
+    assert course["numberOfCredits"] == 5.0
+    assert any(n.get("@id") == SPEC + "data-analytics-python" and "http://data.europa.eu/snb/model/elm/learningOutcome" in n
+               for n in embedded[1:])
+    ttl = (out / "spec/data-analytics-python/index.ttl").read_bytes()
+    triples = list(ox.parse(ttl, ox.RdfFormat.TURTLE))
+    assert any(t.predicate.value.endswith("relatedESCOSkill") for t in triples)
+    # The JSON-LD file is the same document as the embedded one, and parses as RDF.
+    jsonld = (out / "spec/data-analytics-python/index.jsonld").read_bytes()
+    assert json.loads(jsonld) == embedded
+    assert len(list(ox.parse(jsonld, ox.RdfFormat.JSON_LD))) > 20
+    for kind in ("provider/tu-berlin", "skill/ccd0a1d9-afda-43d9-b901-96344886e14d", "pathway/data-science-pathway"):
+        assert list(ox.parse((out / kind / "index.ttl").read_bytes(), ox.RdfFormat.TURTLE)), kind
+
+
+def test_dump_sitemap_and_index(built):
+    out, _, store = built
+    quads = list(ox.parse(gzip.decompress((out / "data/credgraph.nq.gz").read_bytes()), ox.RdfFormat.N_QUADS))
+    assert any(q.subject.value == SPEC + "data-analytics-python" for q in quads)
+    sitemap = (out / "sitemap.xml").read_text("utf-8")
+    assert sitemap.count("<url>") == len(html_pages(out))
+    index = json.loads((out / "search-index.fr.json").read_text("utf-8"))
+    assert len(index["docs"]) == 5 and index["facetNames"][0] == "eqf"
+    titles = {d[1] for d in index["docs"]}
+    assert "Analyse de données avec Python" in titles
+
+
+def test_pathway_diagram_is_svg(built):
+    out, _, _ = built
+    text = (out / "pathway/data-science-pathway/index.html").read_text("utf-8")
+    svg = re.search(r"<svg .*?</svg>", text, re.S).group(0)
+    assert 'role="img"' in svg and "<title" in svg
+    assert "Machine Learning Basics" in svg and "At least 1 of these" in svg
+    assert "Certificate in Data Science" in svg
+    implied = out / "pathway/parts/data-science-certificate/index.html"
+    assert not implied.exists()  # the explicit rule replaces the implied one for this target
+
+
+def test_no_external_requests(built):
+    out, _, _ = built
+    for path in list(out.rglob("*.html")) + list(out.rglob("*.css")) + list(out.rglob("*.js")):
+        text = path.read_text("utf-8")
+        assert not re.search(r"(?:src|@import|url\()\s*=?\s*[\"']?(?:https?:)?//", text), path
+
+
+def test_incremental_rebuild_rewrites_only_affected_pages(tmp_path):
+    store = make_store()
+    out = tmp_path / "site"
+    first = build_site(store, out)
+    again = build_site(store, out, incremental=True)
+    assert again.written == 0 and again.unchanged == first.files
+    # Change one specification's German title.
+    data = (FIXTURES / "catalogue.ttl").read_text("utf-8").replace("Grundlagen des maschinellen Lernens", "Maschinelles Lernen kompakt")
+    triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(data.encode(), ox.RdfFormat.TURTLE)]
+    store.load_graph("urn:credgraph:source:site-catalogue", triples, Provenance("source", "catalogue.ttl", content_hash(data.encode())))
+    changed = build_site(store, out, incremental=True)
+    written = set(changed.written_paths)
+    assert "de/spec/machine-learning-basics/index.html" in written
+    assert "spec/data-analytics-python/index.html" not in written
+    assert "provider/dublin-tech/index.html" not in written
+    assert changed.written < first.files / 4, written
+    assert "Maschinelles Lernen kompakt" in (out / "de/spec/machine-learning-basics/index.html").read_text("utf-8")
+    # A specification that disappears takes its pages with it.
+    data2 = data.replace("spec:cloud-security a elm:LearningAchievementSpecification", "spec:cloud-security a elm:Note")
+    triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(data2.encode(), ox.RdfFormat.TURTLE)]
+    store.load_graph("urn:credgraph:source:site-catalogue", triples, Provenance("source", "catalogue.ttl", content_hash(data2.encode())))
+    removed = build_site(store, out, incremental=True)
+    assert removed.removed >= 3 and not (out / "fr/spec/cloud-security").exists()
+
+
+def test_remote_store_builds_the_same_pages(oxigraph_server, built, tmp_path):
+    from conftest import _clear_remote
+
+    out, _, _ = built
+    _clear_remote(oxigraph_server)
+    store = make_store(oxigraph_server)
+    remote_out = tmp_path / "remote"
+    build_site(store, remote_out)
+    for page in ("spec/data-analytics-python/index.html", "fr/provider/tu-berlin/index.html",
+                 "spec/data-analytics-python/index.ttl", "search-index.de.json", "pathway/data-science-pathway/index.html"):
+        assert (remote_out / page).read_bytes() == (out / page).read_bytes(), page
+
+
+def test_cli_builds_site(tmp_path, monkeypatch):
+    from credgraph.cli import main
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("CREDGRAPH_DATA", str(data))
+    assert main(["--store", str(data / "store"), "init"]) == 0
+    store = open_store(str(data / "store"))
+    load_fixture(store)
+    store.close()
+    assert main(["--store", str(data / "store"), "site", "build", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out/spec/data-analytics-python/index.html").is_file()
+    assert main(["--store", str(data / "store"), "site", "build", str(tmp_path / "out"), "--incremental"]) == 0
