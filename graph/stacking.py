@@ -558,3 +558,69 @@ def stacks_into(store: Store, spec: str, *, at: date | None = None) -> SpecStack
     options.sort(key=lambda o: (o.target_title, o.rule))
     titles = {iri: f.title for iri, f in ctx.facts.items() if f.found}
     return SpecStacking(spec=spec, title=ctx.title(spec), options=options, titles=titles)
+
+
+# -- importing a rules file ----------------------------------------------------------
+@dataclass
+class RulesImport:
+    """What ``credgraph import rules`` wrote."""
+
+    graph: str
+    triples: int
+    rules: int
+    status: str  # loaded | replaced | unchanged
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data."""
+        return asdict(self)
+
+
+def rules_source_id(name: str) -> str:
+    """The source id of a rules file: ``rules-<16 hex of SHA-256 of its base name>``."""
+    import hashlib
+    from pathlib import Path
+
+    return "rules-" + hashlib.sha256(Path(name).name.encode("utf-8")).hexdigest()[:16]
+
+
+def import_rules_file(store: Store, path: str) -> RulesImport:
+    """Load a Turtle file of stacking rules, equivalences and decisions as one source graph.
+
+    The file is checked first (named query ``stacking-rule-problems`` on a scratch
+    store); any problem rejects the whole file with messages naming the file and
+    the resource, and the store keeps its earlier state.
+    """
+    from pathlib import Path
+
+    import pyoxigraph as ox
+
+    from credgraph.graph.store import Provenance, content_hash
+    from credgraph.graph.store_embedded import EmbeddedStore
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(data, ox.RdfFormat.TURTLE, base_iri=file.resolve().as_uri())]
+    except SyntaxError as exc:
+        raise ValueError(f"{path}: not valid Turtle: {exc}") from exc
+    scratch = EmbeddedStore(None)
+    scratch.load_graph("urn:credgraph:check", triples, Provenance("source", str(path), content_hash(data)))
+    problems = scratch.select(queries.load("stacking-rule-problems")).rows
+    if problems:
+        lines = []
+        for row in problems:
+            subject = row["subject"]
+            where = f"a condition of {row['rule'].value}" if isinstance(subject, BlankNode) and row.get("rule") else subject.value
+            lines.append(f"{path}: {where}: {row['problem'].value}")
+        raise ValueError("; ".join(lines))
+    rules = sum(1 for t in triples if t.predicate.value == ns.RDF + "type" and t.object.value == CG + "StackingRule")
+    graph = ns.source_graph(rules_source_id(file.name))
+    digest = content_hash(data)
+    current = store.graph_hash(graph)
+    if current == digest:
+        return RulesImport(graph, len(set(triples)), rules, "unchanged")
+    store.load_graph(graph, triples, Provenance(kind="source", source=file.name, content_hash=digest, title=f"rules: {file.name}"))
+    return RulesImport(graph, len(set(triples)), rules, "loaded" if current is None else "replaced")

@@ -70,11 +70,22 @@ def register(commands, imports) -> None:
 
     p = commands.add_parser(
         "stats",
-        help="what the store holds",
+        help="what the store holds; issuance statistics",
         formatter_class=RAW,
-        description="Counts of what the store holds: graphs by kind, triples, concepts per vocabulary.\n\n"
-        "Example:\n  credgraph stats",
+        description="Without an argument: counts of what the store holds (graphs by kind, triples,\n"
+        "concepts per vocabulary).\n\n"
+        "stats issuance --by DIMENSION: issued credentials over the pseudonymised issuance records,\n"
+        "by eqf, country, field (ISCED-F), skill (ESCO), provider or month; distinct learners\n"
+        "(learners); learners who completed a stacking rule (completions). Cells below --k\n"
+        "(default 5) are suppressed: neither their count nor their key is shown.\n\n"
+        "Examples:\n  credgraph stats\n  credgraph stats issuance --by eqf\n"
+        "  credgraph stats issuance --by skill --k 10 --json",
     )
+    p.add_argument("what", nargs="?", choices=["issuance"], help="issuance: statistics over issued credentials")
+    p.add_argument("--by", default="eqf",
+                   choices=["eqf", "country", "field", "skill", "provider", "month", "learners", "completions"],
+                   help="what to count by (with issuance; default eqf)")
+    p.add_argument("--k", type=int, default=5, help="suppress cells below this count (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
@@ -155,6 +166,8 @@ def cmd_dump(ws: Workspace, args) -> int:
 def cmd_stats(ws: Workspace, args) -> int:
     import json
 
+    if args.what == "issuance":
+        return _issuance_stats(ws, args)
     graphs = ws.store.select(queries.load("store-overview"))
     concepts = ws.store.select(queries.load("concepts-per-scheme"))
     if args.json:
@@ -166,4 +179,22 @@ def cmd_stats(ws: Workspace, args) -> int:
     print(results.to_table(graphs))
     print()
     print(results.to_table(concepts, max_width=70))
+    return 0
+
+
+def _issuance_stats(ws: Workspace, args) -> int:
+    import json
+
+    from credgraph.graph.issuance_stats import issuance_stats
+
+    table = issuance_stats(ws.store, args.by, k=args.k)
+    if args.json:
+        print(json.dumps(table.to_dict(), indent=1, ensure_ascii=False))
+        return 0
+    print(f"Issuance statistics by {table.dimension} ({table.measure}; cells below {table.k} suppressed)")
+    if table.note:
+        print(f"  {table.note}")
+    rows = [{"count": ox.Literal(f"{c.count:,}"), table.dimension: ox.Literal(c.label), "key": ox.Literal(c.key)} for c in table.cells]
+    print(results.to_table(Solutions(["count", table.dimension, "key"], rows), max_width=70))
+    print(f"{table.suppressed_cells} cell(s) suppressed; total of the cells shown: {table.total_shown:,}")
     return 0
