@@ -913,13 +913,6 @@ def generate(out_dir: str | Path, *, scale: float = 1.0, seed: int = 1) -> DemoS
     )
 
 
-def rules_source_id(name: str = "stacking-rules.ttl") -> str:
-    """The source id of a rules file: ``rules-<16 hex of SHA-256 of its base name>``."""
-    import hashlib
-
-    return "rules-" + hashlib.sha256(Path(name).name.encode("utf-8")).hexdigest()[:16]
-
-
 @dataclass
 class DemoLoad:
     """What :func:`load` imported."""
@@ -940,10 +933,7 @@ class DemoLoad:
 
 def load(ws, directory: str | Path, on_document=None) -> DemoLoad:
     """Import a generated directory through the normal pipeline: catalogues, then rules, then credentials."""
-    import pyoxigraph as ox
-
     from credgraph.graph import ingest
-    from credgraph.graph.store import Provenance, content_hash
 
     root = Path(directory)
     result = DemoLoad()
@@ -951,13 +941,11 @@ def load(ws, directory: str | Path, on_document=None) -> DemoLoad:
         result.catalogues.append(ingest.ingest_catalogue(ws, path))
     rules_path = root / "rules" / "stacking-rules.ttl"
     if rules_path.exists():
-        data = rules_path.read_bytes()
-        triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(data, ox.RdfFormat.TURTLE)]
-        result.rules_graph = ns.source_graph(rules_source_id(rules_path.name))
-        if ws.store.graph_hash(result.rules_graph) != content_hash(data):
-            ws.store.load_graph(result.rules_graph, triples, Provenance(
-                kind="source", source=rules_path.name, content_hash=content_hash(data), title="demo stacking rules and equivalences"))
-        result.rules_triples = len(set(triples))
+        # The stacking service's own importer checks the rules before loading them.
+        from credgraph.graph import stacking
+
+        imported = stacking.import_rules_file(ws.store, str(rules_path))
+        result.rules_graph, result.rules_triples = imported.graph, imported.triples
     credentials = root / "credentials"
     if credentials.exists():
         result.credentials = ingest.ingest_paths(ws, [credentials], on_document=on_document)
