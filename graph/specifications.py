@@ -106,8 +106,27 @@ def _number(text: str) -> float | None:
         return None
 
 
+def spec_graphs(store: Store, iris: Iterable[str]) -> dict[str, str]:
+    """For each specification, the one named graph its facts are read from.
+
+    Every credential graph repeats the description of its specification, so a
+    join over the union of all graphs would multiply rows by the number of
+    copies. A catalogue graph is preferred; otherwise any graph that types it.
+    """
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    rows = store.select(queries.load("spec-graphs-catalogue"), values=[{"spec": NamedNode(i)} for i in wanted]).rows
+    found = {r["spec"].value: r["graph"].value for r in rows if r.get("graph")}
+    rest = [i for i in wanted if i not in found]
+    if rest:
+        rows = store.select(queries.load("spec-graphs-any"), values=[{"spec": NamedNode(i)} for i in rest]).rows
+        found.update({r["spec"].value: r["graph"].value for r in rows if r.get("graph")})
+    return found
+
+
 def load_specs(store: Store, iris: Iterable[str]) -> dict[str, SpecFacts]:
-    """The facts of each specification in ``iris`` (one query for all of them).
+    """The facts of each specification in ``iris`` (three queries at most for all of them).
 
     A specification the store knows nothing about comes back with ``found=False``.
     """
@@ -115,7 +134,11 @@ def load_specs(store: Store, iris: Iterable[str]) -> dict[str, SpecFacts]:
     facts = {iri: SpecFacts(iri) for iri in wanted}
     if not wanted:
         return facts
-    result = store.select(queries.load("spec-facts"), values=[{"spec": NamedNode(i)} for i in wanted])
+    graphs = spec_graphs(store, wanted)
+    if not graphs:
+        return facts
+    result = store.select(queries.load("spec-facts"),
+                          values=[{"spec": NamedNode(i), "graph": NamedNode(g)} for i, g in sorted(graphs.items())])
     for row in result.rows:
         spec = facts.get(row["spec"].value)
         if spec is None:
