@@ -85,13 +85,16 @@ class _Profile:
     root_label: str = ""
     elements: tuple[str, ...] = ()  # Annex I elements the profile reports on
     untyped_credentials: bool = False  # treat a VC whose subject has elm:hasClaim as an EDC
+    # Shapes look at edges pointing to a node (inverse paths, sh:targetObjectsOf):
+    # batching then also keeps apart nodes that documents point to differently.
+    incoming: bool = True
 
 
 _ST = SHAPES_NS + "storable#"
 _SETTINGS: dict[str, _Profile] = {
     "annex-i-credential": _Profile(
         PROFILES["annex-i-credential"], roots=(_EDC,), root_label="elm:EuropeanDigitalCredential",
-        elements=tuple(ANNEX_I_ELEMENTS), untyped_credentials=True,
+        elements=tuple(ANNEX_I_ELEMENTS), untyped_credentials=True, incoming=False,
     ),
     "annex-i-catalogue": _Profile(
         PROFILES["annex-i-catalogue"], roots=_SPEC_CLASSES,
@@ -110,7 +113,7 @@ _SETTINGS: dict[str, _Profile] = {
     ),
     "edc-generic": _Profile(
         PROFILES["edc-generic"], roots=(_EDC, _VC),
-        root_label="elm:EuropeanDigitalCredential or cred:VerifiableCredential",
+        root_label="elm:EuropeanDigitalCredential or cred:VerifiableCredential", incoming=False,
     ),
 }
 
@@ -202,7 +205,7 @@ def validate_many(documents: Sequence, profile: str) -> list[ValidationReport]:
         return []
     if settings.untyped_credentials:
         docs = [_mark_untyped_credentials(d) for d in docs]
-    merged, owners, original = _merge(docs)
+    merged, owners, original = _merge(docs, settings.incoming)
     raw = _run(profile, merged)
     per_doc: list[list[ValidationResult]] = [[] for _ in docs]
     for result, focus in raw:
@@ -450,13 +453,14 @@ def _has_root(triples: list[tuple], roots: tuple[URIRef, ...]) -> bool:
     return any(p == _RDF_TYPE and o in roots for _, p, o in triples)
 
 
-def _merge(docs: list[list[tuple]]):
+def _merge(docs: list[list[tuple]], incoming: bool = True):
     """One graph for all documents, with each document's nodes kept apart.
 
     A node (IRI or blank node) that several documents mention is shared only if
     every one of them describes it identically (a country concept, the same
-    awarding body); otherwise it is renamed per document. Returns the graph, the
-    documents each (renamed) node belongs to, and renamed node -> original text.
+    awarding body) and everything it points to is shared too; otherwise it is
+    renamed per document. Returns the graph, the documents each (renamed) node
+    belongs to, and renamed node -> original text.
     """
     appears: dict[object, set[int]] = {}
     for i, triples in enumerate(docs):
@@ -465,44 +469,67 @@ def _merge(docs: list[list[tuple]]):
             if not isinstance(o, Literal):
                 appears.setdefault(o, set()).add(i)
     shared = {n for n, where in appears.items() if len(where) > 1}
-    renamed: set = {n for n in shared if isinstance(n, BNode)}
-    if shared:
-        outgoing: dict[tuple[object, int], list[tuple]] = {}
-        for i, triples in enumerate(docs):
-            for s, p, o in triples:
-                if s in shared:
-                    outgoing.setdefault((s, i), []).append((p, o))
-        changed = True
-        while changed:  # renaming an object changes the description of its subjects
-            changed = False
-            for n in shared - renamed:
-                descriptions = {
-                    frozenset((p, (o, i) if o in renamed else o) for p, o in outgoing.get((n, i), ()))
-                    for i in appears[n]
-                }
-                if len(descriptions) > 1:
-                    renamed.add(n)
-                    changed = True
-    graph = rdflib.Graph()
-    owners: dict[object, set[int]] = {}
+    renamed = _to_rename(docs, shared, appears, incoming) if shared else set()
     original: dict[object, str] = {}
+    local_names: dict[tuple[object, int], object] = {}
 
     def local(node, i):
         if node not in renamed:
             return node
-        new = BNode(f"cgv{i}x{node}") if isinstance(node, BNode) else URIRef(f"urn:credgraph:validation:{i}:{node}")
-        original[new] = _node_text(node)
+        new = local_names.get((node, i))
+        if new is None:
+            new = BNode(f"cgv{i}x{node}") if isinstance(node, BNode) else URIRef(f"urn:credgraph:validation:{i}:{node}")
+            local_names[(node, i)] = new
+            original[new] = _node_text(node)
         return new
 
+    unique: set[tuple] = set()
+    owners: dict[object, set[int]] = {}
     for i, triples in enumerate(docs):
         for s, p, o in triples:
-            s2 = local(s, i)
-            o2 = o if isinstance(o, Literal) else local(o, i)
-            graph.add((s2, p, o2))
-            owners.setdefault(s2, set()).add(i)
-            if not isinstance(o2, Literal):
-                owners.setdefault(o2, set()).add(i)
+            if s in renamed:
+                s = local(s, i)
+            if o in renamed:
+                o = local(o, i)
+            unique.add((s, p, o))
+            owners.setdefault(s, set()).add(i)
+            if not isinstance(o, Literal):
+                owners.setdefault(o, set()).add(i)
+    graph = rdflib.Graph()
+    graph.addN((s, p, o, graph) for s, p, o in unique)
     return graph, owners, original
+
+
+def _to_rename(docs: list[list[tuple]], shared: set, appears: dict[object, set[int]], incoming: bool) -> set:
+    """The shared nodes that must be renamed per document.
+
+    Blank nodes always (they are local to their document by definition); a node
+    described differently by two documents (with ``incoming``, counting the edges
+    that point to it, except ``rdf:type``: classes stay shared, targets depend on
+    them); and any node that points to a renamed one, since its description then
+    differs too.
+    """
+    edges: dict[tuple[object, int], set[tuple]] = {}
+    parents: dict[object, set] = {}
+    for i, triples in enumerate(docs):
+        for s, p, o in triples:
+            if s in shared:
+                edges.setdefault((s, i), set()).add((p, o))
+                if not isinstance(o, Literal):
+                    parents.setdefault(o, set()).add(s)
+            if incoming and o in shared and p != _RDF_TYPE:
+                edges.setdefault((o, i), set()).add((None, p, s))
+    renamed = {n for n in shared if isinstance(n, BNode)}
+    for n in shared:
+        if n not in renamed and len({frozenset(edges.get((n, i), ())) for i in appears[n]}) > 1:
+            renamed.add(n)
+    pending = list(renamed)
+    while pending:
+        for parent in parents.get(pending.pop(), ()):
+            if parent not in renamed:
+                renamed.add(parent)
+                pending.append(parent)
+    return renamed
 
 
 def _with_focus(result: ValidationResult, focus: str) -> ValidationResult:
