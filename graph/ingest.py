@@ -72,7 +72,8 @@ class IngestOptions:
     quarantine: bool = False
     require: frozenset[str] = frozenset()  # {"annex-i"}: non-compliant documents are rejected
     trust_anchors: Path | None = None
-    chunk_size: int = 200
+    chunk_size: int = 200  # documents per validator call
+    write_chunk: int = 50  # documents per store write (see _write)
     max_document_bytes: int = 5 * 1024 * 1024
 
 
@@ -387,8 +388,20 @@ def _graph_triples(store: Store, graph: str) -> list[ox.Triple]:
     return store.construct(queries.load("ingest-graph-triples"), {"graph": ox.NamedNode(graph)})
 
 
-def _write(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
-    """Write the storable documents of a chunk: private graphs first, then public; undo private on failure."""
+def _write(ws: Workspace, batch: list[_Prepared], timer: _Timer, write_chunk: int = 50) -> None:
+    """Write the storable documents of a chunk, ``write_chunk`` documents per store call.
+
+    ``Store.replace_graphs`` costs grow faster than linearly with the number of
+    graphs in one call (its swap update joins every staged graph with the
+    shared provenance staging graph), so large batches are written in slices;
+    each document is still all or nothing.
+    """
+    for start in range(0, len(batch), write_chunk):
+        _write_slice(ws, batch[start:start + write_chunk], timer)
+
+
+def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
+    """Private graphs first, then public; undo the private write if the public one fails."""
     started = time.perf_counter()
     todo = [p for p in batch if p.result.status == "pending"]
     if not todo:
@@ -502,7 +515,7 @@ def ingest_documents(
     def flush() -> None:
         prepared = [p for _, p in batch if isinstance(p, _Prepared)]
         _batch_checks(ws.store, prepared, options, timer)
-        _write(ws, prepared, timer)
+        _write(ws, prepared, timer, options.write_chunk)
         for doc, item in batch:
             result = item.result if isinstance(item, _Prepared) else item
             if result.status == "rejected" and options.quarantine:
