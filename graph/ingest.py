@@ -599,6 +599,11 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
         if not isinstance(item, _Prepared):
             outcomes.append(ValidationOutcome(doc.name, item.problems, {}))
             continue
+        if item.concepts:
+            rows = [{"concept": c, "scheme": sc} for c, sc in item.concepts]
+            for row in ws.store.select(queries.load("ingest-unknown-concepts"), values=rows):
+                item.result.problems.append(
+                    f"{doc.name}: unknown concept {row['concept'].value} (not in the loaded vocabulary {row['scheme'].value})")
         reports = {profile: _validate_many([item.check_triples], profile)[0] for profile in profiles}
         problems = [privacy.scrub(m, item.forbidden) for m in item.result.problems]
         outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden))

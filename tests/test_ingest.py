@@ -381,3 +381,16 @@ def test_cli_import_catalogue(tmp_path, capsys):
     bad.write_text("id,provider_name\nx,y\n")
     assert main(data + ["import", "catalogue", str(bad)]) == 1
     assert "bad.csv" in capsys.readouterr().err
+
+
+def test_validate_documents_checks_without_storing(ws, samples, tmp_path):
+    cases = _bad_documents(samples, tmp_path)
+    before = dump(ws.store), dump(ws.private)
+    outcomes = ingest.validate_documents(
+        ws, ingest.iter_documents([cases["unknown-concept.jsonld"][0], samples / "Sample-CertOfPart-unsigned.jsonld"], 10**7),
+        ["storable-credential", "annex-i-credential"])
+    assert [Path(o.name).name for o in outcomes] == ["unknown-concept.jsonld", "Sample-CertOfPart-unsigned.jsonld"]
+    assert any("unknown concept" in p for p in outcomes[0].problems)
+    assert not outcomes[1].problems
+    assert "M9" in outcomes[1].reports["annex-i-credential"].elements_missing()
+    assert (dump(ws.store), dump(ws.private)) == before
