@@ -65,6 +65,9 @@ _ELEMENT_ORDER = {element: i for i, element in enumerate(ANNEX_I_ELEMENTS)}
 SHAPES_NS = "https://w3id.org/credgraph/shapes/"
 _SH = "http://www.w3.org/ns/shacl#"
 _ANNEX_ELEMENT = URIRef(ns.CG + "annexIElement")
+_PROFILE = URIRef(ns.CG + "profile")
+_CLOSED = URIRef("http://www.w3.org/ns/shacl#closed")
+_RDFS_SUBCLASS = ns.RDFS + "subClassOf"
 _SEVERITY = {URIRef(_SH + "Violation"): "violation", URIRef(_SH + "Warning"): "warning", URIRef(_SH + "Info"): "info"}
 _SEVERITY_RANK = {"violation": 0, "warning": 1, "info": 2}
 _RDF_TYPE = URIRef(ns.RDF + "type")
@@ -80,7 +83,9 @@ class _Profile:
     """How one profile is run: its shapes, what a document must contain, which Annex I elements it covers."""
 
     file: str
-    shapes: tuple[str, ...] = ()  # node/property shapes to run; () = all shapes of the file
+    # Run only the shapes of the file annotated cg:profile "<name>" (several
+    # profiles share one file); otherwise every shape of the file.
+    select_shapes: bool = False
     roots: tuple[URIRef, ...] = ()  # a document must contain a node of one of these classes
     root_label: str = ""
     elements: tuple[str, ...] = ()  # Annex I elements the profile reports on
@@ -90,7 +95,6 @@ class _Profile:
     incoming: bool = True
 
 
-_ST = SHAPES_NS + "storable#"
 _SETTINGS: dict[str, _Profile] = {
     "annex-i-credential": _Profile(
         PROFILES["annex-i-credential"], roots=(_EDC,), root_label="elm:EuropeanDigitalCredential",
@@ -102,13 +106,11 @@ _SETTINGS: dict[str, _Profile] = {
         elements=("M2", "M3", "M4", "M6", "M7", "M8", "M9", "M10", "M11", "O1", "O4", "O5"),
     ),
     "storable-credential": _Profile(
-        PROFILES["storable-credential"],
-        shapes=(_ST + "Credential", _ST + "Claim", _ST + "CreditPoint", _ST + "Dates", _ST + "Durations"),
+        PROFILES["storable-credential"], select_shapes=True,
         roots=(_EDC, _VC), root_label="elm:EuropeanDigitalCredential or cred:VerifiableCredential",
     ),
     "storable-specification": _Profile(
-        PROFILES["storable-specification"],
-        shapes=(_ST + "Specification", _ST + "SpecificationProvider", _ST + "CreditPoint", _ST + "Dates", _ST + "Durations"),
+        PROFILES["storable-specification"], select_shapes=True,
         roots=_SPEC_CLASSES, root_label="elm:LearningAchievementSpecification or elm:Qualification",
     ),
     "edc-generic": _Profile(
@@ -200,7 +202,9 @@ def validate_many(documents: Sequence, profile: str) -> list[ValidationReport]:
     run, and each result goes to the documents that contain its focus node.
     """
     settings = _settings(profile)
-    docs = [_rdflib_triples(d, i) for i, d in enumerate(documents)]
+    relevant = _shapes(profile).predicates
+    terms: dict = {}  # one conversion per distinct term in the whole batch
+    docs = [_rdflib_triples(d, i, relevant, terms) for i, d in enumerate(documents)]
     if not docs:
         return []
     if settings.untyped_credentials:
@@ -239,7 +243,9 @@ def _document_shape(profile: str) -> str:
 @dataclass
 class _Shapes:
     graph: ShapesGraph
+    names: list[str]  # shapes to run (use_shapes), [] for all
     elements: dict[URIRef, str]
+    predicates: frozenset[str] | None  # IRIs the shapes mention; None: keep every triple
     lock: threading.Lock
 
 
@@ -254,13 +260,21 @@ def _shapes(profile: str) -> _Shapes:
     settings = _settings(profile)
     graph = rdflib.Graph(store="SimpleMemory")
     graph.parse(data=vocabularies.read_bytes(settings.file), format="turtle")
+    names = sorted(str(s) for s in graph.subjects(_PROFILE, Literal(profile))) if settings.select_shapes else []
+    if settings.select_shapes and not names:
+        raise ValueError(f"{settings.file}: no shape is marked cg:profile {profile!r}")
+    # A triple whose predicate no shape mentions cannot change a result (no
+    # closed shapes, no SPARQL here): it is left out of the data graph.
+    closed = any(True for _ in graph.subject_objects(_CLOSED))
+    mentioned = {str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
+    predicates = None if closed else frozenset(mentioned | {ns.RDF + "type", _RDFS_SUBCLASS})
     shapes = ShapesGraph(graph)
-    if settings.shapes:
-        shapes.shapes_from_uris([URIRef(s) for s in settings.shapes])
+    if names:
+        shapes.shapes_from_uris([URIRef(s) for s in names])
     else:
         list(shapes.shapes)
     elements = {s: str(o) for s, o in graph.subject_objects(_ANNEX_ELEMENT) if isinstance(s, URIRef)}
-    return _Shapes(shapes, elements, threading.Lock())
+    return _Shapes(shapes, names, elements, predicates, threading.Lock())
 
 
 class _ResultsValidator(Validator):
@@ -280,7 +294,7 @@ def _run(profile: str, graph: rdflib.Graph) -> list[tuple[ValidationResult, obje
     """Run the profile's shapes over ``graph``; each result with its (renamed) focus node."""
     settings = _settings(profile)
     shapes = _shapes(profile)
-    options = {"inplace": True, "use_shapes": list(settings.shapes) or None}
+    options = {"inplace": True, "use_shapes": shapes.names or None}
     with shapes.lock:  # shape objects keep evaluation state while they run
         validator = _ResultsValidator(DataGraph.from_rdflib(graph), shacl_graph=shapes.graph.graph, options=options)
         validator.shacl_graph = shapes.graph
@@ -402,16 +416,19 @@ def _render_path(sg: rdflib.Graph, node) -> str:
     return _node_text(node)
 
 
-def _rdflib_triples(data, index: int) -> list[tuple]:
-    """The triples of one document as rdflib terms."""
+def _rdflib_triples(data, index: int, relevant: frozenset[str] | None, cache: dict) -> list[tuple]:
+    """The triples of one document as rdflib terms, only those with a ``relevant`` predicate."""
     if isinstance(data, rdflib.Graph):
         if isinstance(data, (rdflib.Dataset, rdflib.ConjunctiveGraph)):
-            return [(s, p, o) for s, p, o, _ in data.quads((None, None, None, None))]
-        return list(data)
-    cache: dict = {}
+            triples = [(s, p, o) for s, p, o, _ in data.quads((None, None, None, None))]
+        else:
+            triples = list(data)
+        return [t for t in triples if relevant is None or str(t[1]) in relevant]
     out = []
     try:
         for t in data:
+            if relevant is not None and t.predicate.value not in relevant:
+                continue
             out.append((_term(t.subject, cache), _term(t.predicate, cache), _term(t.object, cache)))
     except (AttributeError, TypeError):
         raise TypeError(
