@@ -554,13 +554,12 @@ def _with_focus(result: ValidationResult, focus: str) -> ValidationResult:
 
 
 def _keep_most_severe_per_element(results: list[ValidationResult]) -> list[ValidationResult]:
-    """Drop an Annex I info when the same element is a violation for the same focus node (M8)."""
-    worst: dict[tuple[str, str], int] = {}
+    """Drop an Annex I info when the same element is a violation in the document (M8)."""
+    worst: dict[str, int] = {}
     for r in results:
         if r.element:
-            key = (r.element, r.focus_node)
-            worst[key] = min(worst.get(key, 9), _SEVERITY_RANK[r.severity])
-    return [r for r in results if not r.element or _SEVERITY_RANK[r.severity] == worst[(r.element, r.focus_node)]]
+            worst[r.element] = min(worst.get(r.element, 9), _SEVERITY_RANK[r.severity])
+    return [r for r in results if not r.element or _SEVERITY_RANK[r.severity] == worst[r.element]]
 
 
 def _sort_key(r: ValidationResult):
