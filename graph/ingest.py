@@ -582,6 +582,7 @@ class ValidationOutcome:
     problems: list[str]
     reports: dict[str, object]
     forbidden: set = field(default_factory=set)  # personal terms to scrub from anything printed
+    seal: seal.SealVerification | None = None
 
     def scrub(self, text: str) -> str:
         """``text`` with this document's personal values withheld."""
@@ -597,7 +598,7 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
     for doc in documents:
         item = _prepare(doc, options, key, None, timer)
         if not isinstance(item, _Prepared):
-            outcomes.append(ValidationOutcome(doc.name, item.problems, {}))
+            outcomes.append(ValidationOutcome(doc.name, item.problems, {}, seal=item.seal))
             continue
         if item.concepts:
             rows = [{"concept": c, "scheme": sc} for c, sc in item.concepts]
@@ -606,7 +607,7 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
                     f"{doc.name}: unknown concept {row['concept'].value} (not in the loaded vocabulary {row['scheme'].value})")
         reports = {profile: _validate_many([item.check_triples], profile)[0] for profile in profiles}
         problems = [privacy.scrub(m, item.forbidden) for m in item.result.problems]
-        outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden))
+        outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden, item.result.seal))
     return outcomes
 
 

@@ -181,6 +181,7 @@ def _report_json(report) -> object:
 
 def cmd_validate(ws: Workspace, args) -> int:
     outputs = []
+    seals: dict = {}
     failed = False
     credential_paths = [p for p in args.paths if not p.lower().endswith(".csv")]
     for csv_path in [p for p in args.paths if p.lower().endswith(".csv")]:
@@ -188,18 +189,23 @@ def cmd_validate(ws: Workspace, args) -> int:
     documents = ingest.iter_documents(credential_paths, ws.settings.max_document_bytes) if credential_paths else []
     for outcome in ingest.validate_documents(ws, documents, args.profile or CREDENTIAL_PROFILES):
         outputs.append((outcome.name, outcome.problems, outcome.reports, outcome.scrub))
+        seals[outcome.name] = outcome.seal
     for name, problems, reports, scrub in outputs:
         if problems or any(not r.conforms for r in reports.values()):
             failed = True
     if args.format == "json":
         print(json.dumps([
             {"document": name, "problems": problems,
+             "seal": None if seals.get(name) is None else {
+                 "status": seals[name].status, "chain_trust": seals[name].chain_trust, "reason": seals[name].reason},
              "reports": {profile: json.loads(scrub(json.dumps(_report_json(r)))) for profile, r in reports.items()}}
             for name, problems, reports, scrub in outputs
         ], indent=1))
         return 1 if failed else 0
     for name, problems, reports, scrub in outputs:
         print(f"== {name}")
+        if seals.get(name) is not None:
+            print(f"  seal: {seals[name].status}, chain trust {seals[name].chain_trust} ({seals[name].reason})")
         for problem in problems:
             print(f"  error: {problem}")
         for profile, report in reports.items():
