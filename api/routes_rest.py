@@ -1,7 +1,504 @@
-"""REST resources under /api/v1/: render what the services in credgraph.graph compute."""
+"""REST resources under /api/v1/: each route parses, calls one service, renders its dataclass as JSON.
+
+Services live in :mod:`credgraph.graph` (catalogue, stacking, equivalence,
+recognition, issuance statistics, validation, ingest); no computation happens
+here. Reads use the public store; only ``/credentials/{id}/private`` reads the
+private store, for agency and admin keys, and is audited first.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import dataclasses
+import json
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from credgraph import queries
+from credgraph.api import formats
+from credgraph.api.access import Caller, require
+from credgraph.api.documents import DocumentProblem, document_bytes, read_document
+from credgraph.api.problems import Problem
+from credgraph.graph import namespaces as ns
 
 router = APIRouter()
+JSON_TYPES = {"application/json", "application/ld+json"}
+SOURCE_ID = re.compile(r"[a-z]+-[0-9a-f]{16}")
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A service result as JSON-ready data (its ``to_dict`` if it has one)."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if dataclasses.is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def store(request: Request):
+    return request.app.state.store
+
+
+def _iri(given: str, kind: str) -> str:
+    """A full IRI from an id: an absolute IRI as is, else the slug of a minted ``kind`` IRI."""
+    if given.startswith(("http://", "https://", "urn:")):
+        try:
+            ox.NamedNode(given)
+        except ValueError as exc:
+            raise Problem(400, f"{given!r} is not a valid IRI", type_="invalid-id") from exc
+        return given
+    if kind == "skill":
+        return ns.ESCO_SKILL + given
+    return f"{ns.CG_ID}{kind}/{given}"
+
+
+def _date(text: str | None, what: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise Problem(400, f"{what} {text!r} is not a date (YYYY-MM-DD)", type_="invalid-date") from exc
+
+
+async def _service(func, *args, **kwargs):
+    """Run a service in a worker thread; its ValueError (bad input) becomes a 400 problem."""
+    try:
+        return await run_in_threadpool(func, *args, **kwargs)
+    except (DocumentProblem,) as exc:
+        raise Problem(422, str(exc), type_="unreadable-document") from exc
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith("unknown specification or credential"):
+            raise Problem(404, message, type_="unknown-id") from exc
+        raise Problem(400, message, type_="invalid-request") from exc
+
+
+async def _document_body(request: Request) -> bytes:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in JSON_TYPES:
+        raise Problem(415, f"send the document as application/json or application/ld+json; got {media or 'no Content-Type'}",
+                      type_="unsupported-media-type")
+    body = await request.body()
+    if not body.strip():
+        raise Problem(400, "the request body is empty; send one credential document", type_="empty-body")
+    return body
+
+
+def _name(request: Request, default: str) -> str:
+    name = request.query_params.get("name") or default
+    if not re.fullmatch(r"[\w.-]{1,120}", name):
+        raise Problem(400, f"name {name!r}: use letters, digits, '.', '_' and '-' only", type_="invalid-name")
+    return name
+
+
+# -- catalogue -----------------------------------------------------------------
+
+FACET_HELP = "facet keys or IRIs; repeat the parameter for alternatives (OR)"
+
+
+@router.get("/catalogue", tags=["Catalogue"], summary="Search the catalogue, with facet counts and paging")
+async def catalogue_search(
+    request: Request,
+    q: Annotated[str | None, Query(description="words that must all occur (title, description, outcomes, skills, provider)")] = None,
+    lang: Annotated[str, Query(pattern="^(en|de|fr)$", description="language of texts and matching")] = "en",
+    eqf: Annotated[list[str], Query(description="EQF level (1-8); " + FACET_HELP)] = [],
+    ects: Annotated[list[str], Query(description="ECTS range key; " + FACET_HELP)] = [],
+    field: Annotated[list[str], Query(description="ISCED-F field code; " + FACET_HELP)] = [],
+    mode: Annotated[list[str], Query(description="mode of learning; " + FACET_HELP)] = [],
+    language: Annotated[list[str], Query(description="language of instruction (NAL code); " + FACET_HELP)] = [],
+    country: Annotated[list[str], Query(description="country (NAL code, e.g. DEU); " + FACET_HELP)] = [],
+    provider: Annotated[list[str], Query(description="provider slug or IRI; " + FACET_HELP)] = [],
+    skill: Annotated[list[str], Query(description="ESCO skill id or IRI; " + FACET_HELP)] = [],
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+):
+    """Full-text search in en/de/fr and facets (EQF, ECTS range, ISCED-F field, mode, language, country, provider, ESCO skill)."""
+    from credgraph.graph import catalogue
+
+    filters = {"eqf": eqf, "ects": ects, "field": field, "mode": mode, "language": language, "country": country,
+               "provider": provider, "skill": skill}
+    filters = {k: v for k, v in filters.items() if v}
+    result = await _service(catalogue.search, store(request), q, lang, filters, page, page_size)
+    return plain(result)
+
+
+@router.get("/specifications/{id:path}", tags=["Catalogue"], summary="One specification with every Annex I element")
+async def get_specification(id: str, request: Request, lang: Annotated[str, Query(pattern="^(en|de|fr)$")] = "en"):
+    """``id``: the slug of ``https://w3id.org/credgraph/id/spec/<slug>`` or a full IRI."""
+    from credgraph.graph import catalogue
+
+    iri = _iri(id, "spec")
+    detail = await _service(catalogue.specification, store(request), iri, lang)
+    if detail is None:
+        raise Problem(404, f"no specification {iri} in the catalogue", type_="unknown-id")
+    return plain(detail)
+
+
+@router.get("/providers/{id:path}", tags=["Catalogue"], summary="One provider and what it offers")
+async def get_provider(id: str, request: Request, lang: Annotated[str, Query(pattern="^(en|de|fr)$")] = "en"):
+    """``id``: the slug of ``https://w3id.org/credgraph/id/org/<slug>`` or a full IRI."""
+    from credgraph.graph import catalogue
+
+    iri = _iri(id, "org")
+    detail = await _service(catalogue.provider, store(request), iri, lang)
+    if detail is None:
+        raise Problem(404, f"no provider {iri} in the catalogue", type_="unknown-id")
+    return plain(detail)
+
+
+@router.get("/skills/{id:path}", tags=["Catalogue"], summary="An ESCO skill and the specifications that certify it")
+async def get_skill(id: str, request: Request, lang: Annotated[str, Query(pattern="^(en|de|fr)$")] = "en"):
+    """``id``: the ESCO skill UUID or its full IRI."""
+    from credgraph.graph import catalogue
+
+    iri = _iri(id, "skill")
+    detail = await _service(catalogue.skill, store(request), iri, lang)
+    if detail is None:
+        raise Problem(404, f"no skill {iri} is known", type_="unknown-id")
+    return plain(detail)
+
+
+# -- stacking, equivalence, recognition ---------------------------------------------
+
+
+class StackingRequest(BaseModel):
+    """Credentials a learner holds: issuance record IRIs, specification IRIs, or credential documents."""
+
+    credentials: list[str | dict] = Field(min_length=1, max_length=500)
+    at: str | None = Field(None, description="evaluate as of this date (YYYY-MM-DD); default today")
+    closest: int = Field(5, ge=0, le=50, description="how many unmet targets to explain")
+
+
+def _held(store_, items: list[str | dict]):
+    """HeldCredential for each id or document (documents read like the ingest reads them)."""
+    from credgraph.graph.specifications import resolve_credentials
+    from credgraph.graph.stacking import HeldCredential, parse_date
+
+    held = []
+    ids = [i for i in items if isinstance(i, str)]
+    resolved = resolve_credentials(store_, [i for i in ids if i.startswith(ns.CG_ID + "issuance/")])
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            doc = read_document(document_bytes(item), f"credentials[{index}]")
+            if not doc.specifications:
+                raise DocumentProblem(f"credentials[{index}]: the credential names no specification (elm:specifiedBy)")
+            held += [HeldCredential(spec, parse_date(doc.issued)) for spec in doc.specifications]
+        elif item in resolved:
+            ref = resolved[item]
+            held.append(HeldCredential(ref.spec, parse_date(ref.issued), item))
+        elif item.startswith(ns.CG_ID + "issuance/"):
+            raise ValueError(f"unknown specification or credential {item}")
+        else:
+            held.append(HeldCredential(_iri(item, "spec")))
+    return held
+
+
+@router.post("/stacking/evaluate", tags=["Stacking"], summary="What a set of credentials stacks into, and what is missing")
+async def stacking_evaluate(body: StackingRequest, request: Request):
+    """Evaluate every stacking rule against the credentials given."""
+    from credgraph.graph import stacking
+
+    at = _date(body.at, "at")
+
+    def run():
+        return stacking.evaluate(store(request), _held(store(request), body.credentials), at=at, closest=body.closest)
+
+    return plain(await _service(run))
+
+
+@router.get("/stacking/targets", tags=["Stacking"], summary="What a specification stacks into")
+async def stacking_targets(request: Request, specification: Annotated[str, Query(description="slug or IRI")]):
+    """The larger credentials ``specification`` counts towards, with their rules."""
+    from credgraph.graph import stacking
+
+    return plain(await _service(stacking.stacks_into, store(request), _iri(specification, "spec")))
+
+
+@router.get("/equivalence", tags=["Equivalence"], summary="Recorded equivalents and the most similar specifications")
+async def equivalence(request: Request, specification: Annotated[str, Query(description="slug or IRI")],
+                      top: Annotated[int, Query(ge=1, le=50)] = 10):
+    """Recorded equivalence (closure, with the chain of links) and computed similarity (explained per factor)."""
+    from credgraph.graph import equivalence as eq
+
+    iri = _iri(specification, "spec")
+
+    def run():
+        return {"recorded": plain(eq.recorded_equivalents(store(request), iri)),
+                "similar": plain(eq.most_similar(store(request), iri, top=top))}
+
+    return await _service(run)
+
+
+class CompareRequest(BaseModel):
+    """Two credentials or specifications (ids, or credential documents), and an optional policy."""
+
+    subject: str | dict
+    reference: str | dict
+    policy: str | None = Field(None, description="IRI of an agency policy stored in the graph; default policy otherwise")
+
+
+def _comparand(store_, item: str | dict, what: str) -> str:
+    if isinstance(item, dict):
+        doc = read_document(document_bytes(item), what)
+        if len(doc.specifications) != 1:
+            raise DocumentProblem(f"{what}: the credential names {len(doc.specifications)} specifications; "
+                                  "compare needs exactly one")
+        return doc.specifications[0]
+    return item if item.startswith(ns.CG_ID + "issuance/") else _iri(item, "spec")
+
+
+def _report(store_, body: CompareRequest):
+    from credgraph.graph import recognition
+
+    policy = recognition.policy_from_store(store_, body.policy) if body.policy else None
+    return recognition.compare(store_, _comparand(store_, body.subject, "subject"),
+                               _comparand(store_, body.reference, "reference"), policy)
+
+
+@router.post("/recognition/compare", tags=["Recognition"], summary="Comparability report, element by element")
+async def recognition_compare(body: CompareRequest, request: Request):
+    """Level, workload, learning outcomes, quality and profile compared under the policy; with precedents."""
+    return plain(await _service(_report, store(request), body))
+
+
+class DecisionRequest(CompareRequest):
+    """A comparison to record as a recognition decision."""
+
+    recognised: bool | None = Field(None, description="default: recognised unless a substantial difference")
+    note: str = Field("", max_length=2000)
+
+
+@router.post("/recognition/decisions", tags=["Recognition"], status_code=201,
+             summary="Record a recognition decision (agency key)")
+async def recognition_decide(body: DecisionRequest, request: Request, who: Caller = Depends(require("agency", "admin"))):
+    """Compare, then record the report and the decision in a new source graph; later comparisons cite it."""
+    from credgraph.graph import recognition
+
+    def run():
+        report = _report(store(request), body)
+        return recognition.record_decision(store(request), report, decided_by=who.name, recognised=body.recognised,
+                                           note=body.note)
+
+    recorded = plain(await _service(run))
+    location = next((v for v in (recorded.values() if isinstance(recorded, dict) else [])
+                     if isinstance(v, str) and v.startswith(ns.CG_ID + "decision/")), None)
+    headers = {"Location": "/id/" + location[len(ns.CG_ID):]} if location else {}
+    return JSONResponse(recorded, status_code=201, headers=headers)
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+@router.get("/stats/issuance", tags=["Statistics"], summary="Issuance counts with small-cell suppression")
+async def stats_issuance(request: Request,
+                         by: Annotated[str, Query(description="eqf, country, field, skill, provider, month, learners or completions")],
+                         at: Annotated[str | None, Query(description="as of this date (YYYY-MM-DD)")] = None):
+    """Counts over the pseudonymised issuance records; cells below 5 are suppressed."""
+    from credgraph.graph import issuance_stats
+
+    when = _date(at, "at")
+    return plain(await _service(issuance_stats.issuance_stats, store(request), by, at=when))
+
+
+# -- documents: validate, verify, ingest ---------------------------------------------------
+
+
+@router.post("/validate", tags=["Documents"], summary="Validate a credential document (nothing is stored)")
+async def validate(request: Request,
+                   profile: Annotated[list[str], Query(description="annex-i-credential, edc-generic, storable-credential ...")] = ["annex-i-credential"]):
+    """Parse the document as the ingest would and return one SHACL report per profile."""
+    from credgraph.graph.ingest import SourceDocument, validate_documents
+    from credgraph.graph.validation import PROFILES
+
+    unknown = [p for p in profile if p not in PROFILES]
+    if unknown:
+        raise Problem(400, f"unknown profile {unknown[0]!r}; profiles: {', '.join(sorted(PROFILES))}",
+                      type_="unknown-profile")
+    data = await _document_body(request)
+    name = _name(request, "document.json")
+    outcome = (await _service(validate_documents, request.app.state.workspace, [SourceDocument(name, data, None)],
+                              profile))[0]
+    return {
+        "document": name,
+        "readable": not outcome.problems or bool(outcome.reports),
+        "problems": outcome.problems,
+        "reports": {p: _scrubbed_report(outcome, r) for p, r in outcome.reports.items()},
+    }
+
+
+def _scrubbed_report(outcome, report) -> dict:
+    data = plain(report)
+    return json.loads(outcome.scrub(json.dumps(data, ensure_ascii=False)))
+
+
+@router.post("/verify", tags=["Documents"], summary="Verify a credential: parsed, validated, seal checked, compared with the catalogue")
+async def verify(request: Request):
+    """Is this credential genuine, well-formed, and does it describe what the catalogue says it awards?"""
+    from credgraph.graph import specifications as specs
+    from credgraph.graph.ingest import SourceDocument, validate_documents
+    from credgraph.graph.store import open_store
+
+    data = await _document_body(request)
+    name = _name(request, "credential.json")
+    doc = await _service(read_document, data, name)
+    outcome = (await _service(validate_documents, request.app.state.workspace, [SourceDocument(name, data, None)],
+                              ["annex-i-credential"]))[0]
+
+    def compare_with_catalogue():
+        claimed = open_store("memory:")
+        claimed.load_graph("urn:credgraph:verify", doc.public,
+                           _provenance(name))
+        mine = specs.load_specs(claimed, doc.specifications)
+        theirs = specs.load_specs(store(request), doc.specifications)
+        return [_spec_comparison(mine[s], theirs[s]) for s in doc.specifications]
+
+    comparisons = await _service(compare_with_catalogue)
+    seal = plain(doc.seal) if doc.seal else {"status": "unsealed", "reason": "the document carries no seal"}
+    verdicts = {
+        "readable": not outcome.problems,
+        "seal": seal["status"],
+        "annex_i": all(r.conforms for r in outcome.reports.values()) if outcome.reports else False,
+        "matches_catalogue": bool(comparisons) and all(c["in_catalogue"] and not c["differences"] for c in comparisons),
+    }
+    return {
+        "document": name,
+        "verdicts": verdicts,
+        "issued": doc.issued,
+        "seal": seal,
+        "problems": outcome.problems,
+        "validation": {p: _scrubbed_report(outcome, r) for p, r in outcome.reports.items()},
+        "specifications": comparisons,
+    }
+
+
+def _provenance(name: str):
+    from credgraph.graph.store import Provenance
+
+    return Provenance("source", name, "sha256:verify")
+
+
+def _spec_comparison(claimed, catalogued) -> dict:
+    differences = []
+    if catalogued.found:
+        for fieldname in ("eqf", "ects", "hours"):
+            a, b = getattr(claimed, fieldname), getattr(catalogued, fieldname)
+            if a is not None and b is not None and a != b:
+                differences.append({"element": fieldname, "credential": a, "catalogue": b})
+        for fieldname in ("skills", "providers"):
+            a, b = getattr(claimed, fieldname), getattr(catalogued, fieldname)
+            if a and b and a != b:
+                differences.append({"element": fieldname, "only_in_credential": sorted(a - b),
+                                    "only_in_catalogue": sorted(b - a)})
+        title_a, title_b = claimed.titles.get("en") or claimed.title, catalogued.titles.get("en") or catalogued.title
+        if claimed.titles and title_a != title_b:
+            differences.append({"element": "title", "credential": title_a, "catalogue": title_b})
+    return {"specification": claimed.iri, "in_catalogue": catalogued.found,
+            "catalogue_title": catalogued.title if catalogued.found else None, "differences": differences}
+
+
+@router.post("/credentials", tags=["Documents"], summary="Import one issued credential (issuer key)")
+async def post_credential(request: Request, who: Caller = Depends(require("issuer", "admin"))):
+    """Ingest one credential document: validated, split, written atomically (public record + private store)."""
+    from credgraph.graph.ingest import SourceDocument, ingest_documents
+
+    data = await _document_body(request)
+    name = _name(request, "credential.json")
+    summary = await _service(ingest_documents, request.app.state.workspace, [SourceDocument(name, data, None)])
+    result = summary.documents[0]
+    body = {
+        "document": name,
+        "status": result.status,
+        "source_id": result.source_id,
+        "problems": result.problems,
+        "compliance": plain(result.compliance) if result.compliance else None,
+        "seal": plain(result.seal) if result.seal else None,
+    }
+    if result.status == "rejected":
+        return JSONResponse({"type": "https://w3id.org/credgraph/problems/document-rejected",
+                             "title": "Unprocessable Content", "status": 422,
+                             "detail": "; ".join(result.problems) or "the document was rejected", **body},
+                            status_code=422, media_type="application/problem+json")
+    return JSONResponse(body, status_code=201 if result.status in ("imported", "replaced") else 200)
+
+
+@router.post("/catalogue", tags=["Documents"], summary="Import one catalogue CSV file (issuer key)")
+async def post_catalogue(request: Request, who: Caller = Depends(require("issuer", "admin"))):
+    """Ingest a catalogue spreadsheet (CSV); all or nothing, with problems by row and column."""
+    from credgraph.graph.ingest import ingest_catalogue
+
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in {"text/csv", "application/csv"}:
+        raise Problem(415, f"send the catalogue as text/csv; got {media or 'no Content-Type'}",
+                      type_="unsupported-media-type")
+    data = await request.body()
+    name = _name(request, "catalogue.csv")
+
+    def run():
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            return ingest_catalogue(request.app.state.workspace, path)
+
+    result = await _service(run)
+    body = plain(result)
+    body["name"] = name
+    if result.status == "rejected":
+        body["problems"] = [p.replace(str(Path(tempfile.gettempdir())), "") for p in body.get("problems", [])]
+        return JSONResponse({"type": "https://w3id.org/credgraph/problems/document-rejected",
+                             "title": "Unprocessable Content", "status": 422,
+                             "detail": "; ".join(body["problems"][:5]) or "the file was rejected", **body},
+                            status_code=422, media_type="application/problem+json")
+    return JSONResponse(body, status_code=201 if result.status in ("imported", "replaced") else 200)
+
+
+# -- private data (agency, admin; audited) -----------------------------------------------
+
+
+@router.get("/credentials/{source_id}/private", tags=["Private data"],
+            summary="The personal data of one imported credential (agency or admin key; audited)")
+async def private_credential(
+    source_id: str,
+    request: Request,
+    why: Annotated[str, Query(min_length=3, max_length=500, description="the purpose of this read (recorded)")],
+    who: Caller = Depends(require("agency", "admin")),
+):
+    """Answer the private graph as JSON-LD or Turtle; the read is written to the audit log before anything is sent."""
+    if not SOURCE_ID.fullmatch(source_id):
+        raise Problem(400, f"{source_id!r} is not a source id (e.g. cred-0123456789abcdef)", type_="invalid-id")
+    fmt = formats.negotiate(request.headers.get("accept"), formats.GRAPH_TYPES, formats.JSONLD)
+    if fmt is None:
+        raise Problem(406, "private graphs are available as JSON-LD, Turtle, N-Triples or RDF/XML",
+                      type_="not-acceptable")
+    graph = ns.private_graph(source_id)
+    private = request.app.state.workspace.private
+    triples = await run_in_threadpool(private.construct, queries.load("api-private-graph"),
+                                      {"graph": ox.NamedNode(graph)})
+    if not triples:
+        raise Problem(404, f"no private data for {source_id}", type_="unknown-id")
+    request.app.state.audit.record(who.name, who.role, f"GET {request.url.path}", why)
+    return Response(formats.write_triples(triples, fmt), media_type=formats.CONTENT_TYPES[fmt],
+                    headers={"Cache-Control": "no-store"})
