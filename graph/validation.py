@@ -244,7 +244,7 @@ def _document_shape(profile: str) -> str:
 class _Shapes:
     graph: ShapesGraph
     names: list[str]  # shapes to run (use_shapes), [] for all
-    elements: dict[URIRef, str]
+    elements: dict[URIRef, tuple[str, ...]]  # shape -> the Annex I elements it reports
     predicates: frozenset[str] | None  # IRIs the shapes mention; None: keep every triple
     lock: threading.Lock
 
@@ -273,7 +273,10 @@ def _shapes(profile: str) -> _Shapes:
         shapes.shapes_from_uris([URIRef(s) for s in names])
     else:
         list(shapes.shapes)
-    elements = {s: str(o) for s, o in graph.subject_objects(_ANNEX_ELEMENT) if isinstance(s, URIRef)}
+    elements: dict[URIRef, tuple[str, ...]] = {}
+    for s, o in graph.subject_objects(_ANNEX_ELEMENT):
+        if isinstance(s, URIRef):
+            elements[s] = tuple(sorted({*elements.get(s, ()), str(o)}, key=_ELEMENT_ORDER.__getitem__))
     return _Shapes(shapes, names, elements, predicates, threading.Lock())
 
 
@@ -299,7 +302,25 @@ def _run(profile: str, graph: rdflib.Graph) -> list[tuple[ValidationResult, obje
         validator = _ResultsValidator(DataGraph.from_rdflib(graph), shacl_graph=shapes.graph.graph, options=options)
         validator.shacl_graph = shapes.graph
         _, raw, _ = validator.run()
-    return [_result(profile, shapes, triples) for _, _, triples in raw]
+    results = []
+    for _, _, triples in raw:
+        result, focus = _result(profile, shapes, triples)
+        results.extend((r, focus) for r in _per_element(result, shapes))
+    return results
+
+
+def _per_element(result: ValidationResult, shapes: _Shapes) -> list[ValidationResult]:
+    """One result per Annex I element for a shape that stands for several (aic:Claim:
+    without a claim, every element of the claim is missing, each with its usual severity)."""
+    elements = shapes.elements.get(URIRef(result.shape), ()) if result.shape.startswith("http") else ()
+    if len(elements) < 2:
+        return [result]
+    return [
+        ValidationResult(
+            "violation" if e.startswith("M") and e != "M8" else "info", e, result.focus_node, result.path,
+            f"{e} {ANNEX_I_ELEMENTS[e].removesuffix(', if applicable')} is missing ({result.message})", result.shape)
+        for e in elements
+    ]
 
 
 def _result(profile: str, shapes: _Shapes, triples: list) -> tuple[ValidationResult, object]:
@@ -316,7 +337,7 @@ def _result(profile: str, shapes: _Shapes, triples: list) -> tuple[ValidationRes
     severity = _SEVERITY.get(fields.get("resultSeverity"), "violation")
     path_node = fields.get("resultPath")
     path = _compact_path(shapes.graph.graph, path_node) if path_node is not None else ""
-    element = shapes.elements.get(shape, "") if isinstance(shape, URIRef) else ""
+    element = ",".join(shapes.elements.get(shape, ())) if isinstance(shape, URIRef) else ""
     if element or profile != "edc-generic":
         message = messages[0] if messages else _generic_message(shapes.graph.graph, fields)
     else:

@@ -209,8 +209,10 @@ def test_removing_a_mandatory_element_gives_exactly_its_violation(complete, elem
     assert kinds(report) == {("violation", element)}
     (result,) = report.results
     assert result.message.startswith(f"{element} ") and "missing" in result.message
-    # M8 is reported on the qualification that lacks its level.
-    assert result.focus_node == ("urn:example:spec" if element == "M8" else "urn:example:credential")
+    # Elements of the credential are reported on it, those of the claim on the
+    # claim, M8 on the qualification that lacks its level.
+    focus = {"M1": "credential", "M3": "credential", "M5": "credential", "M11": "credential", "M8": "spec"}
+    assert result.focus_node == "urn:example:" + focus.get(element, "achievement")
     assert report.elements_missing() == [element]
     assert element not in report.elements_present()
 
@@ -253,6 +255,18 @@ def test_verifiable_credential_with_a_claim_is_validated_as_edc(complete):
     assert validate(untyped).conforms
     report = validate(without(untyped, ("ex:achievement", DC + "title")))
     assert kinds(report) == {("violation", "M2")}
+
+
+def test_credential_without_claim_lacks_every_claim_element(complete):
+    report = validate(without(complete, (None, ELM + "hasClaim")))
+    assert not report.conforms
+    # M11 too: the issuer itself has no accreditation in this credential.
+    assert kinds(report) == {("violation", e) for e in ("M2", "M4", "M6", "M7", "M9", "M10", "M11")} | {
+        ("info", e) for e in ("M8", "O1", "O2", "O3", "O4", "O5")}
+    assert report.elements_present() == ["M1", "M3", "M5"]
+    m4 = next(r for r in report.results if r.element == "M4")
+    assert m4.message == "M4 awarding body is missing (the credential has no claim)"
+    assert m4.focus_node == "urn:example:credential" and m4.path == "cred:credentialSubject/elm:hasClaim"
 
 
 def test_document_without_credential_is_a_violation():
@@ -385,7 +399,7 @@ def test_text_and_json_reports_carry_every_field(sample):
     assert len(lines) == 1 + len(report.results)
     m9 = next(line for line in lines if " M9 " in line)
     assert m9.startswith("violation")
-    assert SAMPLE_ID in m9 and "elm:provenBy" in m9 and "M9 type of assessment is missing" in m9
+    assert "urn:epass:activity:1" in m9 and "elm:provenBy" in m9 and "M9 type of assessment is missing" in m9
     data = json.loads(json.dumps(report.to_json()))
     assert data["profile"] == "annex-i-credential" and data["conforms"] is False
     assert data["counts"] == {"violation": 3, "warning": 0, "info": 5}
