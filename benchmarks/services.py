@@ -1,0 +1,305 @@
+"""Benchmark of the services (stacking, equivalence, recognition, issuance statistics) at scale.
+
+Builds an on-disk store with the shipped vocabularies, the complete ESCO v1.1.1
+(English) export from ../shared/data (skill hierarchy included), the demo
+catalogue (14 providers, 164 specifications) and its stacking rules,
+equivalences and decisions, imported through the normal importers; then adds
+N issued credentials (default 100,000) directly as triples with
+``bulk_extend``. Each credential gets its own named graph holding, as the real
+ingest writes it, the issuance record plus a copy of the public description of
+its specification and awarding body, and its provenance in the meta graph.
+(Importing 100,000 EDC JSON-LD documents through the ingest pipeline takes far
+longer than a benchmark should; the services only read what ends up in the
+store.)
+
+Learners follow pathways: most earn several parts of one larger credential,
+so stacking has something to find.
+
+Then it times, on the embedded on-disk store (warm, median of repeated
+requests over different learners/specifications): stacking evaluation for
+one learner, what a specification stacks into, a comparability report, the
+top-10 similar specifications, the recorded equivalents, and each issuance
+statistic; with ``--remote`` also against ``oxigraph serve`` on the same
+directory, checking that the answers are identical.
+
+Usage:
+    python benchmarks/services.py                       # 100,000 credentials in a temp dir
+    python benchmarks/services.py --credentials 20000 --dir /tmp/bench --keep
+    python benchmarks/services.py --dir /tmp/bench --reuse --remote
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from credgraph.graph import equivalence, issuance_stats, recognition, stacking, vocab
+from credgraph.graph import namespaces as ns
+from credgraph.graph.store import Provenance, open_store, provenance_triples
+from credgraph.graph.workspace import Workspace
+from credgraph.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+CG = ns.CG
+RDF_TYPE = ox.NamedNode(ns.RDF + "type")
+XSD_DATE = ox.NamedNode(ns.XSD + "date")
+
+
+def build(directory: Path, credentials: int, seed: int) -> dict:
+    """Create the store under ``directory``; returns what was loaded."""
+    from credgraph.graph import demo_data, ingest
+    from credgraph.graph.esco import import_esco
+
+    info: dict = {}
+    began = time.perf_counter()
+    settings = Settings(data_dir=directory, store=str(directory / "store"), private_store=str(directory / "private"))
+    with Workspace(settings) as ws:
+        vocab.load_shipped(ws.store)
+        esco_dir = SHARED / "esco" / "v1.1.1-en"
+        if esco_dir.is_dir():
+            result = import_esco(ws.store, [esco_dir])
+            info["esco"] = f"ESCO {result.version}: {result.skills:,} skills, {result.broader_relations:,} broader relations"
+        else:
+            info["esco"] = "ESCO not found (only the shipped vocabularies)"
+        files = directory / "demo-files"
+        demo_data.generate(files, scale=0.001, seed=seed)
+        for path in sorted((files / "catalogues").glob("*.csv")):
+            result = ingest.ingest_catalogue(ws, path)
+            if result.problems:
+                raise SystemExit(f"catalogue import failed: {result.problems[:3]}")
+        stacking.import_rules_file(ws.store, str(files / "rules" / "stacking-rules.ttl"))
+        info["setup_s"] = round(time.perf_counter() - began, 1)
+        began = time.perf_counter()
+        info.update(add_credentials(ws.store, credentials, seed))
+        info["credentials_s"] = round(time.perf_counter() - began, 1)
+    return info
+
+
+def _catalogue(store) -> tuple[dict[str, list[ox.Triple]], dict[str, str], dict[str, list[str]]]:
+    """Per specification: the triples describing it (and its provider); its provider; parts of larger ones."""
+    quads = [q for q in store.oxigraph.quads_for_pattern(None, None, None, None)
+             if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(ns.SOURCE_GRAPH + "catalogue-")]
+    by_subject: dict[str, list[ox.Triple]] = {}
+    for q in quads:
+        by_subject.setdefault(q.subject.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    specs = sorted({q.subject.value for q in quads if q.predicate == RDF_TYPE and q.object.value in
+                    (ns.ELM + "LearningAchievementSpecification", ns.ELM + "Qualification")})
+    provider: dict[str, str] = {}
+    for q in quads:
+        if q.predicate.value == ns.ELM + "providedBy":
+            opp = q.subject.value
+            for t in by_subject.get(opp, []):
+                if t.predicate.value == ns.ELM + "learningAchievementSpecification":
+                    provider[t.object.value] = q.object.value
+    parts: dict[str, list[str]] = {}
+    for q in quads:
+        if q.predicate.value == ns.ELM + "hasPart":
+            parts.setdefault(q.subject.value, []).append(q.object.value)
+    description: dict[str, list[ox.Triple]] = {}
+    for spec in specs:
+        triples = [t for s, ts in by_subject.items() if s == spec or s.startswith(spec + "#") for t in ts]
+        org = provider.get(spec)
+        if org:
+            triples += [t for s, ts in by_subject.items() if s == org or s.startswith(org + "#") for t in ts]
+        description[spec] = triples
+    return description, provider, {k: sorted(set(v)) for k, v in parts.items()}
+
+
+def add_credentials(store, count: int, seed: int) -> dict:
+    """Add ``count`` issued credentials, one named graph each, with bulk_extend."""
+    rng = random.Random(seed)
+    description, provider, parts = _catalogue(store)
+    micro = sorted(s for s in description if s not in parts)
+    country_of = {}
+    for spec, triples in description.items():
+        for t in triples:
+            if t.predicate.value == ns.ELM + "countryCode":
+                country_of[spec] = t.object.value
+    pathways = [p for p in parts.values() if p]
+    quads: list[ox.Quad] = []
+    made = learners = 0
+    start = date(2021, 1, 1)
+    while made < count:
+        learners += 1
+        pseudonym = hashlib.sha256(f"learner-{seed}-{learners}".encode()).hexdigest()
+        if rng.random() < 0.6:
+            path = rng.choice(pathways)
+            held = rng.sample(path, rng.randint(1, len(path)))
+        else:
+            held = rng.sample(micro, rng.randint(1, 3))
+        day = start + timedelta(days=rng.randrange(0, 4 * 365))
+        for spec in held:
+            if made >= count:
+                break
+            made += 1
+            day += timedelta(days=rng.randrange(20, 200))
+            key = hashlib.sha256(f"cred-{seed}-{made}".encode()).hexdigest()[:16]
+            graph = ox.NamedNode(ns.source_graph(f"cred-{key}"))
+            rec = ox.NamedNode(f"{ns.CG_ID}issuance/cred-{key}")
+            triples = [
+                ox.Triple(rec, RDF_TYPE, ox.NamedNode(CG + "IssuanceRecord")),
+                ox.Triple(rec, ox.NamedNode(CG + "specification"), ox.NamedNode(spec)),
+                ox.Triple(rec, ox.NamedNode(CG + "issued"), ox.Literal(min(day, date(2025, 12, 31)).isoformat(), datatype=XSD_DATE)),
+                ox.Triple(rec, ox.NamedNode(CG + "learner"), ox.Literal(pseudonym)),
+            ]
+            if spec in provider:
+                triples.append(ox.Triple(rec, ox.NamedNode(CG + "awardingBody"), ox.NamedNode(provider[spec])))
+            if spec in country_of:
+                triples.append(ox.Triple(rec, ox.NamedNode(CG + "issuerCountry"), ox.NamedNode(country_of[spec])))
+            triples += description[spec]
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            prov = Provenance(kind="source", source=f"cred-{key}.jsonld", content_hash="sha256:" + key)
+            meta = ox.NamedNode(ns.META_GRAPH)
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in provenance_triples(graph.value, prov, len(triples)))
+        if len(quads) > 500_000:
+            store.oxigraph.bulk_extend(quads)
+            quads = []
+    if quads:
+        store.oxigraph.bulk_extend(quads)
+    store.oxigraph.optimize()
+    return {"credentials": made, "learners": learners}
+
+
+def timed(fn, args_list) -> tuple[list[float], list]:
+    """Run ``fn(*args)`` for each args tuple; milliseconds per call and the results."""
+    times, results = [], []
+    for args in args_list:
+        t = time.perf_counter()
+        results.append(fn(*args))
+        times.append((time.perf_counter() - t) * 1000)
+    return times, results
+
+
+def summary(name: str, times: list[float]) -> str:
+    ordered = sorted(times)
+    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return f"{name:44} median {statistics.median(times):8.1f} ms   p90 {p90:8.1f} ms   max {max(times):8.1f} ms   (n={len(times)})"
+
+
+def workload(store, seed: int, samples: int) -> dict:
+    """Pick learners, specification pairs and specifications to query."""
+    rng = random.Random(seed + 99)
+    rows = store.select("SELECT ?l (COUNT(?r) AS ?n) WHERE { ?r <https://w3id.org/credgraph/ns#learner> ?l } GROUP BY ?l HAVING (COUNT(?r) >= 2) LIMIT 5000").rows
+    learners = [r["l"].value for r in rows]
+    specs = [r["spec"].value for r in store.select("stats-credentials-per-spec").rows]
+    return {
+        "learners": rng.sample(learners, min(samples, len(learners))),
+        "pairs": [tuple(rng.sample(specs, 2)) for _ in range(samples)],
+        "specs": rng.sample(specs, min(samples, len(specs))),
+    }
+
+
+def measure(store, work: dict, at: date, label: str) -> tuple[list[str], dict]:
+    """Time every service on ``store``; returns printable lines and the answers (for comparison)."""
+    lines, answers = [], {}
+    policy = recognition.load_policy()
+    checks = [
+        ("stacking: one learner (evaluate_learner)", lambda l: stacking.evaluate_learner(store, l, at=at), [(l,) for l in work["learners"]]),
+        ("stacking: what a spec stacks into", lambda s: stacking.stacks_into(store, s, at=at), [(s,) for s in work["specs"]]),
+        ("recognition: comparability report", lambda a, b: recognition.compare(store, a, b, policy), work["pairs"]),
+        ("equivalence: top-10 similar", lambda s: equivalence.most_similar(store, s, top=10), [(s,) for s in work["specs"]]),
+        ("equivalence: recorded closure", lambda s: equivalence.recorded_equivalents(store, s), [(s,) for s in work["specs"]]),
+    ]
+    for name, fn, args in checks:
+        fn(*args[0])  # warm
+        times, results = timed(fn, args)
+        lines.append(summary(f"[{label}] {name}", times))
+        answers[name] = [_comparable(r) for r in results]
+    for by in issuance_stats.DIMENSIONS:
+        fn = lambda b=by: issuance_stats.issuance_stats(store, b, at=at)  # noqa: E731
+        times, results = timed(fn, [()] * 3)
+        lines.append(summary(f"[{label}] stats: issuance by {by}", times))
+        answers[f"stats {by}"] = [_comparable(results[0])]
+    return lines, answers
+
+
+def _comparable(answer) -> dict:
+    data = answer.to_dict()
+    data.pop("generated_at", None)
+    return data
+
+
+def serve(directory: Path):
+    """Start ``oxigraph serve`` on the store directory (read only by then)."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    binary = Path(sys.executable).with_name("oxigraph")
+    process = subprocess.Popen([str(binary), "serve-read-only", "--location", str(directory / "store"),
+                                "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return process, url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--credentials", type=int, default=100_000)
+    parser.add_argument("--dir", help="where to build the store (default: a temporary directory)")
+    parser.add_argument("--reuse", action="store_true", help="use the store already built in --dir")
+    parser.add_argument("--keep", action="store_true", help="keep the directory")
+    parser.add_argument("--samples", type=int, default=30, help="requests per service (default 30)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--remote", action="store_true", help="also measure against oxigraph serve-read-only and compare answers")
+    args = parser.parse_args()
+    directory = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="credgraph-bench-"))
+    at = date(2026, 1, 1)
+    try:
+        if not args.reuse:
+            if (directory / "store").exists():
+                shutil.rmtree(directory / "store")
+            info = build(directory, args.credentials, args.seed)
+            for key, value in info.items():
+                print(f"{key}: {value}")
+        size = sum(p.stat().st_size for p in (directory / "store").rglob("*") if p.is_file())
+        store = open_store(str(directory / "store"))
+        quads = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0]["n"].value
+        records = store.select("stats-learners").rows[0]
+        print(f"store: {directory / 'store'}  {size / 2**20:,.0f} MiB on disk, {int(quads):,} quads, "
+              f"{int(records['credentials'].value):,} issued credentials, {int(records['learners'].value):,} learners")
+        work = workload(store, args.seed, args.samples)
+        lines, embedded_answers = measure(store, work, at, "embedded")
+        print("\n".join(lines))
+        store.close()
+        if args.remote:
+            process, url = serve(directory)
+            try:
+                remote = open_store(url)
+                lines, remote_answers = measure(remote, work, at, "remote")
+                print("\n".join(lines))
+                same = [k for k in embedded_answers if embedded_answers[k] == remote_answers[k]]
+                print(f"identical answers embedded vs remote: {len(same)} of {len(embedded_answers)} services")
+                for k in embedded_answers:
+                    if embedded_answers[k] != remote_answers[k]:
+                        print(f"  DIFFERENT: {k}")
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+    finally:
+        if not args.keep and not args.dir:
+            shutil.rmtree(directory, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
