@@ -15,6 +15,9 @@
   var T = { count: form.dataset.tCount, none: form.dataset.tNone, ects: form.dataset.tEcts, fallback: form.dataset.tFallback };
   var PAGE = 30, FACET_LIMIT = 30;
   var index = null, names = [], texts = [], shown = PAGE, chosen = {};
+  // On narrow screens the filters start folded, so that the results are in view.
+  var facetsBox = document.getElementById("facets");
+  if (facetsBox && window.matchMedia && !window.matchMedia("(min-width: 56rem)").matches) facetsBox.open = false;
 
   function norm(s) {
     return s.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/\u00df/g, "ss").replace(/\s+/g, " ").trim();

@@ -1,0 +1,224 @@
+"""How fast `credgraph site build` is, and how heavy its output (prints figures; not a test).
+
+Two data sets, each in a fresh embedded on-disk store with the shipped vocabularies:
+
+- demo: ``credgraph demo-data`` output (scale 0.1) imported through the normal pipeline;
+- 10k: the demo catalogue spreadsheets replicated (ids and titles made unique) until
+  they hold 10,000 specifications, parsed by the catalogue CSV importer and loaded
+  (SHACL validation skipped: it is the importer's cost, not the site's).
+
+For each: full build (time, pages per second, files), incremental rebuild with
+nothing changed, incremental rebuild after one catalogue entry's title changed
+(time, files rewritten), the size of the search index and of the heaviest page,
+and, with ``--browser``, the time from a keystroke to rendered results in
+headless Chromium over the 10k index.
+
+Usage: python benchmarks/site.py [--only demo|10k] [--browser] [--specs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import http.server
+import io
+import math
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from credgraph.graph import catalogue_csv, demo_data, vocab
+from credgraph.graph import namespaces as ns
+from credgraph.graph.store import Provenance, content_hash
+from credgraph.graph.workspace import Workspace
+from credgraph.settings import Settings
+from credgraph.site.build import build_site
+
+
+def workspace(root: Path) -> Workspace:
+    settings = Settings.from_env(data_dir=str(root / "data"), store=str(root / "data" / "store"), private_store=None)
+    ws = Workspace(settings)
+    vocab.load_shipped(ws.store)
+    return ws
+
+
+def sizes(out: Path) -> dict[str, float]:
+    pages = list(out.rglob("*.html"))
+    heaviest = max(pages, key=lambda p: p.stat().st_size)
+    assets = sum((out / "static" / n).stat().st_size for n in ("style.css",))
+    index = out / "search-index.en.json"
+    import gzip
+
+    return {
+        "html pages": len(pages),
+        "files": sum(1 for p in out.rglob("*") if p.is_file()),
+        "total MB": sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6,
+        "search index (en) KB": index.stat().st_size / 1e3,
+        "search index (en) gzipped KB": len(gzip.compress(index.read_bytes())) / 1e3,
+        "heaviest page": str(heaviest.relative_to(out)),
+        "heaviest page KB (HTML)": heaviest.stat().st_size / 1e3,
+        "heaviest page KB (HTML + CSS)": (heaviest.stat().st_size + assets) / 1e3,
+    }
+
+
+def report(name: str, ws: Workspace, out: Path, change) -> None:
+    full = build_site(ws.store, out)
+    print(f"\n== {name}: {full.specifications:,} specifications")
+    print(f"full build: {full.seconds:.1f} s, {full.pages:,} pages ({full.pages / full.seconds:,.0f} pages/s), {full.files:,} files")
+    print("  stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in full.timings.items()))
+    same = build_site(ws.store, out, incremental=True)
+    print(f"incremental, nothing changed: {same.seconds:.1f} s, {same.written} files rewritten")
+    change()
+    one = build_site(ws.store, out, incremental=True)
+    print(f"incremental, one title changed: {one.seconds:.1f} s, {one.written} files rewritten: "
+          + ", ".join(sorted(one.written_paths)[:12]) + (" ..." if one.written > 12 else ""))
+    for key, value in sizes(out).items():
+        print(f"  {key}: {value:,.1f}" if isinstance(value, float) else f"  {key}: {value}")
+
+
+def change_title(ws: Workspace, csv_path: Path, old: str, new: str) -> None:
+    """Re-import one catalogue file with one title changed."""
+    text = csv_path.read_text("utf-8")
+    assert old in text, old
+    csv_path.write_text(text.replace(old, new, 1), "utf-8")
+    load_csv(ws, csv_path)
+
+
+def load_csv(ws: Workspace, path: Path) -> None:
+    data = path.read_bytes()
+    parsed = catalogue_csv.parse_catalogue_csv(data, str(path), catalogue_csv.skill_label_resolver(ws.store))
+    if parsed.errors:
+        raise SystemExit(f"{path}: {parsed.errors[:3]}")
+    ws.store.load_graph(ns.source_graph(parsed.source_id), parsed.triples,
+                        Provenance(kind="source", source=path.name, content_hash=content_hash(data), title=path.name))
+
+
+def first_title(path: Path) -> str:
+    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8"))))
+    return next(r["title_en"] for r in rows if r.get("title_en"))
+
+
+def demo(tmp: Path) -> None:
+    ws = workspace(tmp / "demo")
+    data = tmp / "demo-data"
+    demo_data.generate(data, scale=0.1, seed=1)
+    began = time.perf_counter()
+    loaded = demo_data.load(ws, data)
+    if loaded.problems:
+        print("import problems:", loaded.problems[:5])
+    print(f"(demo data imported in {time.perf_counter() - began:.1f} s)")
+    target = sorted((data / "catalogues").glob("*.csv"))[0]
+    title = first_title(target)
+    report("demo", ws, tmp / "demo-site", lambda: change_title(ws, target, title, title + " (revised)"))
+    ws.close()
+
+
+def replicate(tmp: Path, wanted: int) -> list[Path]:
+    """Catalogue CSVs holding ``wanted`` specifications, from the demo catalogues."""
+    source = tmp / "demo-source"
+    demo_data.generate(source, scale=0.001, seed=1)
+    files = sorted((source / "catalogues").glob("*.csv"))
+    tables = [(f, list(csv.DictReader(io.StringIO(f.read_text("utf-8"))))) for f in files]
+    per_copy = sum(len(rows) for _, rows in tables)
+    copies = math.ceil(wanted / per_copy)
+    out_dir = tmp / "catalogues-10k"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written, made = [], 0
+    for k in range(copies):
+        for f, rows in tables:
+            if made >= wanted:
+                break
+            rows = rows[: wanted - made]
+            ids = {r["id"] for r in rows}
+            new_rows = []
+            for r in rows:
+                r = dict(r)
+                r["id"] = f'{r["id"]}-c{k}'
+                for lang in ("en", "de", "fr"):
+                    if r.get(f"title_{lang}"):
+                        r[f"title_{lang}"] += f" ({k + 1})"
+                if r.get("part_of"):
+                    r["part_of"] = " | ".join(f"{p.strip()}-c{k}" if p.strip() in ids else p.strip()
+                                              for p in r["part_of"].split("|") if p.strip() and (p.strip() in ids or "://" in p))
+                new_rows.append(r)
+            made += len(new_rows)
+            path = out_dir / f"{f.stem}-{k}.csv"
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()))
+            writer.writeheader()
+            writer.writerows(new_rows)
+            path.write_text(buffer.getvalue(), "utf-8")
+            written.append(path)
+    return written
+
+
+def ten_k(tmp: Path, wanted: int, browser: bool) -> None:
+    ws = workspace(tmp / "10k")
+    began = time.perf_counter()
+    files = replicate(tmp, wanted)
+    for path in files:
+        load_csv(ws, path)
+    print(f"({wanted:,} specifications in {len(files)} catalogue files loaded in {time.perf_counter() - began:.1f} s)")
+    title = first_title(files[0])
+    out = tmp / "10k-site"
+    report(f"{wanted // 1000}k", ws, out, lambda: change_title(ws, files[0], title, title + " (revised)"))
+    if browser:
+        browser_latency(out)
+    ws.close()
+
+
+def browser_latency(out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/search/"
+    try:
+        with sync_playwright() as pw:
+            b = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                   args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = b.new_page()
+            t0 = time.perf_counter()
+            page.goto(url)
+            page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+            print(f"browser: search page ready with the index loaded in {(time.perf_counter() - t0) * 1000:.0f} ms")
+            times = []
+            for word in ("d", "da", "dat", "data", "python", "manage"):
+                ms = page.evaluate("""(word) => new Promise(resolve => {
+                    const q = document.getElementById('q');
+                    const t0 = performance.now();
+                    q.value = word;
+                    q.dispatchEvent(new Event('input'));
+                    requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0));
+                })""", word)
+                times.append(ms)
+            print("browser: keystroke to rendered results (ms): " + ", ".join(f"{t:.0f}" for t in times)
+                  + f"; worst {max(times):.0f} ms")
+            b.close()
+    finally:
+        server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["demo", "10k"])
+    parser.add_argument("--browser", action="store_true", help="also measure search latency in headless Chromium")
+    parser.add_argument("--specs", type=int, default=10_000)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="credgraph-site-bench-"))
+    try:
+        if args.only in (None, "demo"):
+            demo(tmp)
+        if args.only in (None, "10k"):
+            ten_k(tmp, args.specs, args.browser)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
