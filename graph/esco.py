@@ -290,7 +290,7 @@ class _Row:
             if required:
                 raise ValueError(f"{self.where(column)}: empty; expected an IRI")
             return None
-        return _iri(value, self)
+        return _iri(value, self, column)
 
     def iris(self, column: str) -> list[NamedNode]:
         return [_iri(v, self, column) for v in _IRI_LIST.split(self.get(column)) if v]
@@ -312,6 +312,7 @@ def read_rows(file: EscoFile) -> Iterator[_Row]:
     a row with more cells than the header, broken quoting or bad encoding.
     """
     required = COLUMNS[file.kind]
+    reader = None
     try:
         with file.path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
@@ -327,19 +328,23 @@ def read_rows(file: EscoFile) -> Iterator[_Row]:
                     f"expected an ESCO {file.kind} file with columns {', '.join(required)}"
                 )
             width = len(header)
+            # Cells may hold line breaks: a record starts after the previous one ends.
+            start = reader.line_num + 1
             for cells in reader:
+                line, start = start, reader.line_num + 1
                 if not cells:
                     continue
                 if len(cells) > width:
                     raise ValueError(
-                        f"{file.name} line {reader.line_num}: {len(cells)} cells but the header has {width}; "
+                        f"{file.name} line {line}: {len(cells)} cells but the header has {width}; "
                         "expected one record per row (check the quoting)"
                     )
-                yield _Row(file, reader.line_num, cells, index)
+                yield _Row(file, line, cells, index)
     except csv.Error as exc:
         raise ValueError(f"{file.name} line {reader.line_num}: malformed CSV ({exc})") from exc
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{file.name}: not UTF-8 text (byte {exc.start}); expected the ESCO CSV export as downloaded") from exc
+        raise ValueError(f"{file.name} near line {reader.line_num + 1 if reader else 1}: not UTF-8 text; "
+                         "expected the ESCO CSV export as downloaded") from exc
 
 
 # -- triples -------------------------------------------------------------------
@@ -494,15 +499,28 @@ def _broader(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     yield Triple(row.iri("conceptUri"), BROADER, row.iri("broaderUri"))
 
 
-def _relation(subject_column: str, object_column: str, counter: str) -> Callable[[_Row, str, EscoStats], Iterator[Triple]]:
+def _relation(subject_column: str, object_column: str, counter: str, subject_kind: str) -> Callable[[_Row, str, EscoStats], Iterator[Triple]]:
     def convert(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
         relation = row.get("relationType")
         predicate = RELATION.get(relation)
         if predicate is None:
             raise ValueError(f"{row.where('relationType')}: {relation!r}; expected essential or optional")
         setattr(stats, counter, getattr(stats, counter) + 1)
-        yield Triple(row.iri(subject_column), predicate, row.iri(object_column))
+        subject, skill = row.iri(subject_column), row.iri(object_column)
+        # A few concepts occur only in relation files (v1.1.1 has one such
+        # occupation, with 67 relations): the file still says what they are.
+        yield from _declare(subject, subject_kind, stats)
+        yield from _declare(skill, "skill", stats)
+        yield Triple(subject, predicate, skill)
     return convert
+
+
+def _declare(concept: NamedNode, kind: str, stats: EscoStats) -> Iterator[Triple]:
+    seen = stats.skills if kind == "skill" else stats.occupations
+    if concept.value not in seen:
+        seen.add(concept.value)
+        yield Triple(concept, RDF_TYPE, SKOS_CONCEPT)
+        yield Triple(concept, RDF_TYPE, ESCO_SKILL if kind == "skill" else ESCO_OCCUPATION)
 
 
 _CONVERTERS: dict[str, Callable[[_Row, str, EscoStats], Iterator[Triple]]] = {
@@ -514,8 +532,8 @@ _CONVERTERS: dict[str, Callable[[_Row, str, EscoStats], Iterator[Triple]]] = {
     "conceptSchemes": _concept_scheme,
     "broaderRelationsSkillPillar": _broader,
     "broaderRelationsOccPillar": _broader,
-    "occupationSkillRelations": _relation("occupationUri", "skillUri", "occupation_skill_relations"),
-    "skillSkillRelations": _relation("originalSkillUri", "relatedSkillUri", "skill_skill_relations"),
+    "occupationSkillRelations": _relation("occupationUri", "skillUri", "occupation_skill_relations", "occupation"),
+    "skillSkillRelations": _relation("originalSkillUri", "relatedSkillUri", "skill_skill_relations", "skill"),
 }
 
 # Files are read in this order, so that concepts come before relations to them.
