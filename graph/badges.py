@@ -192,8 +192,8 @@ def split_badge(document: dict, rdf: list[ox.Triple], name: str, pseudonym_key: 
         issued=badge_issue_date(badge),
         learner=privacy.pseudonym(pseudonym_key, key) if key else None,
     )
-    forbidden = personal_terms(badge)
-    privacy.assert_public(public, forbidden, name)
+    split.forbidden = personal_terms(badge)
+    privacy.assert_public(public, split.forbidden, name)
     return split
 
 

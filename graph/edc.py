@@ -49,6 +49,7 @@ class CredentialSplit:
     issuer_country: ox.NamedNode | None = None
     issued: str | None = None
     learner: str | None = None  # the pseudonym (never the key)
+    forbidden: set = field(default_factory=set)  # personal terms: never public, scrubbed from messages
 
 
 def source_id(kind: str, stable_key: str) -> str:
@@ -126,8 +127,8 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
         issued=issue_date(graph, credential, claims),
         learner=learner,
     )
-    forbidden = privacy.personal_terms(graph, persons, credential)
-    privacy.assert_public(split.public, forbidden, name)
+    split.forbidden = privacy.personal_terms(graph, persons, credential)
+    privacy.assert_public(split.public, split.forbidden, name)
     return split
 
 

@@ -274,13 +274,10 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         if is_badge:
             split = badges.split_badge(document, rdf, name, key)
             check = badges.elm_view(split, document, split.public)
-            forbidden = badges.personal_terms(badges.read_badge(document, name))
         else:
             split = edc.split_edc(rdf, name, key)
             check = rdf
-            graph = privacy.Graph(rdf)
-            credential = edc.find_credential(graph, name)
-            forbidden = privacy.personal_terms(graph, graph.objects(credential, ns.CRED + "credentialSubject"), credential)
+        forbidden = split.forbidden
         started = timer.add("split", started)
     except (DocumentError, seal.SealError, CredentialError, privacy.PrivacyError) as exc:
         return DocumentResult(name, "rejected", problems=[str(exc)], seal=verification)
