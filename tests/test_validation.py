@@ -475,3 +475,16 @@ def test_unknown_profile_and_bad_input_are_clear_errors(sample):
 def test_every_profile_file_is_shipped():
     for name, file in PROFILES.items():
         assert vocabularies.path(file).read_bytes(), name
+
+
+def test_shipped_edc_profile_is_the_ec_file_unchanged(shared_data):
+    shipped = vocabularies.path("shapes/edc-generic-no-cv.ttl").read_text("utf-8")
+    header, _, body = shipped.partition("\n\n")
+    assert "CC BY 4.0" in header and "European Commission" in header and "9d7c5d2" in header
+    assert body == (shared_data / "elm-3.1" / "ap" / "EDC-generic-no-cv.ttl").read_text("utf-8")
+
+
+def test_quads_and_generators_are_accepted(complete):
+    graph = ox.NamedNode("urn:example:graph")
+    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in without(complete, *MANDATORY_REMOVALS["M6"]))
+    assert kinds(validate(quads)) == {("violation", "M6")}
