@@ -167,7 +167,6 @@ def add_credentials(store, count: int, seed: int) -> dict:
             quads = []
     if quads:
         store.oxigraph.bulk_extend(quads)
-    store.oxigraph.optimize()
     return {"credentials": made, "learners": learners}
 
 
@@ -260,6 +259,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the directory")
     parser.add_argument("--samples", type=int, default=30, help="requests per service (default 30)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--build-only", action="store_true", help="build the store in --dir and stop")
     parser.add_argument("--remote", action="store_true", help="also measure against oxigraph serve-read-only and compare answers")
     args = parser.parse_args()
     directory = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="credgraph-bench-"))
@@ -270,7 +270,9 @@ def main() -> int:
                 shutil.rmtree(directory / "store")
             info = build(directory, args.credentials, args.seed)
             for key, value in info.items():
-                print(f"{key}: {value}")
+                print(f"{key}: {value}", flush=True)
+            if args.build_only:
+                return 0
         size = sum(p.stat().st_size for p in (directory / "store").rglob("*") if p.is_file())
         store = open_store(str(directory / "store"))
         quads = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0]["n"].value
@@ -296,7 +298,7 @@ def main() -> int:
                 process.terminate()
                 process.wait(timeout=10)
     finally:
-        if not args.keep and not args.dir:
+        if not args.keep and not args.dir and not args.build_only:
             shutil.rmtree(directory, ignore_errors=True)
     return 0
 

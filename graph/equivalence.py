@@ -209,22 +209,29 @@ def most_similar(store: Store, spec: str, *, top: int = 10, other_providers_only
     """The ``top`` specifications most comparable to ``spec``, best first, each with its score broken down.
 
     Candidates are the specifications that share an ESCO skill with ``spec``
-    (the same, a narrower one, or one under the same direct broader concept) or
-    its ISCED-F field. With ``other_providers_only`` a specification of the same
+    (the same, one a step broader or narrower, or a sibling under the same
+    direct broader concept) or its ISCED-F field. With ``other_providers_only`` a specification of the same
     provider is left out.
     """
     base = load_specs(store, [spec])[spec]
     if not base.found:
         raise ValueError(f"unknown specification {spec}")
-    parents: set[str] = set()
-    if base.skills:
-        rows = store.select(queries.load("equivalence-skill-parents"), values=[{"skill": NamedNode(s)} for s in sorted(base.skills)])
-        parents = {r["parent"].value for r in rows.rows}
     candidates: set[str] = set()
     if base.skills:
-        rows = store.select(queries.load("equivalence-candidates-by-skill"),
-                            values=[{"skill": NamedNode(s)} for s in sorted(base.skills | parents)])
-        candidates |= {r["candidate"].value for r in rows.rows}
+        # The same skill, one a step up or down, or a sibling under the same direct parent. Each step
+        # is a lookup with the object bound: transitive paths down ESCO's skill groups are slow.
+        def step(name: str, var: str, items: set[str], key: str = "skill") -> list:
+            if not items:
+                return []
+            return [r[var] for r in store.select(queries.load(name), values=[{key: NamedNode(i)} for i in sorted(items)]).rows]
+
+        parents = {t.value for t in step("equivalence-skill-parents", "parent", base.skills)}
+        related = base.skills | parents | {t.value for t in step("equivalence-skill-children", "child", base.skills | parents)}
+        outcomes = step("equivalence-outcomes-by-skill", "outcome", related)
+        named = {t.value for t in outcomes if isinstance(t, NamedNode)}
+        candidates |= {t.value for t in step("equivalence-specs-by-outcome", "candidate", named, key="outcome")}
+        if len(named) < len(outcomes):  # blank-node outcomes cannot be bound: ask by skill
+            candidates |= {t.value for t in step("equivalence-specs-by-skill-blank", "candidate", related)}
     if base.fields:
         rows = store.select(queries.load("equivalence-candidates-by-field"), values=[{"field": NamedNode(f)} for f in sorted(base.fields)])
         candidates |= {r["candidate"].value for r in rows.rows}
