@@ -8,16 +8,15 @@
 :func:`open_store` picks one from a single setting. Both speak SPARQL only and
 return pyoxigraph terms, so services give identical answers on either.
 
-Writes are whole named graphs. :meth:`Store.replace_graphs` stages the new
-content in scratch graphs, then swaps it in with one SPARQL update, so that a
-reader never sees a half-written graph and a failure leaves earlier data as it
-was.
+Writes are whole named graphs. :meth:`Store.replace_graphs` removes the old
+content, writes the new one and its provenance in one SPARQL Update request
+(one transaction), so that a reader never sees a half-written graph and a
+failure leaves earlier data as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,8 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from credgraph import queries
 from credgraph.graph import namespaces as ns
-from credgraph.graph.binding import Row, Term
+from credgraph.graph import update_data
+from credgraph.graph.binding import Row, Term, inject_values
 
 XSD_DATETIME = NamedNode(ns.XSD + "dateTime")
 XSD_INTEGER = NamedNode(ns.XSD + "integer")
@@ -165,8 +165,6 @@ class Store(ABC):
         """
         text = _text_of(query)
         if values:
-            from credgraph.graph.binding import inject_values
-
             text = inject_values(text, values)
         return self._query(text, bindings or None, default_graphs, named_graphs)
 
@@ -196,14 +194,6 @@ class Store(ABC):
     def update(self, update: queries.NamedQuery | str, values: Sequence[Row] | None = None) -> None:
         """Run a SPARQL update (a named update or raw text), in one transaction."""
 
-    @abstractmethod
-    def _stage(self, graph: str, triples: list[Triple]) -> None:
-        """Write ``triples`` into the scratch graph ``graph`` (not yet visible as data)."""
-
-    @abstractmethod
-    def _remove_empty_graph(self, graph: str) -> None:
-        """Forget the (now empty) named graph ``graph``."""
-
     def replace_graphs(
         self,
         graphs: Mapping[str, Iterable[Triple | Quad]],
@@ -212,34 +202,27 @@ class Store(ABC):
         """Replace each named graph in ``graphs`` with the given triples, atomically.
 
         All graphs of one call change together or not at all, with their
-        provenance. A graph that did not exist is created.
+        provenance: one SPARQL Update request, which both Oxigraph and any
+        conforming store run as one transaction. A graph that did not exist is
+        created.
         """
         if not graphs:
             return
         missing = set(graphs) - set(provenance)
         if missing:
             raise ValueError(f"no provenance for {sorted(missing)}")
-        run = uuid.uuid4().hex
-        meta_stage = f"{ns.STAGING_GRAPH}{run}:meta"
-        rows: list[dict[str, Term]] = []
+        data = {name: as_triples(triples) for name, triples in graphs.items()}
         meta: list[Triple] = []
-        staged = [meta_stage]
-        try:
-            for i, (name, data) in enumerate(graphs.items()):
-                triples = as_triples(data)
-                stage = f"{ns.STAGING_GRAPH}{run}:{i}"
-                staged.append(stage)
-                self._stage(stage, triples)
-                meta.extend(provenance_triples(name, provenance[name], len(set(triples))))
-                rows.append({"target": NamedNode(name), "staging": NamedNode(stage), "stagingMeta": NamedNode(meta_stage)})
-            self._stage(meta_stage, meta)
-            self.update(queries.load("replace-graphs"), values=rows)
-        finally:
-            for stage in staged:
-                try:
-                    self._remove_empty_graph(stage)
-                except StoreError:
-                    pass
+        for name, triples in data.items():
+            meta.extend(provenance_triples(name, provenance[name], len(set(triples))))
+        forget = queries.load("forget-provenance")
+        operations = [
+            inject_values(forget.text, [{"target": NamedNode(name)} for name in data]),
+            *update_data.drop_operations(list(data)),
+            *update_data.insert_operations(data),
+            *update_data.insert_operations({ns.META_GRAPH: meta}),
+        ]
+        self.update(" ;\n".join(operations))
 
     def load_graph(self, graph: str, triples: Iterable[Triple | Quad], provenance: Provenance) -> None:
         """Replace one named graph (see :meth:`replace_graphs`)."""
@@ -250,9 +233,12 @@ class Store(ABC):
         names = list(graphs)
         if not names:
             return
-        self.update(queries.load("drop-graphs"), values=[{"target": NamedNode(g)} for g in names])
-        for name in names:
-            self._remove_empty_graph(name)
+        forget = queries.load("forget-provenance")
+        operations = [
+            inject_values(forget.text, [{"target": NamedNode(name)} for name in names]),
+            *update_data.drop_operations(names),
+        ]
+        self.update(" ;\n".join(operations))
 
     def graphs(self) -> list[GraphInfo]:
         """Every named graph recorded in the meta graph, with provenance and size."""
@@ -305,10 +291,8 @@ class Store(ABC):
 
 
 def is_scratch(graph: object) -> bool:
-    """True for staging graphs and the store's own default graph."""
-    return isinstance(graph, DefaultGraph) or (
-        isinstance(graph, NamedNode) and graph.value.startswith(ns.STAGING_GRAPH)
-    )
+    """True for the store's own default graph, which credgraph never writes."""
+    return isinstance(graph, DefaultGraph)
 
 
 def _text_of(query: queries.NamedQuery | str) -> str:

@@ -80,14 +80,6 @@ class EmbeddedStore(Store):
         except OSError as exc:
             raise StoreError(f"update failed on {self.location}: {exc}") from exc
 
-    def _stage(self, graph: str, triples: list[ox.Triple]) -> None:
-        name = ox.NamedNode(graph)
-        # extend() is one transaction: a staged graph is complete or absent.
-        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
-
-    def _remove_empty_graph(self, graph: str) -> None:
-        self._store.remove_graph(ox.NamedNode(graph))
-
     def quads(self) -> Iterable[ox.Quad]:
         for quad in self._store.quads_for_pattern(None, None, None, None):
             if not is_scratch(quad.graph_name):

@@ -1,8 +1,8 @@
 """The remote backend: any SPARQL 1.1 Protocol + Graph Store Protocol endpoint.
 
-Queries and updates go through SPARQLWrapper; staged graph content goes up with
-one Graph Store Protocol POST (N-Triples). Results are parsed by pyoxigraph so
-both backends hand the same term objects to services.
+Queries and updates go through SPARQLWrapper; the dump reads the Graph Store
+Protocol endpoint. Results are parsed by pyoxigraph so both backends hand the
+same term objects to services.
 
 Endpoint layout follows ``oxigraph serve``: ``<base>/query``, ``<base>/update``,
 ``<base>/store``; the store must evaluate queries over the union of its named
@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from credgraph import queries
@@ -80,6 +80,8 @@ class RemoteStore(Store):
         if values:
             text = inject_values(text, values)
         client = self._wrapper(text, JSON)
+        # The body can be large (a whole graph as INSERT DATA): send it as is.
+        client.setRequestMethod(POSTDIRECTLY)
         self._send(client, url=self.update_url)
 
     def _send(self, client: SPARQLWrapper, url: str | None = None) -> bytes:
@@ -114,14 +116,6 @@ class RemoteStore(Store):
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise StoreError(f"cannot reach the Graph Store endpoint {self.gsp_url}: {reason}") from exc
-
-    def _stage(self, graph: str, triples: list[ox.Triple]) -> None:
-        out = io.BytesIO()
-        ox.serialize(triples, out, ox.RdfFormat.N_TRIPLES)
-        self._gsp("POST", graph, out.getvalue())
-
-    def _remove_empty_graph(self, graph: str) -> None:
-        self._gsp("DELETE", graph)
 
     def quads(self) -> Iterable[ox.Quad]:
         body = self._gsp("GET", None, accept="application/n-quads")
