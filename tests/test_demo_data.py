@@ -45,6 +45,18 @@ def test_regenerating_removes_credentials_of_an_earlier_run(tmp_path):
     assert len(list((tmp_path / "credentials").rglob("*.jsonld"))) == 20
 
 
+def test_zipped_credentials_are_deterministic_and_readable(tmp_path):
+    from credgraph.graph import ingest
+
+    first = demo_data.generate(tmp_path / "a", scale=0.004, seed=9, zip_credentials=True)
+    demo_data.generate(tmp_path / "b", scale=0.004, seed=9, zip_credentials=True)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert not list((tmp_path / "a" / "credentials").rglob("*.jsonld"))
+    documents = list(ingest.iter_documents([tmp_path / "a" / "credentials"], 5 * 1024 * 1024))
+    assert len(documents) == first.credentials == 20
+    assert all(d.error is None and d.data.startswith(b'{"@context"') for d in documents)
+
+
 def _catalogue_rows(root: Path) -> list[dict[str, str]]:
     rows = []
     for path in sorted((root / "catalogues").glob("*.csv")):
