@@ -278,3 +278,15 @@ def test_skill_label_resolver(store):
     parsed = parse_rows("mc-1,T,P (fictional),DE,5,6,Do,think analytically", resolve=resolve)
     assert parsed.errors == []
     assert any(t.object == ox.NamedNode(THINK_ANALYTICALLY) for t in parsed.triples)
+
+
+def test_example_resolves_labels_against_the_shipped_esco_subset(embedded_store):
+    from credgraph.graph import vocab
+
+    vocab.load_shipped(embedded_store, ["esco"])
+    parsed = parse_catalogue_csv(example_bytes(), "catalogue-example.csv", skill_label_resolver(embedded_store))
+    assert parsed.errors == []
+    skills = {t.object.value for t in parsed.triples if t.predicate.value == ns.ELM + "relatedESCOSkill"}
+    assert THINK_ANALYTICALLY in skills
+    shipped = {r["skill"].value for r in embedded_store.select("catalogue-csv-skill-by-label", {"label": ox.Literal("think analytically", language="en")}).rows}
+    assert shipped == {THINK_ANALYTICALLY}

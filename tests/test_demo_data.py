@@ -100,6 +100,14 @@ def test_skills_are_real_esco_skills(demo, shared_data):
     assert labels == ("perform data analysis", "Datenanalyse durchführen", "effectuer une analyse de données")
 
 
+def test_skills_are_in_the_shipped_esco_subset():
+    from importlib import resources
+
+    data = (resources.files("credgraph.vocabularies") / "esco.ttl").read_bytes()
+    shipped = {t.subject.value for t in ox.parse(data, ox.RdfFormat.TURTLE) if t.subject.value.startswith(ns.ESCO_SKILL)}
+    assert {ns.ESCO_SKILL + k for k in demo_data.SKILLS} <= shipped
+
+
 def test_catalogues_parse_without_errors(demo):
     root, _ = demo
     specs = []
