@@ -242,7 +242,7 @@ def test_credgraph_vocabulary_documents_every_design_term():
         assert objects(store, node, ox.NamedNode(ns.RDFS + "label")), f"cg:{term} has no label"
         assert objects(store, node, ox.NamedNode(ns.RDFS + "comment")), f"cg:{term} has no comment"
         kinds = {o.value for o in objects(store, node, RDF_TYPE)}
-        assert kinds & {ns.OWL + "Class", ns.OWL + "ObjectProperty", ns.OWL + "DatatypeProperty"}
+        assert kinds & {ns.OWL + "Class", ns.OWL + "ObjectProperty", ns.OWL + "DatatypeProperty", ns.OWL + "AnnotationProperty"}
     defined = {q.subject.value[len(ns.CG):] for q in store.quads_for_pattern(None, RDF_TYPE, None)
                if q.subject.value.startswith(ns.CG)}
     assert defined == terms - elsewhere, f"credgraph.ttl defines {sorted(defined - terms)} beyond DESIGN.md"
