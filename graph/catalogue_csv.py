@@ -278,14 +278,14 @@ def parse_catalogue_csv(data: bytes, name: str, resolve_skill_label: SkillResolv
         result.errors.append(f"{display} row {reader.line_num}: not valid CSV ({exc})")
         return result
     header = [h.strip().lower() for h in records[0]]
-    columns = _check_header(header, display, result.errors)
+    _check_header(header, display, result.errors)
     if result.errors:
         return result
     rows = [(i + 2, rec) for i, rec in enumerate(records[1:]) if any(cell.strip() for cell in rec)]
     if not rows:
         result.errors.append(f"{display}: no data rows below the header")
         return result
-    parser = _Parser(display, header, columns, resolve_skill_label)
+    parser = _Parser(display, header, resolve_skill_label)
     parser.run(rows)
     result.rows = len(rows)
     if parser.errors:
@@ -297,7 +297,7 @@ def parse_catalogue_csv(data: bytes, name: str, resolve_skill_label: SkillResolv
     return result
 
 
-def _check_header(header: list[str], name: str, errors: list[str]) -> list[str]:
+def _check_header(header: list[str], name: str, errors: list[str]) -> None:
     known = set(BASE_COLUMNS)
     seen: set[str] = set()
     for col in header:
@@ -313,13 +313,12 @@ def _check_header(header: list[str], name: str, errors: list[str]) -> list[str]:
         errors.append(f"{name} row 1: missing required column(s): {', '.join(missing)}")
     if not any(f"title_{lang}" in seen for lang in LANGS):
         errors.append(f"{name} row 1: missing required column: at least one of title_en, title_de, title_fr")
-    return header
 
 
 class _Parser:
     """Turns validated rows into triples; collects every error of every row."""
 
-    def __init__(self, name: str, header: list[str], columns: list[str], resolve: SkillResolver | None):
+    def __init__(self, name: str, header: list[str], resolve: SkillResolver | None):
         self.name = name
         self.header = header
         self.resolve = resolve
@@ -330,8 +329,7 @@ class _Parser:
         self._orgs: set[str] = set()
         self._concepts: set[str] = set()
         self._schemes: set[str] = set()
-        outcome_numbers = sorted({int(m.group(1)) for c in header if (m := OUTCOME_COLUMN.match(c))})
-        self.outcome_numbers = outcome_numbers
+        self.outcome_numbers = sorted({int(m.group(1)) for c in header if (m := OUTCOME_COLUMN.match(c))})
 
     # -- helpers ------------------------------------------------------------
     def add(self, s: str | NamedNode, p: NamedNode, o) -> None:

@@ -40,7 +40,6 @@ from credgraph.graph.catalogue_csv import (
     LANGUAGES,
     MODES,
     QA_TYPES,
-    opportunity_iri,
     org_iri,
     slugify,
     spec_iri,

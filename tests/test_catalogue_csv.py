@@ -273,7 +273,7 @@ def test_skill_label_resolver(store):
     assert resolve("Think analytically") is None  # exact labels only
     with pytest.raises(ValueError, match="is the English label of 2 ESCO skills"):
         resolve("same label")
-    parsed = parse_rows(f"mc-1,T,P (fictional),DE,5,6,Do,think analytically|same label", resolve=resolve)
+    parsed = parse_rows("mc-1,T,P (fictional),DE,5,6,Do,think analytically|same label", resolve=resolve)
     assert parsed.errors and "column outcome_1_skills: 'same label' is the English label of 2 ESCO skills" in parsed.errors[0]
     parsed = parse_rows("mc-1,T,P (fictional),DE,5,6,Do,think analytically", resolve=resolve)
     assert parsed.errors == []
