@@ -130,7 +130,7 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> 
         held[row["learner"].value].append(
             stacking.HeldCredential(row["spec"].value, stacking.parse_date(issued.value if issued else None)))
     specs = {h.spec for items in held.values() for h in items}
-    rules = stacking.load_rules(store) + stacking.implied_rules(store, specs)
+    rules = stacking.load_rules(store) + stacking.implied_rules(store, None)
     by_spec: dict[str, list[stacking.Rule]] = defaultdict(list)
     open_rules = []
     for rule in rules:
@@ -147,7 +147,7 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> 
     for items in held.values():
         candidates = {id(r): r for h in items for r in by_spec.get(h.spec, ())}
         candidates.update({id(r): r for r in open_rules})
-        earned = {r.target for r in candidates.values() if stacking.evaluate_rule(r, items, ctx).met}
+        earned = {r.target for r in candidates.values() if stacking.rule_met(r, items, ctx)}
         counts.update(earned)
     names = {t: facts[t].title for t in counts if t in facts}
     return _table("completions", dict(counts), names, k, measure="learners",

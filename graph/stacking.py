@@ -167,12 +167,18 @@ def load_rules(store: Store, rule_iris: Iterable[str] | None = None) -> list[Rul
     return sorted((r for r in rules.values() if r.target), key=lambda r: r.iri)
 
 
-def implied_rules(store: Store, specs: Iterable[str]) -> list[Rule]:
-    """Rules "all of its parts" for larger specifications (elm:hasPart) that have no explicit rule."""
-    wanted = sorted(set(specs))
-    if not wanted:
-        return []
-    result = store.select(queries.load("stacking-implied-rules"), values=[{"spec": NamedNode(s)} for s in wanted])
+def implied_rules(store: Store, specs: Iterable[str] | None) -> list[Rule]:
+    """Rules "all of its parts" for larger specifications (elm:hasPart) that have no explicit rule.
+
+    With ``specs`` None: every such specification (declared with elm:hasPart).
+    """
+    if specs is None:
+        result = store.select(queries.load("stacking-all-implied-rules"))
+    else:
+        wanted = sorted(set(specs))
+        if not wanted:
+            return []
+        result = store.select(queries.load("stacking-implied-rules"), values=[{"spec": NamedNode(s)} for s in wanted])
     parts: dict[str, set[str]] = {}
     for row in result.rows:
         parts.setdefault(row["target"].value, set()).add(row["part"].value)
@@ -424,6 +430,52 @@ def evaluate_condition(cond: Condition, held: list[HeldCredential], ctx: Context
         explanation += f"; missing {len(missing)}"
     return ConditionResult(cond.iri, cond.kind, text, met, progress, explanation, sorted(used),
                            [], 0, 0.0, missing, excluded)
+
+
+def _keep(h: HeldCredential, min_level: int | None, max_age: float | None, ctx: Context) -> bool:
+    """:func:`_filter` for one credential, without the reasons (the fast path for counting)."""
+    if min_level:
+        level = ctx.level(h.spec)
+        if level is None or level < min_level:
+            return False
+    if max_age and (h.issued is None or h.issued < ctx.at - timedelta(days=max_age * YEAR_DAYS)):
+        return False
+    return True
+
+
+def _condition_met(cond: Condition, held: list[HeldCredential], ctx: Context) -> bool:
+    have = {h.spec for h in held if _keep(h, cond.min_level, cond.max_age, ctx)}
+    if cond.kind == "all-of":
+        return all(c in have for c in cond.components)
+    if cond.kind == "at-least":
+        return sum(1 for c in cond.components if c in have) >= (cond.min_count or 0)
+    if cond.kind == "min-credits":
+        pool = have if not cond.components else have.intersection(cond.components)
+        return round(sum(ctx.credits(s) or 0 for s in pool), 4) >= (cond.min_credits or 0)
+    skills = {s for spec in have for s in ctx.facts[spec].skills} if have else set()
+    return all(any(covers(s, r, ctx.ancestors) for s in skills) for r in cond.skills)
+
+
+def rule_met(rule: Rule, held: list[HeldCredential], ctx: Context) -> bool:
+    """Whether ``held`` meets ``rule``: the same answer as ``evaluate_rule(...).met``, without explanations.
+
+    Used to count completions over every learner, where building explanations would dominate.
+    """
+    if not rule.conditions:
+        return False
+    eligible = [h for h in held if _keep(h, rule.min_level, rule.max_age, ctx)]
+    if not rule.max_span:
+        return all(_condition_met(c, eligible, ctx) for c in rule.conditions)
+    dated = [h for h in eligible if h.issued is not None]
+    span = timedelta(days=rule.max_span * YEAR_DAYS)
+    starts = sorted({h.issued for h in dated})  # type: ignore[type-var]
+    if not starts:
+        return all(_condition_met(c, [], ctx) for c in rule.conditions)
+    for start in starts:
+        pool = [h for h in dated if start <= h.issued <= start + span]  # type: ignore[operator]
+        if all(_condition_met(c, pool, ctx) for c in rule.conditions):
+            return True
+    return False
 
 
 def evaluate_rule(rule: Rule, held: list[HeldCredential], ctx: Context) -> RuleResult:

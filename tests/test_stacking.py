@@ -151,3 +151,20 @@ def test_answers_are_plain_data(fx):
     data = answer.to_dict()
     assert data["application_date"] == "2026-01-01"
     assert {r["target"] for r in data["satisfied"]} == {BADGE, SKILLS, RECENT}
+
+
+def test_fast_check_agrees_with_full_evaluation(fx):
+    # rule_met (used to count completions) must give evaluate_rule's answer for every set.
+    rules = stacking.load_rules(fx) + stacking.implied_rules(fx, [A, B, C, D])
+    days = [date(2020, 1, 1), date(2021, 6, 1), date(2023, 1, 1), date(2025, 6, 1)]
+    specs = [A, B, C, D]
+    ctx = stacking._context(fx, rules, specs, AT)
+    checked = 0
+    for size in range(0, 5):
+        for subset in combinations(range(4), size):
+            for shift in range(3):
+                held_set = [HeldCredential(specs[i], days[(i + shift) % 4]) for i in subset]
+                for rule in rules:
+                    assert stacking.rule_met(rule, held_set, ctx) == stacking.evaluate_rule(rule, held_set, ctx).met, (rule.iri, subset, shift)
+                    checked += 1
+    assert checked == 16 * 3 * len(rules)
