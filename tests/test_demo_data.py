@@ -187,6 +187,12 @@ def test_demo_imports_cleanly(tmp_path):
         assert [c.status for c in loaded.catalogues] == ["imported"] * 14
         assert sum(c.specifications for c in loaded.catalogues) == summary.specifications + summary.qualifications
         assert loaded.credentials.count("imported") == summary.credentials == 20
+        # Annex I: every mandatory element present; only optional ones (O1-O5) may be missing.
+        assert all(c.compliance.conforms for c in loaded.catalogues)
+        assert all(d.compliance.conforms for d in loaded.credentials.documents)
+        missing = {m for d in loaded.credentials.documents for m in d.compliance.missing}
+        missing |= {m for c in loaded.catalogues for m in c.compliance.missing}
+        assert all(m.startswith("O") for m in missing), missing
         graphs = {g.name for g in ws.store.graphs()}
         assert loaded.rules_graph in graphs
         # Importing again changes nothing.
