@@ -117,3 +117,50 @@ def test_report_is_plain_data_and_policy_errors(fx, tmp_path):
     (tmp_path / "broken.ttl").write_text("<x:a> <x:b> .")
     with pytest.raises(ValueError, match="not valid Turtle"):
         recognition.load_policy(tmp_path / "broken.ttl")
+
+
+def _cli_store(store, tmp_path) -> str:
+    """The --store for the CLI: the remote server itself, or a fresh on-disk embedded store."""
+    return store.location if store.location.startswith("http") else str(tmp_path / "store")
+
+
+def test_cli_import_compare_equivalent_stack_stats(store, tmp_path, capsys):
+    import json
+
+    from credgraph.cli import main
+
+    where = ["--data", str(tmp_path / "data"), "--store", _cli_store(store, tmp_path)]
+    assert main(where + ["import", "rules", str(FIXTURES / "recognition.ttl"), str(FIXTURES / "stacking.ttl")]) == 0
+    assert "loaded" in capsys.readouterr().out
+    assert main(where + ["compare", P1, P2, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["overall"] == "substantial difference" and report["elements"][0]["verdict"] == "substantial difference"
+    assert main(where + ["compare", P1, P2, "--policy", str(FIXTURES / "lenient-policy.ttl"), "--record", "--decided-by", "CLI test"]) == 0
+    text = capsys.readouterr().out
+    assert "level: MINOR DIFFERENCE" in text and "Recorded decision" in text
+    assert main(where + ["compare", P1, P2]) == 0
+    assert "CLI test: recognised (minor difference; same pair)" in capsys.readouterr().out
+    assert main(where + ["equivalent", P1, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["spec"] for r in data["similar"]["results"]][:2] == [P3, P2]
+    assert main(where + ["stack", "held", "http://example.org/spec/A@2025-01-01", "http://example.org/spec/B@2025-02-01", "--at", "2026-01-01"]) == 0
+    assert "Data Badge" in capsys.readouterr().out
+    assert main(where + ["stats", "issuance", "--by", "learners", "--k", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells"][0]["count"] == 1
+    assert main(where + ["stack", "held", "http://example.org/spec/A@2025-13-01"]) == 2
+    assert "is not a date" in capsys.readouterr().err
+
+
+def test_cli_rejects_bad_rules_file_whole(store, tmp_path, capsys):
+    from credgraph.cli import main
+
+    bad = tmp_path / "rules.ttl"
+    bad.write_text("@prefix cg: <https://w3id.org/credgraph/ns#> .\n"
+                   "<http://example.org/r1> a cg:StackingRule ; cg:target <http://example.org/T> ;\n"
+                   "  cg:condition [ a cg:AtLeast ; cg:component <http://example.org/A> ] .\n")
+    where = ["--data", str(tmp_path / "data"), "--store", _cli_store(store, tmp_path)]
+    assert main(where + ["import", "rules", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "rules.ttl: a condition of http://example.org/r1: cg:AtLeast without cg:minCount" in err
+    assert main(where + ["graphs"]) == 0
+    assert "rules-" not in capsys.readouterr().out
