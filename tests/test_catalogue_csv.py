@@ -290,3 +290,10 @@ def test_example_resolves_labels_against_the_shipped_esco_subset(embedded_store)
     assert THINK_ANALYTICALLY in skills
     shipped = {r["skill"].value for r in embedded_store.select("catalogue-csv-skill-by-label", {"label": ox.Literal("think analytically", language="en")}).rows}
     assert shipped == {THINK_ANALYTICALLY}
+
+
+def test_broken_quoting_is_reported_with_its_row():
+    parsed = parse_catalogue_csv(b'id,title_en,provider_name,country\nx1,"T"x,P,DE\n', "courses.csv")
+    assert parsed.triples == [] and parsed.errors[0].startswith("courses.csv row 2: not valid CSV")
+    parsed = parse_catalogue_csv(b'id,title_en,provider_name,country\nx1,"T,P,DE\n', "courses.csv")
+    assert parsed.errors == ["courses.csv row 2: not valid CSV (unexpected end of data)"]
