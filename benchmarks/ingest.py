@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="number of credentials (default 2000)")
     parser.add_argument("--chunk", type=int, default=500, help="documents per batch (validation call and store write)")
+    parser.add_argument("--write-chunk", type=int, default=50, help="documents per store write")
     parser.add_argument("--disk", action="store_true", help="on-disk Oxigraph stores instead of in-memory")
     parser.add_argument("--signed", action="store_true", help="the sealed sample (verifies the seal each time)")
     args = parser.parse_args(argv)
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest.delete_source(ws, next(g.name for g in ws.store.graphs() if g.kind == "source").rsplit(":", 1)[1])
 
         started = time.perf_counter()
-        summary = ingest.ingest_documents(ws, docs, IngestOptions(chunk_size=args.chunk, max_document_bytes=10**7))
+        summary = ingest.ingest_documents(ws, docs, IngestOptions(chunk_size=args.chunk, write_chunk=args.write_chunk, max_document_bytes=10**7))
         elapsed = time.perf_counter() - started
         rejected = summary.rejected
         if rejected:
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
     n = len(docs)
     print(f"credgraph ingest benchmark: {n:,} EDC credentials ({'sealed sample' if args.signed else 'variants of the EC unsigned sample'}), "
-          f"{size / n / 1024:.0f} KiB each, {'on-disk' if args.disk else 'in-memory'} stores, chunk {args.chunk}")
+          f"{size / n / 1024:.0f} KiB each, {'on-disk' if args.disk else 'in-memory'} stores, "
+          f"chunk {args.chunk}, write slice {args.write_chunk}")
     print(f"  outcome: {summary.count('imported')} imported, {summary.count('replaced')} replaced, {summary.count('unchanged')} unchanged, "
           f"{summary.count('rejected')} rejected")
     print(f"  end-to-end            {elapsed:8.2f} s   {n / elapsed:8,.0f} credentials/s   {elapsed / n * 1000:6.2f} ms/credential")
