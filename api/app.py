@@ -86,6 +86,8 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     if hasattr(inner, "oxigraph"):
         # This process owns an embedded store: a write cut short by a crash may have left staging graphs.
         store.update(queries.load("api-drop-staging"))
+    # Services that take the workspace (ingest) must write through the gate too.
+    workspace.__dict__["store"] = store
     app.state.workspace = workspace
     app.state.store = store
     app.state.api_settings = settings
