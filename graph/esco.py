@@ -240,6 +240,14 @@ def scan_export(folders: Sequence[str | Path], version: str | None = None) -> Es
                 ignored.append(path.name)
                 continue
             files.append(EscoFile(path, *found))
+    seen: dict[str, EscoFile] = {}
+    for f in files:
+        if f.kind in RELATION_KINDS:
+            continue
+        key = f.name
+        if key in seen:
+            raise ValueError(f"{f.name} is in both {seen[key].path.parent} and {f.path.parent}; expected each language once")
+        seen[key] = f
     kinds = {f.kind for f in files}
     missing = [k for k in REQUIRED_KINDS if k not in kinds]
     if missing:
@@ -584,11 +592,14 @@ def import_esco(
     *,
     version: str | None = None,
     on_rows: Callable[[str, int], None] | None = None,
+    on_read: Callable[[EscoStats], None] | None = None,
 ) -> EscoImportResult:
     """Replace the graph ``urn:credgraph:vocab:esco`` with the ESCO export in ``folders``.
 
-    Atomic: any error (missing file or column, bad row, store failure) raises
-    and leaves the store as it was.
+    ``on_rows`` reports reading progress (see :func:`esco_triples`);
+    ``on_read(stats)`` is called once every file is read, before the store
+    swaps the graph in. Atomic: any error (missing file or column, bad row,
+    store failure) raises and leaves the store as it was.
     """
     started = time.monotonic()
     export = scan_export(folders, version)
@@ -602,7 +613,12 @@ def import_esco(
     )
     # The store materialises the triples before it stages anything, so an
     # error raised while reading leaves the store untouched.
-    store.load_graph(ESCO_GRAPH, esco_triples(export, stats, on_rows), provenance)
+    def triples() -> Iterator[Triple]:
+        yield from esco_triples(export, stats, on_rows)
+        if on_read:
+            on_read(stats)
+
+    store.load_graph(ESCO_GRAPH, triples(), provenance)
     triples = next((g.triples for g in store.graphs() if g.name == ESCO_GRAPH), 0)
     return EscoImportResult(
         graph=ESCO_GRAPH,

@@ -297,6 +297,13 @@ def test_bad_input_is_rejected_and_store_unchanged(store, en_slice, tmp_path, ca
     assert not [g for g in store.graphs() if "staging" in g.name]
 
 
+def test_same_language_twice(shared_data, tmp_path):
+    one = trim_copy(shared_data / "esco" / "v1.1.1-en", tmp_path / "one", 5)
+    two = trim_copy(shared_data / "esco" / "v1.1.1-en", tmp_path / "two", 5)
+    with pytest.raises(ValueError, match=r"is in both .*one and .*two; expected each language once"):
+        esco.scan_export([one, two])
+
+
 def test_not_a_folder(tmp_path):
     with pytest.raises(ValueError, match="not a folder"):
         esco.scan_export([tmp_path / "nowhere"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from credgraph.graph.esco import import_esco
+from credgraph.graph.esco import EscoStats, import_esco
 from credgraph.graph.workspace import Workspace
 from credgraph.progress import Progress
 
@@ -34,13 +34,17 @@ def register(commands, imports) -> None:
 
 def cmd_import_esco(ws: Workspace, args) -> int:
     progress = Progress("reading ESCO rows", quiet=args.quiet)
+
+    def read_done(stats: EscoStats) -> None:
+        progress.finish(f"{stats.triples:,} triples; writing them to {ws.store.location} (one transaction) ...")
+
     result = import_esco(
         ws.store,
         args.folders,
         version=args.esco_version,
         on_rows=lambda name, n: progress.advance(n, note=name),
+        on_read=read_done,
     )
-    progress.finish("done")
     print(f"ESCO {result.version} ({', '.join(result.languages)}) imported into {result.graph}")
     print(f"  skills                        {result.skills:>9,}")
     print(f"  skill groups                  {result.skill_groups:>9,}")
