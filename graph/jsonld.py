@@ -162,13 +162,11 @@ def inline_contexts(document: dict, name: str) -> dict:
     def replace(value: object) -> object:
         nonlocal words
         if isinstance(value, str):
+            if words is None:
+                words = _words(document)
             if relax and value in (VC_V1, VC_V2):
-                return _bundled_unprotected(value)
-            if BUNDLED_CONTEXTS[value] == "edc-ap-context.jsonld":
-                if words is None:
-                    words = _words(document)
-                return _pruned(_bundled(value), words)
-            return _bundled(value)
+                return _pruned(_bundled_unprotected(value), words)
+            return _pruned(_bundled(value), words)
         if isinstance(value, list):
             return [replace(v) for v in value]
         if isinstance(value, dict) and ("@import" in value or "@context" in value):
@@ -207,13 +205,15 @@ def _words(document: object) -> set[str]:
 
 
 def _pruned(context: object, words: set[str]) -> object:
-    """The flat EDC context without term definitions the document never uses.
+    """A bundled context without the top-level term definitions the document never uses.
 
     The EDC context defines ~250 terms and a credential uses a third of them;
-    pyoxigraph processes every definition on every parse, so dropping unused
-    ones saves about a third of the parse time. A definition that is neither a
-    key, nor a value, nor an IRI prefix in the document cannot change its
-    expansion; keyword entries and prefix-like definitions are always kept.
+    the VC contexts define signature suites an EDC never names. pyoxigraph
+    processes every definition on every parse, so dropping unused ones saves a
+    good part of the parse time. A top-level definition that is neither a key,
+    nor a value, nor an IRI prefix in the document cannot change its
+    expansion (scoped contexts of the definitions kept are kept whole);
+    keyword entries and prefix-like definitions are always kept.
     """
     if not isinstance(context, dict):
         return context

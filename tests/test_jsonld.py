@@ -154,3 +154,11 @@ def test_ects_in_words_is_a_problem_and_personal_values_are_withheld():
     assert any('elm:point' in p and '"five" is not a number' in p for p in problems)
     assert any("elm:dateOfBirth" in p and "withheld" in p for p in problems)
     assert not any("1999-13-45" in p for p in problems)
+
+
+@pytest.mark.parametrize("sample", ["Sample-CertOfPart-unsigned.jsonld", "credential-sample.jsonld", "ob3-basicOpenBadgeCredential.json"])
+def test_pruning_unused_context_terms_changes_nothing(shared_data, sample, monkeypatch):
+    doc = json.loads((shared_data / "samples" / sample).read_bytes())
+    pruned = set(jsonld.to_triples(doc, sample))
+    monkeypatch.setattr(jsonld, "_pruned", lambda context, words: context)
+    assert set(jsonld.to_triples(doc, sample)) == pruned
