@@ -159,6 +159,9 @@ def test_ects_in_words_is_a_problem_and_personal_values_are_withheld():
 @pytest.mark.parametrize("sample", ["Sample-CertOfPart-unsigned.jsonld", "credential-sample.jsonld", "ob3-basicOpenBadgeCredential.json"])
 def test_pruning_unused_context_terms_changes_nothing(shared_data, sample, monkeypatch):
     doc = json.loads((shared_data / "samples" / sample).read_bytes())
-    pruned = set(jsonld.to_triples(doc, sample))
+    def shape(triples):  # blank node labels differ from parse to parse
+        return sorted(tuple("_" if isinstance(x, ox.BlankNode) else str(x) for x in (t.subject, t.predicate, t.object)) for t in triples)
+
+    pruned = shape(jsonld.to_triples(doc, sample))
     monkeypatch.setattr(jsonld, "_pruned", lambda context, words: context)
-    assert set(jsonld.to_triples(doc, sample)) == pruned
+    assert shape(jsonld.to_triples(doc, sample)) == pruned
