@@ -211,7 +211,7 @@ def _held(store_, items: list[str | dict]):
             ref = resolved[item]
             held.append(HeldCredential(ref.spec, parse_date(ref.issued), item))
         elif item.startswith(ns.CG_ID + "issuance/"):
-            raise ValueError(f"unknown specification or credential {item}")
+            raise ValueError(f"unknown specification or credential {item} (or a record that names no specification)")
         else:
             held.append(HeldCredential(_iri(item, "spec")))
     return held
