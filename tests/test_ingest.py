@@ -394,3 +394,12 @@ def test_validate_documents_checks_without_storing(ws, samples, tmp_path):
     assert not outcomes[1].problems
     assert "M9" in outcomes[1].reports["annex-i-credential"].elements_missing()
     assert (dump(ws.store), dump(ws.private)) == before
+
+
+def test_elm_32_credential_with_vc_v2_context_imports(ws, samples):
+    doc = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
+    doc["@context"] = ["https://www.w3.org/ns/credentials/v2", "http://data.europa.eu/snb/model/context/edc-ap"]
+    [result] = run(ws, [("elm32.jsonld", json.dumps(doc).encode())]).documents
+    assert result.status == "imported", result.problems
+    assert result.compliance.present and "M2" in result.compliance.present
+    assert ws.private.ask("ASK { ?p <http://data.europa.eu/snb/model/elm/nationalId> ?id }")
