@@ -403,3 +403,14 @@ def test_elm_32_credential_with_vc_v2_context_imports(ws, samples):
     assert result.status == "imported", result.problems
     assert result.compliance.present and "M2" in result.compliance.present
     assert ws.private.ask("ASK { ?p <http://data.europa.eu/snb/model/elm/nationalId> ?id }")
+
+
+def test_tampered_sealed_credential_is_recorded_invalid_in_quarantine(ws, samples, tmp_path):
+    path, _ = _bad_documents(samples, tmp_path)["tampered-signed.jsonld"]
+    public_before = dump(ws.store)
+    [result] = ingest.ingest_paths(ws, [path], IngestOptions(quarantine=True)).documents
+    assert result.status == "quarantined" and result.seal.status == "invalid"
+    assert dump(ws.store) == public_before
+    rows = ws.private.select(
+        "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?status WHERE { ?s cg:sealStatus ?status }").rows
+    assert [r["status"].value for r in rows] == ["invalid"]
