@@ -195,6 +195,8 @@ def verify(header: dict, signing_input: bytes, signature: bytes, trust_anchors: 
             reason += "; claimed signing time within the certificate validity (timestamp tokens and revocation not checked)"
     if trust == "unknown":
         reason += "; chain trust unknown (no trust anchors configured)"
+    else:
+        reason += f"; chain {trust} (signatures up to the configured anchors; revocation not checked)"
     return SealVerification(status, reason, chain_trust=trust, **details)
 
 
@@ -222,7 +224,11 @@ def _check_signature(alg: str, leaf: x509.Certificate, signing_input: bytes, sig
 
 
 def chain_trust(chain: list[x509.Certificate], anchors: list[x509.Certificate]) -> str:
-    """'trusted' if ``chain`` (leaf first) leads, by verified signatures, to one of ``anchors``."""
+    """'trusted' if ``chain`` (leaf first) leads, by verified signatures of CA certificates, to one of ``anchors``.
+
+    Checked: issuer names, signatures, the CA flag of every issuer. Not
+    checked: validity periods of the chain, revocation, key usage policies.
+    """
     anchor_ders = {a.public_bytes(_DER) for a in anchors}
     pool = chain[1:] + anchors
     current = chain[0]
@@ -233,6 +239,8 @@ def chain_trust(chain: list[x509.Certificate], anchors: list[x509.Certificate]) 
         for candidate in pool:
             if candidate.subject != current.issuer or candidate is current:
                 continue
+            if not _is_ca(candidate):
+                continue  # only a CA certificate may vouch for another
             try:
                 current.verify_directly_issued_by(candidate)
             except (ValueError, TypeError, InvalidSignature):
@@ -245,6 +253,13 @@ def chain_trust(chain: list[x509.Certificate], anchors: list[x509.Certificate]) 
             return "trusted"
         current = parent
     return "untrusted"
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
 
 
 def _normalise_time(value: str) -> str:

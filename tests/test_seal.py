@@ -162,3 +162,12 @@ def test_verification_as_rdf(signed):
     triples = {(t.predicate.value[len(ns.CG):], t.object.value) for t in v.to_triples(node) if t.predicate.value.startswith(ns.CG)}
     assert ("sealStatus", "valid") in triples and ("chainTrust", "unknown") in triples
     assert ("signatureAlgorithm", "RS256") in triples and ("signingTime", "2023-09-27T12:07:01Z") in triples
+
+
+def test_non_ca_certificate_cannot_vouch_for_a_chain():
+    root, root_key = make_cert("Root", ca=True)
+    middle, middle_key = make_cert("Not a CA", "Root", root_key, ca=False)
+    leaf, leaf_key = make_cert("Seal", "Not a CA", middle_key)
+    sealed = jades({"id": "urn:u"}, leaf_key, [leaf, middle])
+    v = seal.open_seal(sealed, "x", [root]).verification
+    assert v.status == "valid" and v.chain_trust == "untrusted"
