@@ -571,7 +571,7 @@ def evaluate_learner(store: Store, pseudonym: str, *, at: date | None = None, cl
     """:func:`evaluate` for the learner with this pseudonym."""
     held = learner_credentials(store, pseudonym)
     if not held:
-        raise ValueError(f"no issuance records for learner pseudonym {pseudonym[:12]}…")
+        raise ValueError("no issuance records for that learner pseudonym")
     return evaluate(store, held, at=at, closest=closest)
 
 
