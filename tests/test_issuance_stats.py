@@ -93,3 +93,26 @@ def test_bad_requests(fx):
         issuance_stats(fx, "colour")
     with pytest.raises(ValueError, match="at least 1"):
         issuance_stats(fx, "eqf", k=0)
+
+
+def test_cli_text_never_shows_a_suppressed_cell(store, tmp_path, capsys):
+    from credgraph.cli import main
+    from credgraph.graph.store import open_store
+
+    if store.location.startswith("http"):
+        target = store.location
+    else:
+        target = str(tmp_path / "store")
+        store = open_store(target)
+    data = (FIXTURES / "issuance.ttl").read_bytes()
+    spec_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)]
+    store.load_graph("urn:credgraph:source:test-issuance", spec_triples, Provenance("source", "issuance.ttl", "sha256:t"))
+    store.load_graph("urn:credgraph:source:test-records", record_triples(), Provenance("source", "records", "sha256:r"))
+    if not target.startswith("http"):
+        store.close()
+    assert main(["--data", str(tmp_path / "data"), "--store", target, "stats", "issuance", "--by", "field"]) == 0
+    out = capsys.readouterr().out
+    assert "0613 Software" in out and "13" in out
+    assert "0714" not in out and "1 cell(s) suppressed" in out
+    assert main(["--data", str(tmp_path / "data"), "--store", target, "stats"]) == 0
+    assert "source" in capsys.readouterr().out  # the store overview is unchanged
