@@ -461,9 +461,9 @@ def _hierarchy(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
         code_column = f"Level {level} code"
         if code_column in row.index and row.get(code_column):
             yield Triple(iri, NOTATION, Literal(row.get(code_column)))
+    # The same links are in broaderRelationsSkillPillar*.csv, where they are counted.
     for narrower, broader in zip(chain[1:], chain):
         yield Triple(narrower, BROADER, broader)
-        stats.broader_relations += 1
     root = chain[0]
     yield Triple(root, RDF_TYPE, SKOS_CONCEPT)
     yield Triple(root, TOP_CONCEPT_OF, HIERARCHY_SCHEME)

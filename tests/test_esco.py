@@ -127,6 +127,7 @@ def test_full_import_everything_arrives(full_esco):
     assert result.skills == 13_896
     assert result.occupation_skill_relations == 123_855
     assert result.skill_skill_relations == 5_899
+    assert result.broader_relations == 20_656 + 3_617  # skill pillar + occupation pillar rows
     counts = summary(store)
     assert counts["skills"] == 13_896
     assert counts["essential"] == 64_946 and counts["optional"] == 58_909
