@@ -92,11 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         assert seal.open_seal(sealed, "signed").verification.status == "valid"
     seal_ms = (time.perf_counter() - t0) / 200 * 1000
 
-    raw = ox.Store()
+    # The raw load goes into the same kind of store the import used.
+    raw = ox.Store(str(tmp / "raw-extend")) if args.disk else ox.Store()
     t0 = time.perf_counter()
     raw.extend(quads)
     raw_seconds = time.perf_counter() - t0
-    raw_bulk = ox.Store()
+    raw_bulk = ox.Store(str(tmp / "raw-bulk")) if args.disk else ox.Store()
     t0 = time.perf_counter()
     raw_bulk.bulk_extend(quads)
     bulk_seconds = time.perf_counter() - t0
