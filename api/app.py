@@ -83,7 +83,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     )
     inner = workspace.store
     store = inner if isinstance(inner, GuardedStore) else GuardedStore(inner)
-    if hasattr(inner, "oxigraph"):
+    if hasattr(store.inner, "oxigraph"):
         # This process owns an embedded store: a write cut short by a crash may have left staging graphs.
         store.update(queries.load("api-drop-staging"))
     # Services that take the workspace (ingest) must write through the gate too.

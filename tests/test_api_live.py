@@ -140,3 +140,33 @@ def test_curl(server):
     sd = subprocess.run(["curl", "-s", "-H", "Accept: text/turtle", server["base"] + "/sparql"],
                         capture_output=True, text=True, timeout=30)
     assert "sparql-service-description#Service" in sd.stdout
+
+
+@pytest.mark.slow
+def test_credgraph_demo_sets_up_and_serves_api_and_site(tmp_path):
+    """`credgraph demo` on an empty data directory: init, demo data, site build, then API and site together."""
+    data = tmp_path / "demo"
+    port = free_port()
+    exe = Path(sys.executable).with_name("credgraph")
+    process = subprocess.Popen([str(exe), "--data", str(data), "demo", "--scale", "0.002", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/sparql?query=ASK%7B%7D", timeout=900)
+        home = httpx.get(base + "/")
+        assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
+        assert (data / "site" / "index.html").exists()
+        catalogue = httpx.get(base + "/api/v1/catalogue", timeout=120).json()
+        assert catalogue["total"] >= 100
+        spec = catalogue["items"][0]["iri"]
+        page = httpx.get(base + "/id/" + spec.split("/id/", 1)[1], headers={"Accept": "text/turtle"})
+        assert page.status_code == 200 and spec in page.text
+        count = httpx.get(base + "/sparql", params={
+            "query": "SELECT (COUNT(*) AS ?n) WHERE { ?r a <https://w3id.org/credgraph/ns#IssuanceRecord> }"}).json()
+        assert int(count["results"]["bindings"][0]["n"]["value"]) == 10
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
