@@ -163,3 +163,9 @@ def test_all_named_queries_have_headers():
     for query in queries.all_queries():
         assert query.title and query.title != query.name, f"{query.name} lacks a title"
         assert query.description, f"{query.name} lacks a description"
+
+
+def test_header_words_do_not_change_the_query_form(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    text = "# title: rows to download, insert into a report, delete later\nSELECT ?o WHERE { ?s <http://example.org/p> ?o }"
+    assert [r["o"].value for r in store.select(text).rows] == ["1"]
