@@ -364,7 +364,7 @@ def _batch_checks(store: Store, batch: list[_Prepared], options: IngestOptions, 
 
     live = [p for p in batch if p.result.status == "pending"]
     for p, report in zip(live, _validate_many([p.check_triples for p in live], ANNEX_I_PROFILE)):
-        p.result.compliance = Compliance(ANNEX_I_PROFILE, bool(report.conforms), sorted(report.elements_present()), sorted(report.elements_missing()))
+        p.result.compliance = Compliance(ANNEX_I_PROFILE, bool(report.conforms), list(report.elements_present()), list(report.elements_missing()))
         if "annex-i" in options.require and not report.conforms:
             p.result.problems.append(f"{p.result.name}: not Annex I compliant: missing {', '.join(p.result.compliance.missing) or 'elements'}")
             p.result.status = "rejected"
@@ -660,7 +660,7 @@ def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = 
         result.status = "rejected"
         return result
     annex = _validate_many([parsed.triples], "annex-i-catalogue")[0]
-    result.compliance = Compliance("annex-i-catalogue", bool(annex.conforms), sorted(annex.elements_present()), sorted(annex.elements_missing()))
+    result.compliance = Compliance("annex-i-catalogue", bool(annex.conforms), list(annex.elements_present()), list(annex.elements_missing()))
     if "annex-i" in require and not annex.conforms:
         result.problems.append(f"{name}: not Annex I compliant: missing {', '.join(result.compliance.missing) or 'elements'}")
         result.status = "rejected"
