@@ -215,6 +215,8 @@ class Store(ABC):
         meta: list[Triple] = []
         for name, triples in data.items():
             meta.extend(provenance_triples(name, provenance[name], len(set(triples))))
+        if self._insert_new_graphs(data, meta):
+            return
         forget = queries.load("forget-provenance")
         operations = [
             inject_values(forget.text, [{"target": NamedNode(name)} for name in data]),
@@ -223,6 +225,10 @@ class Store(ABC):
             *update_data.insert_operations({ns.META_GRAPH: meta}),
         ]
         self.update(" ;\n".join(operations))
+
+    def _insert_new_graphs(self, data: Mapping[str, list[Triple]], meta: list[Triple]) -> bool:
+        """A backend's faster path when none of the graphs exists yet; False if not taken."""
+        return False
 
     def load_graph(self, graph: str, triples: Iterable[Triple | Quad], provenance: Provenance) -> None:
         """Replace one named graph (see :meth:`replace_graphs`)."""

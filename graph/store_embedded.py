@@ -8,6 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from credgraph import queries
+from credgraph.graph import namespaces as ns
 from credgraph.graph.binding import Row, Term, inject_values
 from credgraph.graph.store import QueryResult, QuerySyntaxError, syntax_message, Solutions, Store, StoreError, _text_of, is_scratch
 
@@ -79,6 +80,27 @@ class EmbeddedStore(Store):
             raise QuerySyntaxError(syntax_message(exc)) from exc
         except OSError as exc:
             raise StoreError(f"update failed on {self.location}: {exc}") from exc
+
+    def _insert_new_graphs(self, data, meta) -> bool:
+        # First imports are the common case: one extend() is one transaction
+        # and skips parsing the data back from SPARQL text (3-4x faster).
+        meta_graph = ox.NamedNode(ns.META_GRAPH)
+        for name in data:
+            node = ox.NamedNode(name)
+            # An empty graph exists only through its provenance: check both.
+            if self._store.contains_named_graph(node) or next(
+                iter(self._store.quads_for_pattern(node, None, None, meta_graph)), None
+            ):
+                return False
+        quads = [ox.Quad(t.subject, t.predicate, t.object, meta_graph) for t in meta]
+        for name, triples in data.items():
+            graph = ox.NamedNode(name)
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        try:
+            self._store.extend(quads)
+        except OSError as exc:
+            raise StoreError(f"write failed on {self.location}: {exc}") from exc
+        return True
 
     def quads(self) -> Iterable[ox.Quad]:
         for quad in self._store.quads_for_pattern(None, None, None, None):

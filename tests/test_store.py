@@ -169,3 +169,10 @@ def test_header_words_do_not_change_the_query_form(store):
     store.load_graph(G1, triples(("a", "1")), prov())
     text = "# title: rows to download, insert into a report, delete later\nSELECT ?o WHERE { ?s <http://example.org/p> ?o }"
     assert [r["o"].value for r in store.select(text).rows] == ["1"]
+
+
+def test_empty_graph_then_content_keeps_one_provenance(store):
+    store.load_graph(G1, [], prov(digest="sha256:empty"))
+    store.load_graph(G1, triples(("a", "1")), prov(digest="sha256:full"))
+    assert [(g.name, g.content_hash, g.triples) for g in store.graphs()] == [(G1, "sha256:full", 1)]
+    assert values_of(store) == ["1"]
