@@ -8,6 +8,7 @@ when one is configured. Every error is an RFC 9457 problem document.
 
 from __future__ import annotations
 
+import contextlib
 from importlib import resources
 from pathlib import Path
 
@@ -74,7 +75,16 @@ class BodyLimit:
 def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) -> FastAPI:
     """The credgraph HTTP API over ``workspace`` (public store, private store, settings)."""
     settings = api_settings or ApiSettings.for_workspace(workspace.settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        close = getattr(app.state.executor, "close", None)
+        if close:
+            close()  # stop idle spare query workers
+
     app = FastAPI(
+        lifespan=lifespan,
         title="credgraph API",
         version=__version__,
         description="Catalogue, stacking, equivalence, recognition and issuance statistics of European "

@@ -18,9 +18,12 @@ At most ``max_concurrent`` queries run at once; further ones wait up to
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import pickle
 import re
+import select
 import selectors
 import signal
 import threading
@@ -114,56 +117,151 @@ class QueryExecutor:
         raise NotImplementedError
 
 
-def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int) -> QueryExecutor:
-    """A forking executor for an embedded store, an HTTP one for a remote store."""
+def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int, spares: int = 1) -> QueryExecutor:
+    """A forking executor for an embedded store (``spares`` children forked ahead), an HTTP one for a remote store."""
     inner = store.inner if isinstance(store, GuardedStore) else store
     if hasattr(inner, "oxigraph"):
         if not isinstance(store, GuardedStore):
             raise TypeError("an embedded store must be wrapped in a GuardedStore before forking on it")
-        return ForkingExecutor(store, timeout_s, row_cap, max_concurrent)
+        return ForkingExecutor(store, timeout_s, row_cap, max_concurrent, spares)
     return RemoteExecutor(inner, timeout_s, row_cap, max_concurrent)
 
 
 # -- embedded: forked children -----------------------------------------------
 
 
-class ForkingExecutor(QueryExecutor):
-    """Each query in a forked child that shares the opened store; SIGKILL on timeout."""
+@dataclass
+class _Child:
+    """A forked worker: its pid, the pipe it reads its job from, the pipe it answers on."""
 
-    def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int) -> None:
+    pid: int
+    job_fd: int
+    result_fd: int
+    generation: int
+
+
+class ForkingExecutor(QueryExecutor):
+    """Each query in a forked child that shares the opened store; SIGKILL on timeout.
+
+    To keep fork latency off the request path, ``spares`` children are forked
+    ahead of time and wait for a job; one is used only if no write happened
+    since it was forked (the gate's generation), else it is discarded and a
+    fresh child forked. Every child answers one query and exits.
+    """
+
+    def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int,
+                 spares: int = 1) -> None:
         super().__init__(timeout_s, row_cap, max_concurrent)
         self.store = store
         self._raw: ox.Store = store.inner.oxigraph  # type: ignore[attr-defined]
         # A memory store is an exact copy in the child; an on-disk one is shared
         # live, so writes wait until the child has taken its snapshot.
         self._shared_on_disk = getattr(store.inner, "path", None) is not None
+        self.spares = spares
+        self._spare_children: list[_Child] = []
+        self._spare_lock = threading.Lock()
+        self._replenishing = False
+        atexit.register(self.close)
 
-    def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
-        read_fd, write_fd = os.pipe()
+    def spare_pids(self) -> set[int]:
+        """The pids of the idle spare children."""
+        with self._spare_lock:
+            return {c.pid for c in self._spare_children}
+
+    def close(self) -> None:
+        """Stop the idle spare children."""
+        with self._spare_lock:
+            spares, self._spare_children = self._spare_children, []
+        for child in spares:
+            _discard(child)
+
+    def _fork(self, pending: bool) -> _Child:
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
+        inherited = [fd for c in self._spare_children for fd in (c.job_fd, c.result_fd)]
 
         def do_fork() -> int:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 return os.fork()
 
-        pid = self.store.gate.fork(do_fork)
+        parent = os.getpid()
+        pid, generation = self.store.gate.fork(do_fork, pending=pending)
         if pid == 0:  # child: never returns into the server
             try:
-                os.close(read_fd)
-                _child(self._raw, job, self.row_cap, write_fd, signal_snapshot=self._shared_on_disk)
+                for fd in (job_w, result_r, *inherited):
+                    _close(fd)
+                job = _wait_for_job(job_r, parent)
+                if job is not None:
+                    _child(self._raw, job, self.row_cap, result_w, signal_snapshot=self._shared_on_disk)
             finally:
                 os._exit(0)
-        os.close(write_fd)
+        os.close(job_r)
+        os.close(result_w)
+        return _Child(pid, job_w, result_r, generation)
+
+    def _claim_spare(self) -> _Child | None:
+        with self._spare_lock:
+            while self._spare_children:
+                child = self._spare_children.pop()
+                if self.store.gate.claim(child.generation):
+                    return child
+                _discard(child)
+        return None
+
+    def _replenish(self) -> None:
+        with self._spare_lock:
+            if self._replenishing or len(self._spare_children) >= self.spares:
+                return
+            self._replenishing = True
+
+        def fill() -> None:
+            try:
+                while True:
+                    with self._spare_lock:
+                        if len(self._spare_children) >= self.spares:
+                            return
+                    child = self._fork(pending=False)
+                    with self._spare_lock:
+                        self._spare_children.append(child)
+            finally:
+                with self._spare_lock:
+                    self._replenishing = False
+
+        threading.Thread(target=fill, name="credgraph-spare-fork", daemon=True).start()
+
+    def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
+        child = self._claim_spare() if self.spares else None
+        from_spare = child is not None
+        if child is None:
+            child = self._fork(pending=True)
+        try:
+            return self._ask(child, job, timeout_s)
+        except QueryFailure as failure:
+            if from_spare and failure.kind == "failed":
+                # A spare's view of an on-disk store can lose a file to compaction: retry fresh.
+                return self._ask(self._fork(pending=True), job, timeout_s)
+            raise
+        finally:
+            if self.spares:
+                self._replenish()
+
+    def _ask(self, child: _Child, job: QueryJob, timeout_s: float) -> QueryAnswer:
         ready = not self._shared_on_disk
         if ready:
             self.store.gate.child_ready()
         try:
-            data, ready = self._collect(read_fd, pid, timeout_s, ready)
+            _write_all(child.job_fd, _frame(pickle.dumps(job)))
+            os.close(child.job_fd)
+            data, ready = self._collect(child.result_fd, child.pid, timeout_s, ready)
+        except OSError as exc:
+            raise QueryFailure("failed", f"the query worker is gone ({exc})") from exc
         finally:
-            os.close(read_fd)
+            _close(child.job_fd)
+            _close(child.result_fd)
             if not ready:
                 self.store.gate.child_ready()
-            _reap(pid)
+            _reap(child.pid)
         return _decode(data)
 
     def _collect(self, fd: int, pid: int, timeout_s: float, ready: bool) -> tuple[bytes, bool]:
@@ -192,6 +290,41 @@ class ForkingExecutor(QueryExecutor):
                     _kill(pid)
                     raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
         return b"".join(chunks), ready
+
+
+def _frame(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big") + data
+
+
+def _wait_for_job(fd: int, parent: int) -> QueryJob | None:
+    """Block until the parent sends a job; None if the parent is gone."""
+    buffer = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if not ready:
+            if os.getppid() != parent:
+                return None
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None
+        buffer += chunk
+        if len(buffer) >= 8 and len(buffer) >= 8 + int.from_bytes(buffer[:8], "big"):
+            return pickle.loads(buffer[8 : 8 + int.from_bytes(buffer[:8], "big")])
+
+
+def _close(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def _discard(child: _Child) -> None:
+    _kill(child.pid)
+    _close(child.job_fd)
+    _close(child.result_fd)
+    _reap(child.pid)
 
 
 def _kill(pid: int) -> None:

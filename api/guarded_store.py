@@ -36,6 +36,7 @@ class Gate:
         self._writing = False
         self._writers_waiting = 0
         self._children_pending = 0
+        self.generation = 0  # counts finished writes: a child forked earlier is stale once it moves
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -67,15 +68,30 @@ class Gate:
         finally:
             with self._cond:
                 self._writing = False
+                self.generation += 1
                 self._cond.notify_all()
 
-    def fork(self, fork_fn):
-        """Call ``fork_fn`` (which forks) when the store is quiet; the child counts as pending."""
+    def fork(self, fork_fn, pending: bool = True):
+        """Call ``fork_fn`` (which forks) when the store is quiet; returns its result and the generation.
+
+        ``pending``: the child will read at once, so writes wait for its snapshot
+        (:meth:`child_ready`). A spare child (``pending=False``) is claimed later.
+        """
         with self._cond:
             self._cond.wait_for(lambda: not self._writing and not self._writers_waiting and not self._readers)
             result = fork_fn()
+            if pending:
+                self._children_pending += 1
+            return result, self.generation
+
+    def claim(self, generation: int) -> bool:
+        """Put a spare child forked at ``generation`` to work, if no write happened since."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
+            if generation != self.generation:
+                return False
             self._children_pending += 1
-            return result
+            return True
 
     def child_ready(self) -> None:
         """A forked child has its snapshot (or is gone): writes may go on."""
