@@ -209,32 +209,36 @@ def most_similar(store: Store, spec: str, *, top: int = 10, other_providers_only
     """The ``top`` specifications most comparable to ``spec``, best first, each with its score broken down.
 
     Candidates are the specifications that share an ESCO skill with ``spec``
-    (the same, one a step broader or narrower, or a sibling under the same
-    direct broader concept) or its ISCED-F field. With ``other_providers_only`` a specification of the same
-    provider is left out.
+    (the same, or one a step broader or narrower) or its ISCED-F field, found in
+    the catalogue graphs (all graphs when there is no catalogue). With
+    ``other_providers_only`` a specification of the same provider is left out.
     """
     base = load_specs(store, [spec])[spec]
     if not base.found:
         raise ValueError(f"unknown specification {spec}")
+    # Candidates come from the catalogue graphs when there are any: there each specification is
+    # described once, while every issued credential's graph repeats its description.
+    catalogues = [r["graph"].value for r in store.select(queries.load("equivalence-catalogue-graphs")).rows] or None
     candidates: set[str] = set()
-    if base.skills:
-        # The same skill, one a step up or down, or a sibling under the same direct parent. Each step
-        # is a lookup with the object bound: transitive paths down ESCO's skill groups are slow.
-        def step(name: str, var: str, items: set[str], key: str = "skill") -> list:
-            if not items:
-                return []
-            return [r[var] for r in store.select(queries.load(name), values=[{key: NamedNode(i)} for i in sorted(items)]).rows]
 
-        parents = {t.value for t in step("equivalence-skill-parents", "parent", base.skills)}
-        related = base.skills | parents | {t.value for t in step("equivalence-skill-children", "child", base.skills | parents)}
-        outcomes = step("equivalence-outcomes-by-skill", "outcome", related)
+    def step(name: str, var: str, items: set[str], key: str = "skill", graphs: list[str] | None = None) -> list:
+        if not items:
+            return []
+        rows = store.select(queries.load(name), values=[{key: NamedNode(i)} for i in sorted(items)], default_graphs=graphs).rows
+        return [r[var] for r in rows]
+
+    if base.skills:
+        # The same skill, or one a step broader or narrower (each a lookup with the object bound:
+        # transitive paths down ESCO's skill groups are slow, and siblings would score 0 on skills).
+        related = base.skills | {t.value for t in step("equivalence-skill-parents", "parent", base.skills)}
+        related |= {t.value for t in step("equivalence-skill-children", "child", base.skills)}
+        outcomes = step("equivalence-outcomes-by-skill", "outcome", related, graphs=catalogues)
         named = {t.value for t in outcomes if isinstance(t, NamedNode)}
-        candidates |= {t.value for t in step("equivalence-specs-by-outcome", "candidate", named, key="outcome")}
+        candidates |= {t.value for t in step("equivalence-specs-by-outcome", "candidate", named, key="outcome", graphs=catalogues)}
         if len(named) < len(outcomes):  # blank-node outcomes cannot be bound: ask by skill
-            candidates |= {t.value for t in step("equivalence-specs-by-skill-blank", "candidate", related)}
+            candidates |= {t.value for t in step("equivalence-specs-by-skill-blank", "candidate", related, graphs=catalogues)}
     if base.fields:
-        rows = store.select(queries.load("equivalence-candidates-by-field"), values=[{"field": NamedNode(f)} for f in sorted(base.fields)])
-        candidates |= {r["candidate"].value for r in rows.rows}
+        candidates |= {t.value for t in step("equivalence-candidates-by-field", "candidate", base.fields, key="field", graphs=catalogues)}
     candidates.discard(spec)
     facts = load_specs(store, candidates)
     ancestors = skill_ancestors(store, base.skills | {s for f in facts.values() for s in f.skills})

@@ -178,7 +178,16 @@ def implied_rules(store: Store, specs: Iterable[str] | None) -> list[Rule]:
         wanted = sorted(set(specs))
         if not wanted:
             return []
-        result = store.select(queries.load("stacking-implied-rules"), values=[{"spec": NamedNode(s)} for s in wanted])
+        # Two steps, each with one side bound: in one query the parts would be joined across every
+        # credential graph's copy of the description.
+        found = store.select(queries.load("stacking-implied-rules"), values=[{"spec": NamedNode(s)} for s in wanted])
+        targets = sorted({row["target"].value for row in found.rows})
+        if targets:
+            ruled = store.select(queries.load("stacking-ruled-targets"), values=[{"target": NamedNode(t)} for t in targets])
+            targets = sorted(set(targets) - {row["target"].value for row in ruled.rows})
+        if not targets:
+            return []
+        result = store.select(queries.load("stacking-parts"), values=[{"target": NamedNode(t)} for t in targets])
     parts: dict[str, set[str]] = {}
     for row in result.rows:
         parts.setdefault(row["target"].value, set()).add(row["part"].value)
