@@ -428,14 +428,19 @@ def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
     """Read the catalogue (or the part about one specification ``spec``) from ``store``."""
     bind = {"spec": NamedNode(spec)} if spec else None
     cat = Catalogue()
+    facts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(queries.load("catalogue-specs"), bind):
-        iri = row["spec"].value
+        facts[row["spec"].value][row["key"].value].append(row.get("value"))
+    for iri, found in facts.items():
         rec = cat.specs[iri] = SpecRecord(iri)
-        rec.ects = _number(row.get("ects"))
-        rec.hours = duration_hours(row["volume"].value) if row.get("volume") else None
-        rec.eqf = _iri(row.get("eqf"))
-        rec.field = _iri(row.get("field"))
-        rec.provider = _iri(row.get("provider"))
+        # Several values of a single-valued fact (contradicting graphs): take the smallest, so rebuilds are stable.
+        ects = sorted(x for x in (_number(v) for v in found.get("ects", [])) if x is not None)
+        rec.ects = ects[0] if ects else None
+        hours = sorted(x for x in (duration_hours(v.value) for v in found.get("volume", []) if v is not None) if x is not None)
+        rec.hours = hours[0] if hours else None
+        rec.eqf = _first_iri(found.get("eqf"))
+        rec.field = _first_iri(found.get("field"))
+        rec.provider = _first_iri(found.get("body")) or _first_iri(found.get("publisher")) or _first_iri(found.get("offerer"))
     for row in store.select(queries.load("catalogue-spec-texts"), bind):
         rec = cat.specs.get(row["spec"].value)
         if rec is None:
@@ -481,22 +486,38 @@ def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
         if acc is None:
             acc = accs[key] = Accreditation(key[1])
             rec.accreditations.append(acc)
-        if row.get("title") is not None:
-            _put(acc.titles, row["title"])
-        acc.type = acc.type or _iri(row.get("type"))
-        acc.agent = acc.agent or _iri(row.get("agent"))
+        kind, value = row["key"].value, row.get("value")
+        if kind == "title" and value is not None:
+            _put(acc.titles, value)
+        elif kind == "type" and isinstance(value, NamedNode):
+            acc.type = min(filter(None, (acc.type, value.value)))
+        elif kind == "agent" and isinstance(value, NamedNode):
+            acc.agent = min(filter(None, (acc.agent, value.value)))
     for rec in cat.specs.values():
         rec.accreditations.sort(key=lambda a: a.iri)
     for row in store.select(queries.load("catalogue-organisations")):
         iri = _node_id(row["org"])
         org = cat.orgs.setdefault(iri, Organisation(iri))
-        if row.get("name") is not None:
-            _put(org.names, row["name"])
-        org.country = org.country or _iri(row.get("country"))
-        org.homepage = org.homepage or (row["homepage"].value if row.get("homepage") else None)
+        kind, value = row["key"].value, row.get("value")
+        if value is None:
+            continue
+        if kind == "name":
+            _put(org.names, value)
+        elif kind == "country" and isinstance(value, NamedNode):
+            org.country = min(filter(None, (org.country, value.value)))
+        elif kind == "homepage":
+            org.homepage = min(filter(None, (org.homepage, value.value)))
     own: dict[str, dict[str, str]] = defaultdict(dict)
     borrowed: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in store.select(queries.load("catalogue-labels")):
+    concepts = {o.country for o in cat.orgs.values() if o.country}
+    for rec in cat.specs.values():
+        concepts.update(filter(None, (rec.eqf, rec.field)))
+        concepts.update(rec.skills)
+        concepts.update(a.type for a in rec.accreditations if a.type)
+        for kind in ("mode", "setting", "language", "assessment", "idVerification"):
+            concepts.update(rec.many(kind))
+    rows = store.select(queries.load("catalogue-labels"), values=[{"concept": NamedNode(c)} for c in sorted(concepts)]).rows if concepts else []
+    for row in rows:
         label = row["label"]
         lang = (label.language or "en").split("-")[0].lower()
         target = (own if row.get("via") is None else borrowed)[row["concept"].value]
@@ -517,6 +538,11 @@ def _put(target: dict[str, str], term) -> None:
     current = target.get(lang)
     if current is None or term.value < current:
         target[lang] = term.value
+
+
+def _first_iri(terms) -> str | None:
+    iris = sorted(t.value for t in terms or [] if isinstance(t, NamedNode))
+    return iris[0] if iris else None
 
 
 def _iri(term) -> str | None:

@@ -14,7 +14,7 @@
   var root = form.getAttribute("data-root");
   var T = { count: form.dataset.tCount, none: form.dataset.tNone, ects: form.dataset.tEcts, fallback: form.dataset.tFallback };
   var PAGE = 30, FACET_LIMIT = 30;
-  var index = null, names = [], texts = [], shown = PAGE, chosen = {};
+  var index = null, names = [], texts = [], titles = [], shown = PAGE, chosen = {};
   // On narrow screens the filters start folded, so that the results are in view.
   var facetsBox = document.getElementById("facets");
   if (facetsBox && window.matchMedia && !window.matchMedia("(min-width: 56rem)").matches) facetsBox.open = false;
@@ -73,11 +73,13 @@
     }
     var hits = matched.filter(function (d) { return passes(index.docs[d], sel, -1); });
     if (tokens.length) {
-      hits.sort(function (a, b) {
-        var ta = tokens.every(function (t) { return norm(index.docs[a][1]).indexOf(t) >= 0; });
-        var tb = tokens.every(function (t) { return norm(index.docs[b][1]).indexOf(t) >= 0; });
-        return (tb - ta) || (a - b);
+      // Title matches first, then the index order (titles A to Z): a stable partition, no sort.
+      var inTitle = [], rest = [];
+      hits.forEach(function (d) {
+        var title = titles[d];
+        (tokens.every(function (t) { return title.indexOf(t) >= 0; }) ? inTitle : rest).push(d);
       });
+      hits = inTitle.concat(rest);
     }
     renderFacets(matched, sel);
     renderResults(hits);
@@ -145,6 +147,7 @@
     names = data.facetNames;
     // The searchable text of a document: its own words plus the labels of its provider, field and skills.
     var extra = ["provider", "field", "skill"].map(function (f) { return names.indexOf(f); });
+    titles = data.docs.map(function (doc) { return norm(doc[1]); });
     texts = data.docs.map(function (doc) {
       var words = [doc[5]];
       extra.forEach(function (i) { doc[4][i].forEach(function (v) { words.push(norm(data.facets[names[i]][v][1])); }); });
