@@ -161,6 +161,7 @@ class ForkingExecutor(QueryExecutor):
         self._spare_children: list[_Child] = []
         self._spare_lock = threading.Lock()
         self._replenishing = False
+        self._fork_lock = threading.Lock()
         atexit.register(self.close)
 
     def spare_pids(self) -> set[int]:
@@ -176,28 +177,30 @@ class ForkingExecutor(QueryExecutor):
             _discard(child)
 
     def _fork(self, pending: bool) -> _Child:
-        job_r, job_w = os.pipe()
-        result_r, result_w = os.pipe()
-        inherited = [fd for c in self._spare_children for fd in (c.job_fd, c.result_fd)]
+        # One fork at a time, pipes made and the child's ends closed in the parent
+        # inside the lock: no other child ever inherits this child's result pipe.
+        with self._fork_lock:
+            job_r, job_w = os.pipe()
+            result_r, result_w = os.pipe()
 
-        def do_fork() -> int:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return os.fork()
+            def do_fork() -> int:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    return os.fork()
 
-        parent = os.getpid()
-        pid, generation = self.store.gate.fork(do_fork, pending=pending)
-        if pid == 0:  # child: never returns into the server
-            try:
-                for fd in (job_w, result_r, *inherited):
-                    _close(fd)
-                job = _wait_for_job(job_r, parent)
-                if job is not None:
-                    _child(self._raw, job, self.row_cap, result_w, signal_snapshot=self._shared_on_disk)
-            finally:
-                os._exit(0)
-        os.close(job_r)
-        os.close(result_w)
+            parent = os.getpid()
+            pid, generation = self.store.gate.fork(do_fork, pending=pending)
+            if pid == 0:  # child: never returns into the server
+                try:
+                    os.close(job_w)
+                    os.close(result_r)
+                    job = _wait_for_job(job_r, parent)
+                    if job is not None:
+                        _child(self._raw, job, self.row_cap, result_w, signal_snapshot=self._shared_on_disk)
+                finally:
+                    os._exit(0)
+            os.close(job_r)
+            os.close(result_w)
         return _Child(pid, job_w, result_r, generation)
 
     def _claim_spare(self) -> _Child | None:
@@ -251,13 +254,15 @@ class ForkingExecutor(QueryExecutor):
         if ready:
             self.store.gate.child_ready()
         try:
-            _write_all(child.job_fd, _frame(pickle.dumps(job)))
-            os.close(child.job_fd)
+            try:
+                _write_all(child.job_fd, _frame(pickle.dumps(job)))
+            finally:
+                # Each fd is closed exactly once: a second close could hit a reused number.
+                _close(child.job_fd)
             data, ready = self._collect(child.result_fd, child.pid, timeout_s, ready)
         except OSError as exc:
             raise QueryFailure("failed", f"the query worker is gone ({exc})") from exc
         finally:
-            _close(child.job_fd)
             _close(child.result_fd)
             if not ready:
                 self.store.gate.child_ready()

@@ -278,3 +278,25 @@ def test_unknown_route_is_a_problem(api):
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert api.put("/sparql", params={"query": "ASK {}"}).status_code == 405
+
+
+def test_many_concurrent_queries_on_disk(tmp_path):
+    """Concurrent clients on an on-disk store: every answer right, no worker lost or mixed up."""
+    import concurrent.futures
+
+    from fastapi.testclient import TestClient
+
+    ws = Workspace(Settings(data_dir=tmp_path))
+    ws.store.load_graph("urn:credgraph:source:test", _triples(50), Provenance("source", "test", "sha256:0"))
+    app = create_app(ws, ApiSettings(max_concurrent_queries=4, audit_log=tmp_path / "audit.log"))
+    with TestClient(app) as client:
+        def call(i: int):
+            response = client.get("/sparql", params={"query": f"SELECT ?o WHERE {{ <{EX}s{i % 50}> <{EX}p> ?o }}"})
+            return i, response.status_code, response.json()["results"]["bindings"] if response.status_code == 200 else None
+
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(call, range(150)))
+    for i, status, rows in results:
+        assert status == 200
+        assert rows == [{"o": {"type": "literal", "value": str(i % 50)}}]
+    ws.close()
