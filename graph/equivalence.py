@@ -232,11 +232,16 @@ def most_similar(store: Store, spec: str, *, top: int = 10, other_providers_only
         # transitive paths down ESCO's skill groups are slow, and siblings would score 0 on skills).
         related = base.skills | {t.value for t in step("equivalence-skill-parents", "parent", base.skills)}
         related |= {t.value for t in step("equivalence-skill-children", "child", base.skills)}
-        outcomes = step("equivalence-outcomes-by-skill", "outcome", related, graphs=catalogues)
-        named = {t.value for t in outcomes if isinstance(t, NamedNode)}
-        candidates |= {t.value for t in step("equivalence-specs-by-outcome", "candidate", named, key="outcome", graphs=catalogues)}
-        if len(named) < len(outcomes):  # blank-node outcomes cannot be bound: ask by skill
-            candidates |= {t.value for t in step("equivalence-specs-by-skill-blank", "candidate", related, graphs=catalogues)}
+        if catalogues:
+            candidates |= {t.value for t in step("equivalence-candidates-by-skill", "candidate", related, graphs=catalogues)}
+        else:
+            # Over all graphs: outcome by skill, then specification by outcome, each with one side
+            # bound, so that copies of a description are scanned, never joined with each other.
+            outcomes = step("equivalence-outcomes-by-skill", "outcome", related)
+            named = {t.value for t in outcomes if isinstance(t, NamedNode)}
+            candidates |= {t.value for t in step("equivalence-specs-by-outcome", "candidate", named, key="outcome")}
+            if len(named) < len(outcomes):  # blank-node outcomes cannot be bound: ask by skill
+                candidates |= {t.value for t in step("equivalence-specs-by-skill-blank", "candidate", related)}
     if base.fields:
         candidates |= {t.value for t in step("equivalence-candidates-by-field", "candidate", base.fields, key="field", graphs=catalogues)}
     candidates.discard(spec)
