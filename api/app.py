@@ -81,7 +81,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
         yield
         close = getattr(app.state.executor, "close", None)
         if close:
-            close()  # stop idle spare query workers
+            close()  # stop the idle query workers
 
     app = FastAPI(
         lifespan=lifespan,

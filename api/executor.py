@@ -1,12 +1,14 @@
 """Running public SPARQL queries with a timeout that really stops the work.
 
 pyoxigraph has no query timeout and cannot be interrupted from Python, so an
-embedded store runs each public query in a forked child of the server process.
-The child shares the opened store (copy-on-write), evaluates the query,
-serialises at most ``row_cap`` rows in the negotiated format, writes them to a
-pipe and exits; the parent kills it with SIGKILL when the deadline passes. The
-fork is ordered with the server's own reads and writes by the store's
-:class:`~credgraph.api.guarded_store.Gate`.
+embedded store runs each public query in a worker process forked from the
+server. The worker holds the store as it was at the fork (copy-on-write),
+evaluates the query, serialises at most ``row_cap`` rows in the negotiated
+format and writes them to a pipe; the server kills it with SIGKILL when the
+deadline passes. Workers are reused until the store changes. Forks are ordered
+with the server's own reads and writes by the store's
+:class:`~credgraph.api.guarded_store.Gate`, so a worker never holds a
+half-done write.
 
 A remote store (any SPARQL 1.1 endpoint) gets the query over HTTP with the
 same deadline; stopping the work there is the remote server's job (``oxigraph
@@ -117,13 +119,13 @@ class QueryExecutor:
         raise NotImplementedError
 
 
-def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int, spares: int = 1) -> QueryExecutor:
-    """A forking executor for an embedded store (``spares`` children forked ahead), an HTTP one for a remote store."""
+def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int) -> QueryExecutor:
+    """A forking executor for an embedded store, an HTTP one for a remote store."""
     inner = store.inner if isinstance(store, GuardedStore) else store
     if hasattr(inner, "oxigraph"):
         if not isinstance(store, GuardedStore):
             raise TypeError("an embedded store must be wrapped in a GuardedStore before forking on it")
-        return ForkingExecutor(store, timeout_s, row_cap, max_concurrent, spares)
+        return ForkingExecutor(store, timeout_s, row_cap, max_concurrent)
     return RemoteExecutor(inner, timeout_s, row_cap, max_concurrent)
 
 
@@ -132,7 +134,7 @@ def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: i
 
 @dataclass
 class _Child:
-    """A forked worker: its pid, the pipe it reads its job from, the pipe it answers on."""
+    """A forked worker: its pid, the pipe it reads jobs from, the pipe it answers on."""
 
     pid: int
     job_fd: int
@@ -141,44 +143,43 @@ class _Child:
 
 
 class ForkingExecutor(QueryExecutor):
-    """Each query in a forked child that shares the opened store; SIGKILL on timeout.
+    """Queries run in worker processes forked from the server, killed on timeout.
 
-    To keep fork latency off the request path, ``spares`` children are forked
-    ahead of time and wait for a job; one is used only if no write happened
-    since it was forked (the gate's generation), else it is discarded and a
-    fresh child forked. Every child answers one query and exits.
+    A forked worker holds the store as it was at the fork (memory: a
+    copy-on-write copy; on disk: its own frozen view of the database files,
+    which are never changed in place), so it needs no locks shared with the
+    server. Workers are kept and reused while no write has happened since
+    their fork (the gate counts writes); after a write, an idle worker is
+    discarded and a fresh one forked. A worker that overruns the deadline is
+    killed with SIGKILL. If a reused on-disk worker fails (a file it needed was
+    compacted away meanwhile), the query is retried once on a fresh worker.
     """
 
-    def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int,
-                 spares: int = 1) -> None:
+    def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int) -> None:
         super().__init__(timeout_s, row_cap, max_concurrent)
         self.store = store
         self._raw: ox.Store = store.inner.oxigraph  # type: ignore[attr-defined]
-        # A memory store is an exact copy in the child; an on-disk one is shared
-        # live, so writes wait until the child has taken its snapshot.
-        self._shared_on_disk = getattr(store.inner, "path", None) is not None
-        self.spares = spares
-        self._spare_children: list[_Child] = []
-        self._spare_lock = threading.Lock()
-        self._replenishing = False
+        self._max_idle = max_concurrent
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
         self._fork_lock = threading.Lock()
         atexit.register(self.close)
 
-    def spare_pids(self) -> set[int]:
-        """The pids of the idle spare children."""
-        with self._spare_lock:
-            return {c.pid for c in self._spare_children}
+    def worker_pids(self) -> set[int]:
+        """The pids of the idle workers."""
+        with self._lock:
+            return {c.pid for c in self._idle}
 
     def close(self) -> None:
-        """Stop the idle spare children."""
-        with self._spare_lock:
-            spares, self._spare_children = self._spare_children, []
-        for child in spares:
+        """Stop the idle workers."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for child in idle:
             _discard(child)
 
-    def _fork(self, pending: bool) -> _Child:
-        # One fork at a time, pipes made and the child's ends closed in the parent
-        # inside the lock: no other child ever inherits this child's result pipe.
+    def _fork(self) -> _Child:
+        # One fork at a time, with its pipes made and the child's ends closed in
+        # the parent inside the lock: no worker ever holds another's result pipe.
         with self._fork_lock:
             job_r, job_w = os.pipe()
             result_r, result_w = os.pipe()
@@ -189,93 +190,85 @@ class ForkingExecutor(QueryExecutor):
                     return os.fork()
 
             parent = os.getpid()
-            pid, generation = self.store.gate.fork(do_fork, pending=pending)
-            if pid == 0:  # child: never returns into the server
+            pid, generation = self.store.gate.fork(do_fork)
+            if pid == 0:  # worker: never returns into the server
                 try:
                     os.close(job_w)
                     os.close(result_r)
-                    job = _wait_for_job(job_r, parent)
-                    if job is not None:
-                        _child(self._raw, job, self.row_cap, result_w, signal_snapshot=self._shared_on_disk)
+                    while True:
+                        job = _wait_for_job(job_r, parent)
+                        if job is None:
+                            break
+                        _child(self._raw, job, self.row_cap, result_w)
                 finally:
                     os._exit(0)
             os.close(job_r)
             os.close(result_w)
         return _Child(pid, job_w, result_r, generation)
 
-    def _claim_spare(self) -> _Child | None:
-        with self._spare_lock:
-            while self._spare_children:
-                child = self._spare_children.pop()
-                if self.store.gate.claim(child.generation):
-                    return child
-                _discard(child)
-        return None
+    def _take(self) -> tuple[_Child, bool]:
+        """An idle worker still current, else a fresh one; and whether it was reused."""
+        stale = []
+        with self._lock:
+            found = None
+            while self._idle:
+                child = self._idle.pop()
+                if child.generation == self.store.gate.generation:
+                    found = child
+                    break
+                stale.append(child)
+        for child in stale:
+            _discard(child)
+        return (found, True) if found else (self._fork(), False)
 
-    def _replenish(self) -> None:
-        with self._spare_lock:
-            if self._replenishing or len(self._spare_children) >= self.spares:
+    def _give_back(self, child: _Child) -> None:
+        with self._lock:
+            if child.generation == self.store.gate.generation and len(self._idle) < self._max_idle:
+                self._idle.append(child)
                 return
-            self._replenishing = True
-
-        def fill() -> None:
-            try:
-                while True:
-                    with self._spare_lock:
-                        if len(self._spare_children) >= self.spares:
-                            return
-                    child = self._fork(pending=False)
-                    with self._spare_lock:
-                        self._spare_children.append(child)
-            finally:
-                with self._spare_lock:
-                    self._replenishing = False
-
-        threading.Thread(target=fill, name="credgraph-spare-fork", daemon=True).start()
+        _discard(child)
 
     def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
-        child = self._claim_spare() if self.spares else None
-        from_spare = child is not None
-        if child is None:
-            child = self._fork(pending=True)
+        child, reused = self._take()
         try:
-            return self._ask(child, job, timeout_s)
+            answer = self._ask(child, job, timeout_s)
         except QueryFailure as failure:
-            if from_spare and failure.kind == "failed":
-                # A spare's view of an on-disk store can lose a file to compaction: retry fresh.
-                return self._ask(self._fork(pending=True), job, timeout_s)
+            if failure.kind in ("syntax", "not_acceptable"):
+                self._give_back(child)  # the worker is fine
+                raise
+            _discard(child)
+            if reused and failure.kind == "failed":
+                fresh = self._fork()
+                try:
+                    answer = self._ask(fresh, job, timeout_s)
+                except QueryFailure as again:
+                    if again.kind in ("syntax", "not_acceptable"):
+                        self._give_back(fresh)
+                    else:
+                        _discard(fresh)
+                    raise
+                self._give_back(fresh)
+                return answer
             raise
-        finally:
-            if self.spares:
-                self._replenish()
+        self._give_back(child)
+        return answer
 
     def _ask(self, child: _Child, job: QueryJob, timeout_s: float) -> QueryAnswer:
-        ready = not self._shared_on_disk
-        if ready:
-            self.store.gate.child_ready()
         try:
-            try:
-                _write_all(child.job_fd, _frame(pickle.dumps(job)))
-            finally:
-                # Each fd is closed exactly once: a second close could hit a reused number.
-                _close(child.job_fd)
-            data, ready = self._collect(child.result_fd, child.pid, timeout_s, ready)
+            _write_all(child.job_fd, _frame(pickle.dumps(job)))
+            data = self._collect(child.result_fd, child.pid, timeout_s)
         except OSError as exc:
             raise QueryFailure("failed", f"the query worker is gone ({exc})") from exc
-        finally:
-            _close(child.result_fd)
-            if not ready:
-                self.store.gate.child_ready()
-            _reap(child.pid)
         return _decode(data)
 
-    def _collect(self, fd: int, pid: int, timeout_s: float, ready: bool) -> tuple[bytes, bool]:
+    def _collect(self, fd: int, pid: int, timeout_s: float) -> bytes:
+        """One framed answer from ``fd``; kills the worker at the deadline or when it is too large."""
         deadline = time.monotonic() + timeout_s
-        chunks: list[bytes] = []
-        size = 0
+        buffer = bytearray()
+        needed: int | None = None
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
-            while True:
+            while needed is None or len(buffer) < needed:
                 left = deadline - time.monotonic()
                 if left <= 0 or not sel.select(left):
                     _kill(pid)
@@ -283,18 +276,14 @@ class ForkingExecutor(QueryExecutor):
                                        extra={"timeout_s": timeout_s})
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
-                    break
-                if not ready:
-                    # The first byte says the child holds its snapshot.
-                    ready = True
-                    self.store.gate.child_ready()
-                    chunk = chunk[1:]
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > self.max_result_bytes:
-                    _kill(pid)
-                    raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
-        return b"".join(chunks), ready
+                    raise QueryFailure("failed", "the query worker ended without an answer")
+                buffer += chunk
+                if needed is None and len(buffer) >= 8:
+                    needed = 8 + int.from_bytes(buffer[:8], "big")
+                    if needed - 8 > self.max_result_bytes:
+                        _kill(pid)
+                        raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
+        return bytes(buffer[8:needed])
 
 
 def _frame(data: bytes) -> bytes:
@@ -305,11 +294,12 @@ def _wait_for_job(fd: int, parent: int) -> QueryJob | None:
     """Block until the parent sends a job; None if the parent is gone."""
     buffer = b""
     while True:
-        ready, _, _ = select.select([fd], [], [], 1.0)
-        if not ready:
-            if os.getppid() != parent:
-                return None
-            continue
+        if not buffer:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                if os.getppid() != parent:
+                    return None
+                continue
         chunk = os.read(fd, 1 << 16)
         if not chunk:
             return None
@@ -346,11 +336,10 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int, signal_snapshot: bool) -> None:
-    """Evaluate in the child and write ``header-json\\n body`` to ``fd``."""
+def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int) -> None:
+    """Evaluate in the worker and write one framed ``header-json\\n body`` to ``fd``."""
     header: dict
     body = b""
-    snapshot_sent = False
     try:
         kwargs: dict = {}
         if job.default_graphs is not None or job.named_graphs is not None:
@@ -359,17 +348,12 @@ def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int, signal_snapshot:
         else:
             kwargs["use_default_graph_as_union"] = True
         result = raw.query(job.text, base_iri=job.base_iri, **kwargs)
-        if signal_snapshot:
-            os.write(fd, b"R")
-            snapshot_sent = True
         header, body = _serialise(result, job, row_cap)
     except SyntaxError as exc:
         header = {"ok": False, "kind": "syntax", "message": str(exc)}
-    except BaseException as exc:  # noqa: BLE001 - the child reports everything
+    except BaseException as exc:  # noqa: BLE001 - the worker reports everything
         header = {"ok": False, "kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
-    if signal_snapshot and not snapshot_sent:
-        os.write(fd, b"R")
-    _write_all(fd, json.dumps(header).encode() + b"\n" + body)
+    _write_all(fd, _frame(json.dumps(header).encode() + b"\n" + body))
 
 
 def _serialise(result, job: QueryJob, row_cap: int) -> tuple[dict, bytes]:

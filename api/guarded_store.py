@@ -1,15 +1,15 @@
 """The public store as the API server sees it: one gate for reads, writes and forks.
 
-Public SPARQL queries run in a forked child of the server (see
-:mod:`credgraph.api.executor`), so that a timeout can kill the work. Forking is
-safe only at a moment when no thread of the server is inside the store, and a
-child must not see a write that is half done (``replace_graphs`` stages new
-content in ``urn:credgraph:staging:*`` graphs before swapping it in). The gate
-gives that order:
+Public SPARQL queries run in worker processes forked from the server (see
+:mod:`credgraph.api.executor`), so that a timeout can kill the work. A worker
+holds the store as it was at its fork, so forking is safe only at a moment
+when no thread of the server is inside the store, and never in the middle of a
+write (``replace_graphs`` stages new content in ``urn:credgraph:staging:*``
+graphs before swapping it in). The gate gives that order:
 
 - in-process reads (services) share the store;
-- a write waits for reads in flight and for every forked child that has not yet
-  taken its snapshot, and runs alone;
+- a write waits for reads in flight and runs alone; each finished write
+  advances ``generation``, which retires the workers forked before it;
 - a fork waits until nothing else is inside the store.
 
 Every write the server makes goes through :class:`GuardedStore`, so the gate
@@ -35,7 +35,6 @@ class Gate:
         self._readers = 0
         self._writing = False
         self._writers_waiting = 0
-        self._children_pending = 0
         self.generation = 0  # counts finished writes: a child forked earlier is stale once it moves
 
     @contextmanager
@@ -53,13 +52,11 @@ class Gate:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """Hold while writing; waits for readers and for children without a snapshot."""
+        """Hold while writing; waits for the readers in flight, then runs alone."""
         with self._cond:
             self._writers_waiting += 1
             try:
-                self._cond.wait_for(
-                    lambda: not self._writing and not self._readers and not self._children_pending
-                )
+                self._cond.wait_for(lambda: not self._writing and not self._readers)
             finally:
                 self._writers_waiting -= 1
             self._writing = True
@@ -71,33 +68,11 @@ class Gate:
                 self.generation += 1
                 self._cond.notify_all()
 
-    def fork(self, fork_fn, pending: bool = True):
-        """Call ``fork_fn`` (which forks) when the store is quiet; returns its result and the generation.
-
-        ``pending``: the child will read at once, so writes wait for its snapshot
-        (:meth:`child_ready`). A spare child (``pending=False``) is claimed later.
-        """
+    def fork(self, fork_fn):
+        """Call ``fork_fn`` (which forks) when nothing is inside the store; returns its result and the generation."""
         with self._cond:
             self._cond.wait_for(lambda: not self._writing and not self._writers_waiting and not self._readers)
-            result = fork_fn()
-            if pending:
-                self._children_pending += 1
-            return result, self.generation
-
-    def claim(self, generation: int) -> bool:
-        """Put a spare child forked at ``generation`` to work, if no write happened since."""
-        with self._cond:
-            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
-            if generation != self.generation:
-                return False
-            self._children_pending += 1
-            return True
-
-    def child_ready(self) -> None:
-        """A forked child has its snapshot (or is gone): writes may go on."""
-        with self._cond:
-            self._children_pending -= 1
-            self._cond.notify_all()
+            return fork_fn(), self.generation
 
 
 class GuardedStore(Store):

@@ -190,9 +190,9 @@ def test_timeout_really_stops_the_work(api):
     assert response.status_code == 503
     assert response.json()["type"].endswith("/query-timeout")
     assert elapsed < 4
-    # The worker was killed and reaped: the only children left are idle spares.
+    # The worker was killed and reaped: the only children left are idle workers.
     time.sleep(0.3)
-    assert children_of(os.getpid()) <= api.app.state.executor.spare_pids()
+    assert children_of(os.getpid()) <= api.app.state.executor.worker_pids()
     # And the endpoint still answers.
     assert api.get("/sparql", params={"query": SELECT}).status_code == 200
 
@@ -217,6 +217,7 @@ def test_concurrency_bound(api):
     assert bodies.count(503) == 4  # two timed out, two refused as busy
     assert executor._slots.acquire(blocking=False)
     executor._slots.release()
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
 
 
 def test_staging_graphs_are_not_visible(api):
@@ -300,3 +301,19 @@ def test_many_concurrent_queries_on_disk(tmp_path):
         assert status == 200
         assert rows == [{"o": {"type": "literal", "value": str(i % 50)}}]
     ws.close()
+
+
+def test_workers_are_reused_until_a_write(api):
+    """A worker answers many queries; after a write the next query sees the new data on a fresh worker."""
+    executor = api.app.state.executor
+    api.get("/sparql", params={"query": SELECT})
+    first = executor.worker_pids()
+    for _ in range(5):
+        assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+    assert executor.worker_pids() == first and first
+    api.ws.store.load_graph("urn:credgraph:source:new", [ox.Triple(ox.NamedNode(f"{EX}fresh"), ox.NamedNode(f"{EX}p"),
+                                                                    ox.Literal("new"))],
+                            Provenance("source", "new", "sha256:1"))
+    seen = api.get("/sparql", params={"query": f"ASK {{ <{EX}fresh> ?p ?o }}"}).json()["boolean"]
+    assert seen is True
+    assert executor.worker_pids().isdisjoint(first)
