@@ -202,6 +202,7 @@ class EscoImportResult:
     triples: int  # distinct triples now in the graph
     seconds: float
     ignored: tuple[str, ...] = ()
+    unchanged: bool = False  # the store already held exactly these files
 
 
 def _kind_of(name: str) -> tuple[str, str | None, str | None] | None:
@@ -591,35 +592,47 @@ def import_esco(
     folders: Sequence[str | Path],
     *,
     version: str | None = None,
+    force: bool = False,
     on_rows: Callable[[str, int], None] | None = None,
-    on_read: Callable[[EscoStats], None] | None = None,
+    on_read: Callable[[EscoStats, bool], None] | None = None,
 ) -> EscoImportResult:
     """Replace the graph ``urn:credgraph:vocab:esco`` with the ESCO export in ``folders``.
 
+    If the store already holds exactly these files (same content hash), the
+    export is only read and checked, not written again, unless ``force``.
     ``on_rows`` reports reading progress (see :func:`esco_triples`);
-    ``on_read(stats)`` is called once every file is read, before the store
-    swaps the graph in. Atomic: any error (missing file or column, bad row,
+    ``on_read(stats, writing)`` is called once every file is read, before the
+    store writes the graph (``writing`` is False when nothing is to be written). Atomic: any error (missing file or column, bad row,
     store failure) raises and leaves the store as it was.
     """
     started = time.monotonic()
     export = scan_export(folders, version)
+    digest = export.content_hash()
     stats = EscoStats()
     provenance = Provenance(
         kind="vocab",
         source=export.source,
-        content_hash=export.content_hash(),
+        content_hash=digest,
         title=f"ESCO {export.version}",
         extra=((ns.OWL + "versionInfo", Literal(export.version)),),
     )
-    # The store materialises the triples before it stages anything, so an
-    # error raised while reading leaves the store untouched.
-    def triples() -> Iterator[Triple]:
+
+    # Replacing a 440,000-triple graph costs minutes and gigabytes in one
+    # transaction: not worth it to write the same content again.
+    unchanged = not force and store.graph_hash(ESCO_GRAPH) == digest
+
+    def read() -> Iterator[Triple]:
         yield from esco_triples(export, stats, on_rows)
         if on_read:
-            on_read(stats)
-
-    store.load_graph(ESCO_GRAPH, triples(), provenance)
-    triples = next((g.triples for g in store.graphs() if g.name == ESCO_GRAPH), 0)
+            on_read(stats, not unchanged)
+    if unchanged:
+        for _ in read():
+            pass
+    else:
+        # The store materialises the triples before it writes anything, so
+        # an error raised while reading leaves the store untouched.
+        store.load_graph(ESCO_GRAPH, read(), provenance)
+    stored = next((g.triples for g in store.graphs() if g.name == ESCO_GRAPH), 0)
     return EscoImportResult(
         graph=ESCO_GRAPH,
         source=export.source,
@@ -632,7 +645,8 @@ def import_esco(
         occupation_skill_relations=stats.occupation_skill_relations,
         skill_skill_relations=stats.skill_skill_relations,
         broader_relations=stats.broader_relations,
-        triples=triples,
+        triples=stored,
         seconds=time.monotonic() - started,
         ignored=export.ignored,
+        unchanged=unchanged,
     )

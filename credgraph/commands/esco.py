@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from credgraph.graph.esco import EscoStats, import_esco
 from credgraph.graph.workspace import Workspace
@@ -28,6 +29,7 @@ def register(commands, imports) -> None:
     p.add_argument("folders", nargs="+", metavar="DIR", help="folder(s) holding the unpacked ESCO CSV files")
     p.add_argument("--esco-version", metavar="VERSION",
                    help="ESCO version to record (default: guessed from the folder names, e.g. v1.2.0)")
+    p.add_argument("--force", action="store_true", help="write the graph even if the same files were imported before")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_import_esco)
 
@@ -35,17 +37,24 @@ def register(commands, imports) -> None:
 def cmd_import_esco(ws: Workspace, args) -> int:
     progress = Progress("reading ESCO rows", quiet=args.quiet)
 
-    def read_done(stats: EscoStats) -> None:
-        progress.finish(f"{stats.triples:,} triples; writing them to {ws.store.location} (one transaction) ...")
+    def read_done(stats: EscoStats, writing: bool) -> None:
+        progress.finish(f"{stats.triples:,} triples")
+        if writing and not args.quiet:
+            print(f"writing the graph to {ws.store.location} in one transaction ...", file=sys.stderr, flush=True)
 
     result = import_esco(
         ws.store,
         args.folders,
         version=args.esco_version,
+        force=args.force,
         on_rows=lambda name, n: progress.advance(n, note=name),
         on_read=read_done,
     )
-    print(f"ESCO {result.version} ({', '.join(result.languages)}) imported into {result.graph}")
+    if result.unchanged:
+        print(f"ESCO {result.version} ({', '.join(result.languages)}): {result.graph} already holds these files; "
+              "nothing written (--force to write again)")
+    else:
+        print(f"ESCO {result.version} ({', '.join(result.languages)}) imported into {result.graph}")
     print(f"  skills                        {result.skills:>9,}")
     print(f"  skill groups                  {result.skill_groups:>9,}")
     print(f"  occupations                   {result.occupations:>9,}")
