@@ -213,7 +213,7 @@ def most_similar(store: Store, spec: str, *, top: int = 10, other_providers_only
     the catalogue graphs (all graphs when there is no catalogue). With
     ``other_providers_only`` a specification of the same provider is left out.
     """
-    base = load_specs(store, [spec])[spec]
+    base = load_specs(store, [spec], core=True)[spec]
     if not base.found:
         raise ValueError(f"unknown specification {spec}")
     # Candidates come from the catalogue graphs when there are any: there each specification is
@@ -245,7 +245,7 @@ def most_similar(store: Store, spec: str, *, top: int = 10, other_providers_only
     if base.fields:
         candidates |= {t.value for t in step("equivalence-candidates-by-field", "candidate", base.fields, key="field", graphs=catalogues)}
     candidates.discard(spec)
-    facts = load_specs(store, candidates)
+    facts = load_specs(store, candidates, core=True)
     ancestors = skill_ancestors(store, base.skills | {s for f in facts.values() for s in f.skills})
     ranked = []
     for iri, other in facts.items():

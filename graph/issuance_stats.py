@@ -87,7 +87,7 @@ def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None
         raise ValueError(f"--k must be at least 1, not {k}")
     if by in ("eqf", "field", "skill"):
         per_spec = _per_spec(store)
-        facts = load_specs(store, per_spec)
+        facts = load_specs(store, per_spec, core=True)
         counts: Counter[str] = Counter()
         for spec, n in per_spec.items():
             f = facts[spec]
@@ -139,7 +139,7 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> 
             open_rules.append(rule)
         for comp in comps:
             by_spec[comp].append(rule)
-    facts = load_specs(store, specs | {r.target for r in rules} | {c for r in rules for c in r.components()})
+    facts = load_specs(store, specs | {r.target for r in rules} | {c for r in rules for c in r.components()}, core=True)
     needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
     ancestors = skill_ancestors(store, {s for i in specs for s in facts[i].skills}) if needs_skills else {}
     ctx = stacking.Context(facts, ancestors, at)

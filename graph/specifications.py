@@ -125,10 +125,12 @@ def spec_graphs(store: Store, iris: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def load_specs(store: Store, iris: Iterable[str]) -> dict[str, SpecFacts]:
+def load_specs(store: Store, iris: Iterable[str], *, core: bool = False) -> dict[str, SpecFacts]:
     """The facts of each specification in ``iris`` (three queries at most for all of them).
 
     A specification the store knows nothing about comes back with ``found=False``.
+    With ``core`` only title, credits, hours, EQF level, field, skills and provider
+    are read (what stacking and similarity need; named query ``spec-facts-core``).
     """
     wanted = sorted(set(iris))
     facts = {iri: SpecFacts(iri) for iri in wanted}
@@ -137,7 +139,7 @@ def load_specs(store: Store, iris: Iterable[str]) -> dict[str, SpecFacts]:
     graphs = spec_graphs(store, wanted)
     if not graphs:
         return facts
-    result = store.select(queries.load("spec-facts"),
+    result = store.select(queries.load("spec-facts-core" if core else "spec-facts"),
                           values=[{"spec": NamedNode(i), "graph": NamedNode(g)} for i, g in sorted(graphs.items())])
     for row in result.rows:
         spec = facts.get(row["spec"].value)

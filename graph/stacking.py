@@ -537,7 +537,7 @@ def _context(store: Store, rules: list[Rule], specs: Iterable[str], at: date) ->
     for rule in rules:
         iris.add(rule.target)
         iris |= rule.components()
-    facts = load_specs(store, iris)
+    facts = load_specs(store, iris, core=True)
     needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
     ancestors = skill_ancestors(store, {s for i in specs for s in facts[i].skills}) if needs_skills else {}
     return Context(facts, ancestors, at)
