@@ -254,7 +254,10 @@ def scan_export(folders: Sequence[str | Path], version: str | None = None) -> Es
     if missing:
         where = ", ".join(str(p) for p in paths)
         names = ", ".join(f"{k}_<lang>.csv" if k in LABEL_KINDS else f"{k}.csv" for k in missing)
-        raise ValueError(f"{where}: missing ESCO file(s) {names}; expected a complete ESCO CSV export")
+        raise ValueError(
+            f"{where}: missing ESCO file(s) {names}; expected a complete ESCO CSV export "
+            "(a partial language folder can be imported together with a complete one)"
+        )
     # Relation files hold the same content in every language: read one copy,
     # the unsuffixed (v1.1) one or else English, else the first language.
     chosen: list[EscoFile] = []
