@@ -14,6 +14,8 @@ import gzip
 import io
 import json
 import math
+import multiprocessing
+import os
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -34,6 +36,8 @@ from credgraph.site.output import SiteOutput
 LANGS = cg.LANGUAGES
 PREFIX = {"en": "", "de": "de/", "fr": "fr/"}
 BROWSE_PAGE = 100
+# Below this many specifications per worker, forking costs more than it saves.
+PARALLEL_MIN_SPECS = 200
 SIMILAR_CANDIDATES = 40
 # An inline context, so that the JSON-LD parses offline (no remote context to fetch).
 SCHEMA_CONTEXT = {"@vocab": "https://schema.org/"}
@@ -115,16 +119,37 @@ class Page:
 
     def tx(self, text: cg.Text | None, tag: str = "span") -> Markup:
         """A data text, marked with its language and visibly flagged when it is a fallback."""
+        # Plain string building: this runs tens of thousands of times per build.
         if text is None:
-            return Markup('<span class="missing">{}</span>').format(self.t["not_stated"])
+            return Markup(self.site.missing[self.lang])
+        body = escape(text.text)
         if not text.fallback or not text.lang:
             if text.lang and text.lang != self.lang:
-                return Markup('<{0} lang="{1}">{2}</{0}>').format(Markup(tag), text.lang, text.text)
-            return Markup("<{0}>{1}</{0}>").format(Markup(tag), text.text) if tag != "span" else escape(text.text)
-        note = f'{self.t["fallback_note"]} {self.t.get("lang_" + text.lang, text.lang)}'
-        return Markup('<{0} lang="{1}">{2}</{0}> <abbr class="fallback" title="{3}">{4}</abbr>').format(
-            Markup(tag), text.lang, text.text, note, text.lang.upper()
-        )
+                return Markup(f'<{tag} lang="{text.lang}">{body}</{tag}>')
+            return Markup(f"<{tag}>{body}</{tag}>") if tag != "span" else body
+        note = self.site.fallback_notes[self.lang][text.lang] if text.lang in LANGS else escape(self.t["fallback_note"] + " " + text.lang)
+        return Markup(f'<{tag} lang="{escape(text.lang)}">{body}</{tag}> <abbr class="fallback" title="{note}">{escape(text.lang.upper())}</abbr>')
+
+    def cards(self, items: list[cg.SpecSummary]) -> Markup:
+        """The list of specification cards (built once per specification, language and depth)."""
+        cache = self.site.card_cache
+        parts = ['<ul class="cards">']
+        for s in items:
+            key = (s.iri, self.lang, self.root)
+            html = cache.get(key)
+            if html is None:
+                meta = []
+                for ref in (s.provider, s.country, s.eqf):
+                    if ref:
+                        meta.append(self.tx(ref.label))
+                if s.ects is not None:
+                    meta.append(escape(self.fmt("ects_hours", ects=self.num(s.ects))))
+                meta.extend(self.tx(m.label) for m in s.modes)
+                html = cache[key] = (f'<li class="card"><h3><a href="{self.url(s.path)}">{self.tx(s.title)}</a></h3>'
+                                     f'<p class="meta">{" · ".join(meta)}</p></li>')
+            parts.append(html)
+        parts.append("</ul>")
+        return Markup("\n".join(parts))
 
     def num(self, value: float | None) -> str:
         """A number formatted for this page's language (``2.5`` / ``2,5``)."""
@@ -143,10 +168,10 @@ class Page:
     def ref(self, ref: cg.Ref | None) -> Markup:
         """A reference: a link when it has a page, else its label."""
         if ref is None:
-            return Markup('<span class="missing">{}</span>').format(self.t["not_stated"])
+            return Markup(self.site.missing[self.lang])
         label = self.tx(ref.label)
         if ref.path:
-            return Markup('<a href="{}">{}</a>').format(self.url(ref.path), label)
+            return Markup(f'<a href="{self.url(ref.path)}">{label}</a>')
         return label
 
 
@@ -157,8 +182,9 @@ class SiteBuilder:
     """Builds the whole site from one store into one folder."""
 
     def __init__(self, store: Store, out: Path, *, incremental: bool = False, base_url: str = "http://localhost:8000/",
-                 sparql_endpoint: str = "/sparql") -> None:
+                 sparql_endpoint: str = "/sparql", workers: int | None = None) -> None:
         self.store = store
+        self.workers = workers or os.cpu_count() or 1
         self.out = Path(out)
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.sparql_endpoint = sparql_endpoint
@@ -167,6 +193,12 @@ class SiteBuilder:
         self.env = _environment()
         self.templates = {name: self.env.get_template(name) for name in (
             "home.html", "search.html", "spec.html", "list.html", "browse.html", "pathway.html", "about.html")}
+        self.missing = {lang: f'<span class="missing">{escape(self.strings[lang]["not_stated"])}</span>' for lang in LANGS}
+        self.fallback_notes = {lang: {other: escape(f'{self.strings[lang]["fallback_note"]} {self.strings[lang]["lang_" + other]}')
+                                      for other in LANGS} for lang in LANGS}
+        self.card_cache: dict[tuple[str, str, str], str] = {}
+        self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
+        self.sort_keys: dict[tuple[str, str], tuple[str, str]] = {}
         self.timings: dict[str, float] = {}
         self.notes: list[str] = []
         self.pages = 0
@@ -187,8 +219,7 @@ class SiteBuilder:
         with self._timed("group"):
             self._group()
         with self._timed("specification pages"):
-            for spec in self.cat.specs.values():
-                self._spec_pages(spec)
+            self._all_spec_pages()
         with self._timed("other pages"):
             self._entity_lists()
             self._pathway_pages()
@@ -357,6 +388,43 @@ class SiteBuilder:
             self._render("spec.html", lang, path, data=path, jsonld=jsonld, title=detail.title.text, d=detail,
                          stacking=self._stacking_view(spec, lang), equivalents=self._equivalents(spec, lang))
 
+    def _all_spec_pages(self) -> None:
+        """Every specification's pages; on several cores, in forked worker processes.
+
+        Everything the pages need is in memory by now, so workers never touch
+        the store; each returns what it wrote, and the parent merges it.
+        """
+        specs = list(self.cat.specs.values())
+        workers = min(self.workers, max(1, len(specs) // PARALLEL_MIN_SPECS))
+        if workers <= 1 or not hasattr(os, "fork"):
+            for spec in specs:
+                self._spec_pages(spec)
+            return
+        global _ACTIVE
+        _ACTIVE = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_render_spec_chunk, [(i, workers) for i in range(workers)])
+        finally:
+            _ACTIVE = None
+        for current, written, unchanged, sitemap, pages in parts:
+            clash = set(current) & set(self.output.current)
+            if clash:
+                raise ValueError(f"the site build wrote {sorted(clash)[0]} twice (two entities share a page path)")
+            self.output.current.update(current)
+            self.output.written.extend(written)
+            self.output.unchanged += unchanged
+            self.sitemap.extend(sitemap)
+            self.pages += pages
+
+    def _render_chunk(self, index: int, count: int) -> tuple:
+        """Render every ``count``-th specification from ``index`` (in a worker); return what was written."""
+        self.output.current, self.output.written, self.output.unchanged = {}, [], 0
+        self.sitemap, self.pages = [], 0
+        for spec in list(self.cat.specs.values())[index::count]:
+            self._spec_pages(spec)
+        return self.output.current, self.output.written, self.output.unchanged, self.sitemap, self.pages
+
     def _stacking_view(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
         """The rules ``spec`` counts towards: target, and the other components it stacks with."""
         views = []
@@ -389,28 +457,42 @@ class SiteBuilder:
                 schema["url"] = org.homepage
             _, jsonld = self._data_files(path, iri, schema)
             for lang in LANGS:
-                detail = cg.provider_detail(cat, iri, specs, lang)
-                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=detail.name.text, kind="provider",
-                             heading=detail.name, items=detail.specifications, list_title=page_t(self, lang, "provider_specs"),
-                             country=detail.country, homepage=detail.homepage, iri=iri)
+                name = cat.label(iri, lang)
+                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=name.text, kind="provider",
+                             heading=name, items=self._summaries(specs, lang), list_title=page_t(self, lang, "provider_specs"),
+                             country=cat.ref(org.country if org else None, lang, "country"),
+                             homepage=org.homepage if org else None, iri=iri)
         for iri, specs in sorted(self.by_skill.items()):
             path = cg.page_path("skill", iri)
             schema = {"@context": SCHEMA_CONTEXT, "@type": "DefinedTerm", "@id": iri, "name": cat.label(iri, "en").text,
                       "inDefinedTermSet": "http://data.europa.eu/esco/concept-scheme/skills"}
             _, jsonld = self._data_files(path, iri, schema)
             for lang in LANGS:
-                detail = cg.skill_detail(cat, iri, specs, lang)
-                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=detail.label.text, kind="skill",
-                             heading=detail.label, items=detail.specifications, list_title=page_t(self, lang, "skill_specs"),
+                label = cat.label(iri, lang)
+                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=label.text, kind="skill",
+                             heading=label, items=self._summaries(specs, lang), list_title=page_t(self, lang, "skill_specs"),
                              country=None, homepage=None, iri=iri)
         for facet, groups, key in (("eqf", self.by_eqf, "level_specs"), ("field", self.by_field, "field_specs")):
             for iri, specs in sorted(groups.items()):
                 path = cg.page_path(facet, iri)
                 for lang in LANGS:
                     label = cat.label(iri, lang)
-                    items = cg._sorted_summaries(cat, specs, lang)
+                    items = self._summaries(specs, lang)
                     self._render("list.html", lang, path, title=label.text, kind=facet, heading=label, items=items,
                                  list_title=page_t(self, lang, key), country=None, homepage=None, iri=iri)
+
+    def _summaries(self, specs, lang: str) -> list[cg.SpecSummary]:
+        """Search-hit views of ``specs`` sorted by title, each built once per language."""
+        cache = self.summary_cache
+        items = []
+        for spec in specs:
+            key = (spec.iri, lang)
+            if key not in cache:
+                s = cache[key] = self.cat.summary(spec, lang)
+                self.sort_keys[key] = (cg.normalise(s.title.text), s.iri)
+            items.append(cache[key])
+        items.sort(key=lambda s: self.sort_keys[(s.iri, lang)])
+        return items
 
     def _pathway_pages(self) -> None:
         cat = self.cat
@@ -464,7 +546,7 @@ class SiteBuilder:
     def _browse_pages(self) -> None:
         cat = self.cat
         for lang in LANGS:
-            summaries = cg._sorted_summaries(cat, cat.specs.values(), lang)
+            summaries = self._summaries(cat.specs.values(), lang)
             total_pages = max(1, math.ceil(len(summaries) / BROWSE_PAGE))
             for n in range(1, total_pages + 1):
                 path = "browse/all/" if n == 1 else f"browse/all/{n}/"
@@ -504,6 +586,14 @@ class SiteBuilder:
         urls = "".join(f"<url><loc>{escape(self.base_url + p)}</loc></url>\n" for p in sorted(self.sitemap))
         self.output.write("sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
                           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n")
+
+
+_ACTIVE: "SiteBuilder | None" = None
+
+
+def _render_spec_chunk(task: tuple[int, int]) -> tuple:
+    assert _ACTIVE is not None
+    return _ACTIVE._render_chunk(*task)
 
 
 def page_t(builder: SiteBuilder, lang: str, key: str) -> str:
@@ -604,11 +694,13 @@ def search_index(cat: cg.Catalogue, lang: str) -> str:
 
 
 def build_site(store: Store, out: str | Path, *, incremental: bool = False, base_url: str = "http://localhost:8000/",
-               sparql_endpoint: str = "/sparql") -> BuildReport:
+               sparql_endpoint: str = "/sparql", workers: int | None = None) -> BuildReport:
     """Build the static catalogue site from ``store`` into ``out``.
 
     ``incremental``: rewrite only the files whose content changed since the
     last build into ``out`` (and remove those of vanished entities).
     ``base_url``: the absolute URL the site is published at (for sitemap.xml).
+    ``workers``: processes rendering specification pages (default: the number of cores).
     """
-    return SiteBuilder(store, Path(out), incremental=incremental, base_url=base_url, sparql_endpoint=sparql_endpoint).build()
+    return SiteBuilder(store, Path(out), incremental=incremental, base_url=base_url, sparql_endpoint=sparql_endpoint,
+                       workers=workers).build()

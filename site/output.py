@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 MANIFEST = ".credgraph-site.json"
@@ -33,6 +32,7 @@ class SiteOutput:
         self.written: list[str] = []
         self.unchanged = 0
         self.removed: list[str] = []
+        self._made: set[Path] = set()
 
     def write(self, rel: str, data: bytes | str) -> None:
         """Write ``data`` to ``rel`` (a path relative to the output folder) unless it is unchanged."""
@@ -46,10 +46,12 @@ class SiteOutput:
         if self.incremental and self.previous.get(rel) == digest and target.exists():
             self.unchanged += 1
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        parent = target.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
+        # Written in place (a rename per file costs more than the page itself on some file systems).
+        target.write_bytes(data)
         self.written.append(rel)
 
     def finish(self) -> None:

@@ -296,3 +296,17 @@ def test_cli_builds_site(tmp_path, monkeypatch):
     assert main(["--store", str(data / "store"), "site", "build", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out/spec/data-analytics-python/index.html").is_file()
     assert main(["--store", str(data / "store"), "site", "build", str(tmp_path / "out"), "--incremental"]) == 0
+
+
+def test_parallel_build_writes_the_same_files(built, tmp_path, monkeypatch):
+    from credgraph.site import build as site_build
+
+    out, _, _ = built
+    monkeypatch.setattr(site_build, "PARALLEL_MIN_SPECS", 1)
+    store = make_store()
+    report = build_site(store, tmp_path / "parallel", workers=2)
+    serial = json.loads((out / ".credgraph-site.json").read_text())["files"]
+    parallel = json.loads((tmp_path / "parallel" / ".credgraph-site.json").read_text())["files"]
+    # The dump differs: each store records its own import times.
+    assert {k: v for k, v in parallel.items() if not k.startswith("data/")} == {k: v for k, v in serial.items() if not k.startswith("data/")}
+    assert report.pages == len(html_pages(tmp_path / "parallel"))
