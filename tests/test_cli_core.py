@@ -80,13 +80,24 @@ def test_unreachable_remote_store(tmp_path, capsys):
     assert status == 2 and f"cannot reach the SPARQL endpoint {url}" in err
 
 
-def test_every_command_has_help_with_example(capsys):
+def _leaf_commands(parser, prefix=()):
+    import argparse
+
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield prefix, parser
+        return
+    for action in subs:
+        for name, child in action.choices.items():
+            yield from _leaf_commands(child, prefix + (name,))
+
+
+def test_every_command_has_help_with_example():
     from credgraph.cli import build_parser
 
-    parser = build_parser()
-    sub = next(a for a in parser._actions if a.dest == "command")
-    for name, command in sub.choices.items():
-        if name == "import":
-            continue
+    leaves = list(_leaf_commands(build_parser()))
+    names = {" ".join(p) for p, _ in leaves}
+    assert {"init", "query", "graphs", "dump", "stats", "import esco"} <= names
+    for path, command in leaves:
         text = command.format_help()
-        assert "xample" in text, f"credgraph {name} --help has no example"
+        assert "xample" in text, f"credgraph {' '.join(path)} --help has no example"

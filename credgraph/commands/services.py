@@ -32,15 +32,33 @@ def register(commands, imports) -> None:
     )
     sub = stack.add_subparsers(dest="stack_kind", metavar="KIND")
     stack.set_defaults(func=lambda ws, args: stack.print_help() or 2)
-    p = sub.add_parser("learner", help="a learner's issued credentials, by pseudonym")
+    p = sub.add_parser(
+        "learner",
+        help="a learner's issued credentials, by pseudonym",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Evaluate the stacking rules for the credentials issued to one learner (by pseudonym).\n\n"
+        "Example:\n  credgraph stack learner 3f9a...c2 --json",
+    )
     p.add_argument("pseudonym", help="the learner's pseudonym (cg:learner of the issuance records)")
     _stack_options(p)
     p.set_defaults(func=cmd_stack_learner)
-    p = sub.add_parser("held", help="credentials given as SPEC[@YYYY-MM-DD] (e.g. parsed from documents)")
+    p = sub.add_parser(
+        "held",
+        help="credentials given as SPEC[@YYYY-MM-DD] (e.g. parsed from documents)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Evaluate the stacking rules for credentials given on the command line.\n\n"
+        "Example:\n  credgraph stack held https://w3id.org/credgraph/id/spec/uni/ds1@2025-03-01 https://w3id.org/credgraph/id/spec/uni/ds2",
+    )
     p.add_argument("held", nargs="+", metavar="SPEC[@DATE]", help="specification IRI, optionally @ issue date")
     _stack_options(p)
     p.set_defaults(func=cmd_stack_held)
-    p = sub.add_parser("spec", help="what one specification can stack into, with which other components")
+    p = sub.add_parser(
+        "spec",
+        help="what one specification can stack into, with which other components",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="What one specification can stack into, and with which other components.\n\n"
+        "Example:\n  credgraph stack spec https://w3id.org/credgraph/id/spec/uni/ds1",
+    )
     p.add_argument("spec", help="specification IRI")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stack_spec)
