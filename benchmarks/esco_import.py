@@ -11,13 +11,14 @@
 
 Usage::
 
-    python benchmarks/esco_import.py [--data ../shared/data/esco/v1.1.1-en] [--remote-import]
+    python benchmarks/esco_import.py [--data ../shared/data/esco/v1.1.1-en] [--remote-import] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "esco" / "v1.1.1-en")
     parser.add_argument("--remote-import", action="store_true", help="also time an import over HTTP into oxigraph serve")
+    parser.add_argument("--keep", action="store_true", help="keep the stores in the work directory")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="esco-bench-"))
 
@@ -113,7 +115,10 @@ def main() -> int:
             same = same and summary(open_store(url)) == embedded
         finally:
             stop(process)
-    print(f"work directory: {work}")
+    if args.keep:
+        print(f"work directory: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0 if same else 1
 
 
