@@ -355,6 +355,10 @@ def test_bundled_subset(store):
         "fr": {"Java (programmation informatique)"},
     }
     assert set(labels(store, SHOW_INITIATIVE)) == {"en", "de", "fr"}
+    rows = store.select(queries.load("esco-skill-labels"), {"skill": ox.NamedNode(JAVA)}).rows
+    assert {(r["lang"].value, r["label"].value) for r in rows if r["kind"].value == "pref"} == {
+        ("de", "Java (Computerprogrammierung)"), ("en", "Java (computer programming)"), ("fr", "Java (programmation informatique)")}
+    assert {r["skillType"].value for r in rows} == {"http://data.europa.eu/esco/skill-type/knowledge"}
     chain = store.select(queries.load("esco-broader-chain"), {"skill": ox.NamedNode(JAVA)}).rows
     ancestors = {row["ancestor"].value for row in chain}
     assert esco.ISCED_F + "0613" in ancestors
