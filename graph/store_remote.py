@@ -28,7 +28,10 @@ from credgraph import queries
 from credgraph.graph.binding import Row, Term, inject_values
 from credgraph.graph.store import QueryResult, QuerySyntaxError, Solutions, Store, StoreError, _text_of, is_scratch
 
-TIMEOUT_S = 300
+# Whole-graph writes (a full ESCO export is ~450k triples) can take minutes on
+# a loaded server; queries should not.
+TIMEOUT_S = int(os.environ.get("CREDGRAPH_REMOTE_TIMEOUT", "300"))
+UPDATE_TIMEOUT_S = int(os.environ.get("CREDGRAPH_REMOTE_UPDATE_TIMEOUT", "1800"))
 
 
 class RemoteStore(Store):
@@ -83,6 +86,7 @@ class RemoteStore(Store):
         if values:
             text = inject_values(text, values)
         client = self._wrapper(text, JSON, "UPDATE")
+        client.setTimeout(UPDATE_TIMEOUT_S)
         # The body can be large (a whole graph as INSERT DATA): send it as is.
         client.setRequestMethod(POSTDIRECTLY)
         self._send(client, url=self.update_url)
