@@ -65,8 +65,7 @@ def build_base(directory: Path) -> None:
     """Vocabularies and the demo data set (real importers), in an on-disk store."""
     ws = Workspace(Settings(data_dir=directory))
     vocab.load_shipped(ws.store)
-    # 10 real credentials: the catalogue service's organisation query grows with
-    # every credential graph that repeats an organisation (see the API report).
+    # 10 real credentials through the ingest; the scale comes from synthetic records.
     demo_data.generate(directory / "demo", scale=0.002, seed=1)
     loaded = demo_data.load(ws, directory / "demo")
     if loaded.problems:

@@ -26,7 +26,7 @@ def demo(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("api-rest")
     ws = Workspace(Settings(data_dir=tmp, store="memory:"))
     vocab.load_shipped(ws.store)
-    # Small: the catalogue service reads organisations once per graph that mentions them.
+    # Small, to keep the module quick: 10 credentials through the real ingest.
     demo_data.generate(tmp / "demo", scale=0.002, seed=1)
     loaded = demo_data.load(ws, tmp / "demo")
     assert not loaded.problems
