@@ -49,12 +49,23 @@ def register(commands, imports) -> None:
     )
     sub = p.add_subparsers(dest="keys_command", metavar="ACTION")
     p.set_defaults(func=lambda ws, args: p.print_help() or 2)
-    add = sub.add_parser("add", help="create a key and print it once")
+    add = sub.add_parser(
+        "add",
+        help="create a key and print it once",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Create an API key with a role; the key is printed once and stored only as a hash.\n\n"
+        "Example:\n  credgraph keys add --role agency --name enic-naric-at",
+    )
     add.add_argument("--role", required=True, choices=["researcher", "agency", "issuer", "admin"])
     add.add_argument("--name", required=True, help="who holds the key (recorded in the audit log)")
     add.add_argument("--hash", choices=["sha256", "scrypt"], default="sha256", help="how the key is stored")
     add.set_defaults(func=cmd_keys_add)
-    listing = sub.add_parser("list", help="list key names and roles (never the keys)")
+    listing = sub.add_parser(
+        "list",
+        help="list key names and roles (never the keys)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="List the API keys' names and roles (never the keys themselves).\n\nExample:\n  credgraph keys list",
+    )
     listing.set_defaults(func=cmd_keys_list)
 
 
