@@ -7,6 +7,7 @@ from pathlib import Path
 
 from credgraph.graph import demo_data
 from credgraph.graph.workspace import Workspace
+from credgraph.progress import Progress
 
 
 def register(commands, imports) -> None:
@@ -45,14 +46,9 @@ def cmd_demo_data(ws: Workspace, args) -> int:
     from credgraph.graph import vocab
 
     vocab.load_shipped(ws.store)
-    done = {"n": 0}
-
-    def progress(_result) -> None:
-        done["n"] += 1
-        if done["n"] % 1000 == 0:
-            print(f"  {done['n']:,} credentials ...", flush=True)
-
-    loaded = demo_data.load(ws, out, on_document=progress)
+    progress = Progress("importing credentials", total=summary.credentials)
+    loaded = demo_data.load(ws, out, on_document=lambda _result: progress.advance())
+    progress.finish()
     imported = sum(1 for c in loaded.catalogues if c.status in ("imported", "replaced", "unchanged"))
     print(f"catalogues: {imported} of {len(loaded.catalogues)} imported; rules: {loaded.rules_triples:,} triples in {loaded.rules_graph}")
     if loaded.credentials is not None:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from credgraph.graph.workspace import Workspace
+from credgraph.progress import Progress
 
 RAW = argparse.RawDescriptionHelpFormatter
 
@@ -123,7 +124,9 @@ def cmd_demo(ws: Workspace, args) -> int:
             print(f"  {item.status:>10}  {item.graph}", flush=True)
         summary = demo_data.generate(data / "demo", scale=args.scale, seed=args.seed)
         print(f"  demo data: {summary.specifications} micro-credentials, {summary.credentials:,} credentials", flush=True)
-        loaded = demo_data.load(ws, data / "demo")
+        progress = Progress("  importing credentials", total=summary.credentials)
+        loaded = demo_data.load(ws, data / "demo", on_document=lambda _result: progress.advance())
+        progress.finish()
         for problem in loaded.problems[:10]:
             print(f"  problem: {problem}")
     else:
