@@ -432,6 +432,8 @@ def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
     for row in store.select(queries.load("catalogue-specs"), bind):
         facts[row["spec"].value][row["key"].value].append(row.get("value"))
     for iri, found in facts.items():
+        if "spec" not in found:
+            continue  # credit points or levels of something that is not a specification
         rec = cat.specs[iri] = SpecRecord(iri)
         # Several values of a single-valued fact (contradicting graphs): take the smallest, so rebuilds are stable.
         ects = sorted(x for x in (_number(v) for v in found.get("ects", [])) if x is not None)
@@ -495,18 +497,27 @@ def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
             acc.agent = min(filter(None, (acc.agent, value.value)))
     for rec in cat.specs.values():
         rec.accreditations.sort(key=lambda a: a.iri)
+    org_urls: dict[str, bool] = {}
+    org_seen: set[str] = set()
     for row in store.select(queries.load("catalogue-organisations")):
         iri = _node_id(row["org"])
         org = cat.orgs.setdefault(iri, Organisation(iri))
         kind, value = row["key"].value, row.get("value")
+        if kind == "org":
+            org_seen.add(iri)
         if value is None:
             continue
         if kind == "name":
             _put(org.names, value)
         elif kind == "country" and isinstance(value, NamedNode):
             org.country = min(filter(None, (org.country, value.value)))
-        elif kind == "homepage":
+        elif kind == "homepageUrl":
+            # elm:WebResource's URL wins over the resource's IRI
+            org.homepage = value.value if not org_urls.get(iri) else min(org.homepage or value.value, value.value)
+            org_urls[iri] = True
+        elif kind == "homepage" and not org_urls.get(iri):
             org.homepage = min(filter(None, (org.homepage, value.value)))
+    cat.orgs = {iri: org for iri, org in cat.orgs.items() if iri in org_seen}
     own: dict[str, dict[str, str]] = defaultdict(dict)
     borrowed: dict[str, dict[str, str]] = defaultdict(dict)
     concepts = {o.country for o in cat.orgs.values() if o.country}
