@@ -16,11 +16,15 @@ joining every record to its specification's outcomes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+
+from pyoxigraph import Literal
 
 from credgraph import queries
 from credgraph.graph import stacking
+from credgraph.graph.binding import Term
 from credgraph.graph.specifications import load_specs, labels, skill_ancestors
 from credgraph.graph.store import Store
 
@@ -121,34 +125,125 @@ def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None
 
 
 def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> StatsTable:
-    """Learners whose issued credentials meet each stacking rule's target (stacking completions)."""
+    """Learners whose issued credentials meet each stacking rule's target (stacking completions).
+
+    The store groups the records per learner (without returning the pseudonyms)
+    into short tokens, dated only where a rule limits age or span; learners with
+    the same tokens hold the same credentials, so each distinct holding is
+    evaluated once and counted as often as it occurs.
+    """
     at = at or date.today()
-    query = "stats-holdings" if store.ask(queries.load("stats-open-rules")) else "stats-component-holdings"
-    held: dict[str, list[stacking.HeldCredential]] = defaultdict(list)
-    for row in store.select(queries.load(query)).rows:
-        issued = row.get("issued")
-        held[row["learner"].value].append(
-            stacking.HeldCredential(row["spec"].value, stacking.parse_date(issued.value if issued else None)))
-    specs = {h.spec for items in held.values() for h in items}
     rules = stacking.load_rules(store) + stacking.implied_rules(store, None)
+    issued_specs = [row["spec"] for row in store.select(queries.load("stats-credentials-per-spec")).rows]
     by_spec: dict[str, list[stacking.Rule]] = defaultdict(list)
     open_rules = []
     for rule in rules:
-        comps = rule.components()
         if any(not c.components for c in rule.conditions):
             open_rules.append(rule)
-        for comp in comps:
+        for comp in rule.components():
             by_spec[comp].append(rule)
+    holdings = _holdings(store, issued_specs, _dated_specs(rules, issued_specs)) if rules and issued_specs else Counter()
+    specs = {h.spec for items in holdings for h in items}
     facts = load_specs(store, specs | {r.target for r in rules} | {c for r in rules for c in r.components()}, core=True)
     needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
     ancestors = skill_ancestors(store, {s for i in specs for s in facts[i].skills}) if needs_skills else {}
     ctx = stacking.Context(facts, ancestors, at)
+    dated_rules = {id(r) for r in rules if _uses_dates(r)}
+    relaxed = {id(r): _without_dates(r) for r in rules if id(r) in dated_rules}
+    monotone = all((f.credits() or 0) >= 0 for f in facts.values())
+    # Without dates a rule depends only on the specifications held, and without an open
+    # condition only on those among its own components: one evaluation per such set.
+    seen_by: dict[int, frozenset[str] | None] = {}
+    for rule in rules:
+        seen = None if rule in open_rules else frozenset(rule.components())
+        seen_by[id(rule)] = seen
+        if id(rule) in relaxed:
+            seen_by[id(relaxed[id(rule)])] = seen
+    # An open rule's conditions that name components must be met too: checked first, per set.
+    gates = {}
+    for rule in open_rules:
+        named = [c for c in rule.conditions if c.components]
+        if named:
+            gate = replace(relaxed.get(id(rule), rule), conditions=named)
+            gates[id(rule)] = gate
+            seen_by[id(gate)] = frozenset(rule.components())
+    undated: dict[tuple[int, frozenset[str]], bool] = {}
+
+    def _met_by_set(rule: stacking.Rule, held: list[stacking.HeldCredential], held_specs: frozenset[str]) -> bool:
+        seen = seen_by[id(rule)]
+        key = (id(rule), held_specs if seen is None else held_specs & seen)
+        met = undated.get(key)
+        if met is None:
+            met = undated[key] = stacking.rule_met(rule, held, ctx)
+        return met
+
     counts: Counter[str] = Counter()
-    for items in held.values():
-        candidates = {id(r): r for h in items for r in by_spec.get(h.spec, ())}
+    for items, learners in holdings.items():
+        held = list(items)
+        held_specs = frozenset(h.spec for h in held)
+        candidates = {id(r): r for spec in held_specs for r in by_spec.get(spec, ())}
         candidates.update({id(r): r for r in open_rules})
-        earned = {r.target for r in candidates.values() if stacking.rule_met(r, items, ctx)}
-        counts.update(earned)
+        earned = set()
+        for key, rule in candidates.items():
+            if key in gates and not _met_by_set(gates[key], held, held_specs):
+                met = False
+            elif key in dated_rules:
+                # Age and span limits only take credentials away, and every condition needs more
+                # (credits being non-negative), so a holding that fails the rule without its
+                # limits fails it with them: the cheap set-based answer rules most out.
+                met = (not monotone or _met_by_set(relaxed[key], held, held_specs)) and stacking.rule_met(rule, held, ctx)
+            else:
+                met = _met_by_set(rule, held, held_specs)
+            if met:
+                earned.add(rule.target)
+        for target in earned:
+            counts[target] += learners
     names = {t: facts[t].title for t in counts if t in facts}
     return _table("completions", dict(counts), names, k, measure="learners",
                   note=f"learners whose issued credentials meet a stacking rule (evaluated at {at.isoformat()})")
+
+
+def _uses_dates(rule: stacking.Rule) -> bool:
+    """Whether issue dates can change whether ``rule`` is met (an age or span limit)."""
+    return bool(rule.max_span or rule.max_age or any(c.max_age for c in rule.conditions))
+
+
+def _without_dates(rule: stacking.Rule) -> stacking.Rule:
+    """``rule`` without its age and span limits (it then depends only on the specifications held)."""
+    return replace(rule, max_age=None, max_span=None,
+                   conditions=[replace(c, max_age=None) for c in rule.conditions])
+
+
+def _dated_specs(rules: list[stacking.Rule], specs: Iterable[Term]) -> set[str]:
+    """The specifications whose issue dates can change whether some rule is met.
+
+    Only rules with an age or span limit look at dates, and only at their
+    components, or at every credential if they also have an open condition.
+    """
+    dated: set[str] = set()
+    for rule in rules:
+        if _uses_dates(rule):
+            if any(not c.components for c in rule.conditions):
+                return {s.value for s in specs}
+            dated |= rule.components()
+    return dated
+
+
+def _holdings(store: Store, specs: list[Term], dated: set[str]) -> Counter[tuple[stacking.HeldCredential, ...]]:
+    """Each distinct holding (the credentials of one learner, sorted) and how many learners have it.
+
+    Issue dates are kept for ``dated`` specifications only: the others never
+    reach a date check (see :func:`_dated_specs`).
+    """
+    # Short keys keep the strings the store builds and returns small.
+    values = [{"spec": s, "key": Literal(f"{n:x}"), "dated": Literal(s.value in dated)} for n, s in enumerate(specs)]
+    tokens = Counter(" ".join(sorted(row["held"].value.split()))
+                     for row in store.select(queries.load("stats-learner-holdings"), values=values).rows)
+    out: Counter[tuple[stacking.HeldCredential, ...]] = Counter()
+    for text, learners in tokens.items():
+        held = []
+        for token in text.split():
+            key, _, issued = token.partition("@")
+            held.append(stacking.HeldCredential(specs[int(key, 16)].value, stacking.parse_date(issued or None)))
+        out[tuple(held)] += learners
+    return out
