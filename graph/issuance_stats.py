@@ -142,7 +142,8 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> 
             open_rules.append(rule)
         for comp in rule.components():
             by_spec[comp].append(rule)
-    holdings = _holdings(store, issued_specs, _dated_specs(rules, issued_specs)) if rules and issued_specs else Counter()
+    holdings = (_holdings(store, issued_specs, _dated_specs(rules, issued_specs), _gating_specs(rules, issued_specs))
+                if rules and issued_specs else Counter())
     specs = {h.spec for items in holdings for h in items}
     facts = load_specs(store, specs | {r.target for r in rules} | {c for r in rules for c in r.components()}, core=True)
     needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
@@ -229,14 +230,34 @@ def _dated_specs(rules: list[stacking.Rule], specs: Iterable[Term]) -> set[str]:
     return dated
 
 
-def _holdings(store: Store, specs: list[Term], dated: set[str]) -> Counter[tuple[stacking.HeldCredential, ...]]:
+def _gating_specs(rules: list[stacking.Rule], specs: Iterable[Term]) -> set[str]:
+    """Specifications of which a learner must hold one to meet any rule (every issued one if some rule needs none).
+
+    A condition that needs all of, at least one of, or some credits from its
+    components is met only by holding one of them.
+    """
+    gating: set[str] = set()
+    for rule in rules:
+        gates = [c for c in rule.conditions if c.components and (
+            c.kind == "all-of" or (c.kind == "at-least" and (c.min_count or 0) >= 1)
+            or (c.kind == "min-credits" and (c.min_credits or 0) > 0))]
+        if rule.conditions and not gates:
+            return {s.value for s in specs}
+        for cond in gates:
+            gating |= set(cond.components)
+    return gating
+
+
+def _holdings(store: Store, specs: list[Term], dated: set[str], gating: set[str]) -> Counter[tuple[stacking.HeldCredential, ...]]:
     """Each distinct holding (the credentials of one learner, sorted) and how many learners have it.
 
     Issue dates are kept for ``dated`` specifications only: the others never
-    reach a date check (see :func:`_dated_specs`).
+    reach a date check (see :func:`_dated_specs`). Learners holding none of the
+    ``gating`` specifications are left out: they meet no rule.
     """
     # Short keys keep the strings the store builds and returns small.
-    values = [{"spec": s, "key": Literal(f"{n:x}"), "dated": Literal(s.value in dated)} for n, s in enumerate(specs)]
+    values = [{"spec": s, "key": Literal(f"{n:x}"), "dated": Literal(s.value in dated), "gating": Literal(int(s.value in gating))}
+              for n, s in enumerate(specs)]
     tokens = Counter(" ".join(sorted(row["held"].value.split()))
                      for row in store.select(queries.load("stats-learner-holdings"), values=values).rows)
     out: Counter[tuple[stacking.HeldCredential, ...]] = Counter()
