@@ -402,6 +402,18 @@ class _Doc:
 
 # -- reading ---------------------------------------------------------------
 
+class _OfferView:
+    """``select`` over a fixed set of default graphs (all graphs when None)."""
+
+    def __init__(self, store: Store, graphs: list[str] | None) -> None:
+        self._store, self._graphs = store, graphs
+
+    def select(self, query, bindings=None, **kw):
+        if self._graphs is not None:
+            kw.setdefault("default_graphs", self._graphs)
+        return self._store.select(query, bindings, **kw)
+
+
 _cache: "weakref.WeakKeyDictionary[Store, tuple[tuple, Catalogue]]" = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
@@ -424,10 +436,27 @@ def load_catalogue(store: Store, *, cached: bool = True) -> Catalogue:
     return catalogue
 
 
+ISSUED_GRAPH_PREFIXES = tuple(ns.SOURCE_GRAPH + kind + "-" for kind in ("cred", "badge"))
+
+
+def offer_graphs(store: Store) -> list[str] | None:
+    """The graphs that describe the offer: all but those of issued credentials.
+
+    Every issued credential's graph repeats the description of what was
+    awarded, once per learner; reading the catalogue over those copies costs
+    time in proportion to the credentials issued, not to the offer. None when
+    the store holds no issued credentials (read everything).
+    """
+    names = [g.name for g in store.graphs()]
+    offer = [n for n in names if not n.startswith(ISSUED_GRAPH_PREFIXES)]
+    return offer if len(offer) < len(names) else None
+
+
 def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
     """Read the catalogue (or the part about one specification ``spec``) from ``store``."""
     bind = {"spec": NamedNode(spec)} if spec else None
     cat = Catalogue()
+    store = _OfferView(store, offer_graphs(store))
     facts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(queries.load("catalogue-specs"), bind):
         facts[row["spec"].value][row["key"].value].append(row.get("value"))

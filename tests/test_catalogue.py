@@ -146,3 +146,18 @@ def test_paths_and_slugs():
     assert cg.page_path("spec", SPEC + "../evil") != "spec/../evil/"
     assert cg.duration_hours("PT125H") == 125 and cg.duration_hours("P1DT2H30M") == 26.5
     assert cg.normalise("Straße Données") == "strasse donnees"
+
+
+def test_issued_credentials_do_not_change_the_offer(cat_store):
+    """A credential's graph repeats its specification's description; the catalogue reads the offer only."""
+    before = cg.search(cat_store, page_size=50)
+    spec = before.items[0].iri
+    copy = [
+        ox.Triple(ox.NamedNode(spec), ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal("A title only a credential states", language="en")),
+        ox.Triple(ox.NamedNode("https://w3id.org/credgraph/id/spec/x/only-issued"), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                  ox.NamedNode("http://data.europa.eu/snb/model/elm/LearningAchievementSpecification")),
+    ]
+    cat_store.load_graph("urn:credgraph:source:cred-0123456789abcdef", copy, Provenance("source", "credgraph:cred-0123456789abcdef", "sha256:c"))
+    after = cg.search(cat_store, page_size=50)
+    assert after.total == before.total
+    assert titles(after) == titles(before)
