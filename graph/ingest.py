@@ -418,17 +418,27 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
         return
     private_names = [ns.private_graph(p.result.source_id) for p in writes]
     previous = _private_snapshot(ws.private, private_names)
+    descriptions = {p.result.source_id: description_graph(p.split.public) for p in writes}
+    stored = _graph_hashes(ws.store, sorted({g for g, _ in descriptions.values() if g}))
     private_graphs, private_prov, public_graphs, public_prov = {}, {}, {}, {}
     for p in writes:
         sid = p.result.source_id
         private_graphs[ns.private_graph(sid)] = p.split.private
         private_prov[ns.private_graph(sid)] = Provenance(kind="private", source=p.private_source, content_hash=p.content_hash)
-        public = p.split.public + _report_triples(p)
-        privacy.assert_public(public, p.forbidden, p.result.name)
-        public_graphs[ns.source_graph(sid)] = public
+        record = _report_triples(p)
+        graph, digest = descriptions[sid]
+        if graph:
+            # The record names the shared graph describing what it awards, so
+            # that descriptions no credential uses any more can be dropped.
+            record.append(ox.Triple(ox.NamedNode(f"{ns.CG_ID}issuance/{sid}"), ox.NamedNode(CG + "descriptionGraph"), ox.NamedNode(graph)))
+        privacy.assert_public(p.split.public + record, p.forbidden, p.result.name)
+        public_graphs[ns.source_graph(sid)] = record
         # The public provenance names no file: file names can carry learners' names.
         public_prov[ns.source_graph(sid)] = Provenance(kind="source", source=f"credgraph:{sid}", content_hash=p.content_hash)
-        p.result.public_triples = len(set(public))
+        if graph and graph not in stored and graph not in public_graphs:
+            public_graphs[graph] = p.split.public
+            public_prov[graph] = Provenance(kind="source", source=f"credgraph:{graph[len(ns.SOURCE_GRAPH):]}", content_hash=digest)
+        p.result.public_triples = len(set(p.split.public + record))
         p.result.private_triples = len(p.split.private)
     started = timer.add("build-graphs", started)
     ws.private.replace_graphs(private_graphs, private_prov)
@@ -437,7 +447,37 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
     except BaseException:
         _restore_private(ws.private, private_names, previous)
         raise
+    if any(p.result.status == "replaced" for p in writes):
+        drop_unused_descriptions(ws.store)
     timer.add("store-write", started)
+
+
+def drop_unused_descriptions(store: Store) -> list[str]:
+    """Drop the shared description graphs that no issuance record names any more."""
+    unused = [row["graph"].value for row in store.select(queries.load("ingest-unused-descriptions")).rows]
+    store.drop_graphs(unused)
+    return unused
+
+
+def description_graph(description: Sequence[ox.Triple]) -> tuple[str | None, str]:
+    """The shared graph for the public description of what a credential awards.
+
+    Thousands of credentials award the same specification; each carries the
+    same description. Written once per distinct content (the graph is named
+    by its hash), the public dataset holds each statement once, so that a
+    researcher's ``COUNT`` over the union of graphs counts credentials, not
+    copies. Returns (graph name or None when empty, content hash).
+    """
+    if not description:
+        return None, ""
+    if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in description):
+        # Blank-node labels differ from document to document: name them canonically first.
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in description)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        description = [ox.Triple(q.subject, q.predicate, q.object) for q in dataset]
+    lines = sorted({str(t) for t in description})
+    digest = content_hash("\n".join(lines).encode("utf-8"))
+    return ns.source_graph("desc-" + digest.split(":", 1)[1][:16]), digest
 
 
 def _private_snapshot(store: Store, graphs: list[str]) -> dict[str, tuple[list[ox.Triple], Provenance]]:
@@ -565,6 +605,7 @@ def delete_source(ws: Workspace, source_id: str) -> list[str]:
     if ws.store.graph_hash(public) is not None:
         ws.store.drop_graphs([public])
         removed.append(public)
+        removed += drop_unused_descriptions(ws.store)
     private = [g for g in (ns.private_graph(source_id), ns.quarantine_graph(source_id)) if ws.private.graph_hash(g) is not None]
     if private:
         ws.private.drop_graphs(private)

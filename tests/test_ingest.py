@@ -159,7 +159,10 @@ def test_reimport_is_a_noop_and_changed_content_replaces(ws, samples):
     titles = {r["t"].value for r in ws.store.select(
         "SELECT ?t WHERE { ?s a <http://data.europa.eu/snb/model/elm/LearningActivitySpecification> ; <http://purl.org/dc/terms/title> ?t }").rows}
     assert titles == {"EDC Webinar, second edition"}
-    assert len([g for g in ws.store.graphs() if g.kind == "source"]) == 1
+    # One credential graph (its issuance record) and one shared description
+    # graph: the description of the first edition went with it.
+    sources = sorted(g.name.split(":")[-1].split("-")[0] for g in ws.store.graphs() if g.kind == "source")
+    assert sources == ["cred", "desc"]
 
 
 def test_delete_removes_public_and_private(ws, samples):
@@ -414,3 +417,26 @@ def test_tampered_sealed_credential_is_recorded_invalid_in_quarantine(ws, sample
     rows = ws.private.select(
         "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?status WHERE { ?s cg:sealStatus ?status }").rows
     assert [r["status"].value for r in rows] == ["invalid"]
+
+
+def test_shared_descriptions_are_stored_once(ws, samples):
+    """Many credentials awarding one specification: its description is stored once, so counts over the union are right."""
+    doc = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
+    documents = []
+    for i in range(3):
+        variant = copy.deepcopy(doc)
+        variant["id"] = f"urn:credential:variant-{i}"
+        documents.append((f"c{i}.jsonld", json.dumps(variant).encode()))
+    summary = run(ws, documents)
+    assert [d.status for d in summary.documents] == ["imported"] * 3
+    kinds = sorted(g.name.split(":")[-1].split("-")[0] for g in ws.store.graphs() if g.kind == "source")
+    assert kinds == ["cred", "cred", "cred", "desc"]
+    rows = ws.store.select(
+        "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?r) AS ?records) WHERE { ?r a <https://w3id.org/credgraph/ns#IssuanceRecord> ; "
+        "<https://w3id.org/credgraph/ns#specification> ?s . ?s <http://purl.org/dc/terms/title> ?t }"
+    ).rows[0]
+    assert int(rows["n"].value) == int(rows["records"].value) == 3
+    # Deleting one credential keeps the description the others still use; deleting all drops it.
+    for result in summary.documents:
+        ingest.delete_source(ws, result.source_id)
+    assert [g for g in ws.store.graphs() if g.kind == "source"] == []
