@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Set up a fresh machine for the tests and run them: the README's test command,
-# and what CI runs. Idempotent: a second run reuses the virtual environment.
+# Set up a fresh machine for the tests: Chromium, the package with its test
+# extras in a virtual environment, axe-core. Part of the README's test command
+# (and of .ci/run). Idempotent: a second run reuses the virtual environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV="${CREDGRAPH_VENV:-.venv}"
+VENV=.venv
 
 # Headless Chromium for the site's browser tests (Debian package; Playwright
 # drives it, never downloads a browser of its own).
@@ -26,7 +27,3 @@ python3 -m venv "$VENV"
 if [ -f package-lock.json ]; then
   npm ci --silent --no-audit --no-fund
 fi
-
-# pytest itself (not `python -m pytest`) so that the checkout's folders never
-# shadow the installed package.
-exec "$VENV/bin/pytest" -q "$@"
