@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from credgraph import __version__, queries
+from credgraph import __version__
 from credgraph.api import problems
 from credgraph.api.audit import AuditLog
 from credgraph.api.config import ApiSettings
@@ -93,9 +93,6 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     )
     inner = workspace.store
     store = inner if isinstance(inner, GuardedStore) else GuardedStore(inner)
-    if hasattr(store.inner, "oxigraph"):
-        # This process owns an embedded store: a write cut short by a crash may have left staging graphs.
-        store.update(queries.load("api-drop-staging"))
     # Services that take the workspace (ingest) must write through the gate too.
     workspace.__dict__["store"] = store
     app.state.workspace = workspace

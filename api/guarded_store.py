@@ -4,8 +4,7 @@ Public SPARQL queries run in worker processes forked from the server (see
 :mod:`credgraph.api.executor`), so that a timeout can kill the work. A worker
 holds the store as it was at its fork, so forking is safe only at a moment
 when no thread of the server is inside the store, and never in the middle of a
-write (``replace_graphs`` stages new content in ``urn:credgraph:staging:*``
-graphs before swapping it in). The gate gives that order:
+write. The gate gives that order:
 
 - in-process reads (services) share the store;
 - a write waits for reads in flight and runs alone; each finished write
@@ -104,14 +103,6 @@ class GuardedStore(Store):
         names = list(graphs)
         with self.gate.write():
             self.inner.drop_graphs(names)
-
-    def _stage(self, graph: str, triples) -> None:
-        with self.gate.write():
-            self.inner._stage(graph, triples)
-
-    def _remove_empty_graph(self, graph: str) -> None:
-        with self.gate.write():
-            self.inner._remove_empty_graph(graph)
 
     def quads(self):
         with self.gate.read():

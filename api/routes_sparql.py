@@ -28,7 +28,7 @@ router = APIRouter(tags=["SPARQL"])
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
-HIDDEN_PREFIXES = (ns.STAGING_GRAPH, ns.PRIVATE_GRAPH, ns.QUARANTINE_GRAPH)
+HIDDEN_PREFIXES = (ns.PRIVATE_GRAPH, ns.QUARANTINE_GRAPH)
 UPDATE_WORDS = {"INSERT", "DELETE", "CLEAR", "DROP", "LOAD", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -233,7 +233,7 @@ async def sparql_update(request: Request, who: Caller = Depends(require("admin")
                       "import files with the credgraph CLI", type_="load-refused")
     hidden = [iri for iri in sparql_text.graph_iris(text) if iri.startswith(HIDDEN_PREFIXES)]
     if hidden:
-        raise Problem(400, f"the public store takes no private, quarantine or staging graphs: {hidden[0]}",
+        raise Problem(400, f"the public store takes no private or quarantine graphs: {hidden[0]}",
                       type_="private-graph-refused")
     using = [("USING", g) for g in _graphs(params, "using-graph-uri")]
     using += [("USING NAMED", g) for g in _graphs(params, "using-named-graph-uri")]

@@ -32,7 +32,6 @@ VOCAB_GRAPH = "urn:credgraph:vocab:"
 SOURCE_GRAPH = "urn:credgraph:source:"
 PRIVATE_GRAPH = "urn:credgraph:private:"
 QUARANTINE_GRAPH = "urn:credgraph:quarantine:"
-STAGING_GRAPH = "urn:credgraph:staging:"
 
 
 def vocab_graph(name: str) -> str:

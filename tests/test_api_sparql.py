@@ -225,18 +225,6 @@ def test_concurrency_bound(api):
     assert api.get("/sparql", params={"query": SELECT}).status_code == 200
 
 
-def test_staging_graphs_are_not_visible(api):
-    raw = api.ws.store.oxigraph if hasattr(api.ws.store, "oxigraph") else api.ws.store.inner.oxigraph
-    staging = ox.NamedNode("urn:credgraph:staging:abc:0")
-    raw.add(ox.Quad(ox.NamedNode(f"{EX}staged"), ox.NamedNode(f"{EX}p"), ox.Literal("x"), staging))
-    # A fresh app removes staging graphs a crashed writer left behind.
-    create_app(api.ws, ApiSettings()).state.executor.close()
-    assert not api.ws.store.ask(f"ASK {{ <{EX}staged> ?p ?o }}")
-    response = api.get("/sparql", params={"query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                                          "named-graph-uri": "urn:credgraph:staging:abc:0"})
-    assert response.json()["results"]["bindings"] == []
-
-
 def test_dataset_parameters(api):
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     everything = api.get("/sparql", params={"query": query}).json()

@@ -57,7 +57,7 @@ def test_replace_graphs_writes_several_graphs_and_provenance(store):
     assert infos[G1].imported_at[:4].isdigit()
 
 
-def test_blank_nodes_survive_staging(store):
+def test_blank_nodes_survive_a_write(store):
     node = ox.BlankNode()
     data = [
         ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "has"), node),
