@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from credgraph import queries
-from credgraph.api import formats, sparql_text
+from credgraph.api import formats
+from credgraph.graph import sparql_text
 from credgraph.api.access import Caller, require
 from credgraph.api.executor import QueryFailure, QueryJob, syntax_failure
 from credgraph.api.guarded_store import GuardedStore

@@ -16,11 +16,11 @@ from collections.abc import Mapping, Sequence
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
+from credgraph.graph.sparql_text import Token, tokens
+
 Term = NamedNode | BlankNode | Literal
 Row = Mapping[str, Term | None]
 
-_IRI_REF = re.compile(r'<[^\s<>"{}|^`\\]*>')
-_WHERE = re.compile(r"WHERE\s*\{", re.I)
 
 
 class BindingError(ValueError):
@@ -55,41 +55,19 @@ def values_block(rows: Sequence[Row]) -> str:
 def top_level_where_positions(text: str) -> list[int]:
     """Offsets just after each ``WHERE {`` that is not nested in braces.
 
-    Skips strings, IRIs and comments so that their contents never count.
+    Uses the SPARQL tokenizer, so strings, IRIs and comments never count.
     """
     positions: list[int] = []
     depth = 0
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end == -1 else end
-            continue
-        if ch in "\"'":
-            quote = ch * 3 if text.startswith(ch * 3, i) else ch
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(quote)
-            continue
-        if ch == "<":
-            match = _IRI_REF.match(text, i)
-            if match:
-                i = match.end()
-                continue
-        if ch == "{":
+    previous: Token | None = None
+    for token in tokens(text):
+        if token.kind == "punct" and token.text == "{":
+            if depth == 0 and previous and previous.kind == "word" and previous.text.upper() == "WHERE":
+                positions.append(token.start + 1)
             depth += 1
-        elif ch == "}":
+        elif token.kind == "punct" and token.text == "}":
             depth -= 1
-        elif depth == 0 and ch in "Ww":
-            match = _WHERE.match(text, i)
-            if match and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_?$")):
-                positions.append(match.end())
-                depth += 1
-                i = match.end()
-                continue
-        i += 1
+        previous = token
     return positions
 
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from credgraph.graph.sparql_text import query_form
+
 _HEADER = re.compile(r"^#\s*(\w[\w-]*)\s*:\s*(.*)$")
-_KIND = re.compile(r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n\s*|#[^\n]*\n\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)", re.I)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,7 @@ class NamedQuery:
         """SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE."""
         if self.is_update:
             return "UPDATE"
-        match = _KIND.match(self.text)
-        return match.group(1).upper() if match else "SELECT"
+        return query_form(self.text) or "SELECT"
 
 
 def _parse(name: str, text: str, is_update: bool) -> NamedQuery:

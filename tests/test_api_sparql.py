@@ -9,7 +9,8 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from credgraph.api import create_app, sparql_text
+from credgraph.api import create_app
+from credgraph.graph import sparql_text
 from credgraph.api.config import ApiSettings
 from credgraph.api.keys import add_key
 from credgraph.graph.store import Provenance
