@@ -403,60 +403,60 @@ class _Doc:
 # -- reading ---------------------------------------------------------------
 
 class _OfferView:
-    """``select`` over a fixed set of default graphs (all graphs when None)."""
+    """``select`` over the offer graphs only."""
 
-    def __init__(self, store: Store, graphs: list[str] | None) -> None:
+    def __init__(self, store: Store, graphs: list[str]) -> None:
         self._store, self._graphs = store, graphs
 
     def select(self, query, bindings=None, **kw):
-        if self._graphs is not None:
-            kw.setdefault("default_graphs", self._graphs)
-        return self._store.select(query, bindings, **kw)
+        return self._store.select(query, bindings, default_graphs=self._graphs, **kw)
 
 
 _cache: "weakref.WeakKeyDictionary[Store, tuple[tuple, Catalogue]]" = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
+def offer_graphs(store: Store) -> tuple[tuple[str, str, str], ...]:
+    """The graphs that describe the offer, as (name, content hash, import time).
+
+    All but issued credentials' graphs and their shared descriptions: those
+    repeat what catalogues offer, and reading them would cost time in
+    proportion to the credentials issued, not to the offer. The same rows are
+    the catalogue cache's fingerprint, so issuing credentials never
+    invalidates it.
+    """
+    rows = store.select(queries.load("catalogue-offer-graphs")).rows
+    return tuple((r["graph"].value, r["hash"].value, r["imported"].value) for r in rows)
+
+
 def load_catalogue(store: Store, *, cached: bool = True) -> Catalogue:
     """The whole catalogue of ``store``, read with a few bulk queries.
 
-    Cached per store until the list of named graphs or a content hash changes.
+    Cached per store until an offer graph is added, replaced or dropped.
     """
-    fingerprint = tuple(sorted((g.name, g.content_hash, g.imported_at) for g in store.graphs())) if cached else ()
+    fingerprint = offer_graphs(store)
     if cached:
         with _cache_lock:
             hit = _cache.get(store)
         if hit and hit[0] == fingerprint:
             return hit[1]
-    catalogue = read_catalogue(store)
+    catalogue = read_catalogue(store, graphs=[name for name, _, _ in fingerprint])
     if cached:
         with _cache_lock:
             _cache[store] = (fingerprint, catalogue)
     return catalogue
 
 
-ISSUED_GRAPH_PREFIXES = tuple(ns.SOURCE_GRAPH + kind + "-" for kind in ("cred", "badge"))
+def read_catalogue(store: Store, spec: str | None = None, graphs: list[str] | None = None) -> Catalogue:
+    """Read the catalogue (or the part about one specification ``spec``) from ``store``.
 
-
-def offer_graphs(store: Store) -> list[str] | None:
-    """The graphs that describe the offer: all but those of issued credentials.
-
-    Every issued credential's graph repeats the description of what was
-    awarded, once per learner; reading the catalogue over those copies costs
-    time in proportion to the credentials issued, not to the offer. None when
-    the store holds no issued credentials (read everything).
+    ``graphs``: the offer graphs, if the caller has them already.
     """
-    names = [g.name for g in store.graphs()]
-    offer = [n for n in names if not n.startswith(ISSUED_GRAPH_PREFIXES)]
-    return offer if len(offer) < len(names) else None
-
-
-def read_catalogue(store: Store, spec: str | None = None) -> Catalogue:
-    """Read the catalogue (or the part about one specification ``spec``) from ``store``."""
     bind = {"spec": NamedNode(spec)} if spec else None
     cat = Catalogue()
-    store = _OfferView(store, offer_graphs(store))
+    if graphs is None:
+        graphs = [name for name, _, _ in offer_graphs(store)]
+    store = _OfferView(store, graphs)
     facts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(queries.load("catalogue-specs"), bind):
         facts[row["spec"].value][row["key"].value].append(row.get("value"))
