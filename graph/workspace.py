@@ -33,8 +33,6 @@ class Workspace:
 
     def pseudonym_key(self) -> bytes:
         """The secret for learner pseudonyms; created with mode 0600 on first use."""
-        if self.settings.store == "memory:" and os.environ.get("CREDGRAPH_PSEUDONYM_KEY"):
-            return bytes.fromhex(os.environ["CREDGRAPH_PSEUDONYM_KEY"])
         path = Path(self.settings.data_dir) / "pseudonym.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
