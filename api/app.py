@@ -2,7 +2,7 @@
 
 Routes: ``/sparql`` and ``/sparql/update`` (:mod:`.routes_sparql`), ``/id/...``
 linked data (:mod:`.routes_ld`), REST under ``/api/v1/`` (:mod:`.routes_rest`),
-OpenAPI at ``/openapi.json`` (docs at ``/docs``), the built static site at ``/``
+OpenAPI at ``/openapi.json``, the built static site at ``/``
 when one is configured. Every error is an RFC 9457 problem document.
 """
 
@@ -85,6 +85,10 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
 
     app = FastAPI(
         lifespan=lifespan,
+        # FastAPI's Swagger UI and ReDoc pages load their code from a CDN; the
+        # server makes no page that requests anything from outside.
+        docs_url=None,
+        redoc_url=None,
         title="credgraph API",
         version=__version__,
         description="Catalogue, stacking, equivalence, recognition and issuance statistics of European "

@@ -250,3 +250,9 @@ def test_openapi(demo):
     for path in ("/api/v1/catalogue", "/api/v1/specifications/{id}", "/api/v1/stacking/evaluate",
                  "/api/v1/recognition/compare", "/api/v1/stats/issuance", "/api/v1/verify", "/sparql"):
         assert path in spec["paths"], path
+
+
+def test_no_page_loads_code_from_outside(demo):
+    """FastAPI's Swagger UI pulls its code from a CDN: the server does not offer it."""
+    assert demo.get("/docs").status_code == 404
+    assert demo.get("/openapi.json").json()["info"]["title"] == "credgraph API"

@@ -18,7 +18,7 @@ def register(commands, imports) -> None:
         help="run the HTTP API (SPARQL endpoint, REST, linked data) and the built site",
         formatter_class=RAW,
         description="Serve the API with uvicorn: /sparql (SPARQL 1.1 Protocol, read-only, public data only),\n"
-        "/sparql/update (admin key), REST under /api/v1/ (OpenAPI at /docs), linked data under /id/,\n"
+        "/sparql/update (admin key), REST under /api/v1/ (OpenAPI at /openapi.json), linked data under /id/,\n"
         "and the static site from <data>/site (or --site) at /.\n\n"
         "API keys come from <data>/api-keys.json (see `credgraph keys add`).\n\n"
         "Examples:\n  credgraph serve\n  credgraph serve --host 0.0.0.0 --port 8080 --timeout 20\n",
@@ -101,7 +101,7 @@ def _run(ws: Workspace, args) -> int:
 
     app, settings = _app(ws, args)
     where = f"http://{args.host}:{args.port}"
-    print(f"credgraph API at {where}/ (SPARQL: {where}/sparql, OpenAPI: {where}/docs)"
+    print(f"credgraph API at {where}/ (SPARQL: {where}/sparql, OpenAPI: {where}/openapi.json)"
           + (f"; site from {settings.site_dir}" if settings.site_dir else "; no site built"), flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
