@@ -10,6 +10,8 @@ can be served from any path by any static web server or CDN.
 
 from __future__ import annotations
 
+import functools
+
 import gzip
 import io
 import json
@@ -567,11 +569,22 @@ class SiteBuilder:
             self._render("browse.html", lang, "browse/", title=self.strings[lang]["browse_title"], groups=groups,
                          pathways=pathways)
 
-    def _about(self, lang: str) -> None:
+    @functools.cached_property
+    def _sources(self) -> tuple[list[tuple[str, str, str]], int]:
+        """The vocabularies and catalogues the data comes from, and the number of graphs.
+
+        Issued credentials are counted, not listed: there may be hundreds of
+        thousands, and each names only a pseudonymous record.
+        """
+        offer = {name for name, _, _ in cg.offer_graphs(self.store)}
         graphs = [g for g in self.store.graphs() if g.kind in ("vocab", "source")]
-        sources = sorted({(g.kind, g.source, g.title) for g in graphs})
+        listed = sorted({(g.kind, g.source, g.title) for g in graphs if g.name in offer})
+        return listed, len(graphs)
+
+    def _about(self, lang: str) -> None:
+        sources, graph_count = self._sources
         self._render("about.html", lang, "about/", title=self.strings[lang]["about_title"], sources=sources,
-                     graph_count=len(graphs), sparql=self.sparql_endpoint)
+                     graph_count=graph_count, sparql=self.sparql_endpoint)
 
     def _dump(self) -> None:
         """The public dataset as gzipped N-Quads (mtime 0: identical data gives identical bytes)."""

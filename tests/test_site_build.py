@@ -310,3 +310,16 @@ def test_parallel_build_writes_the_same_files(built, tmp_path, monkeypatch):
     # The dump differs: each store records its own import times.
     assert {k: v for k, v in parallel.items() if not k.startswith("data/")} == {k: v for k, v in serial.items() if not k.startswith("data/")}
     assert report.pages == len(html_pages(tmp_path / "parallel"))
+
+
+def test_about_page_lists_sources_not_issued_credentials(tmp_path):
+    store = make_store()
+    record = ox.Triple(ox.NamedNode("https://w3id.org/credgraph/id/issuance/cred-0123456789abcdef"),
+                       ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                       ox.NamedNode("https://w3id.org/credgraph/ns#IssuanceRecord"))
+    store.load_graph("urn:credgraph:source:cred-0123456789abcdef", [record],
+                     Provenance("source", "credgraph:cred-0123456789abcdef", "sha256:r"))
+    build_site(store, tmp_path)
+    about = (tmp_path / "about" / "index.html").read_text(encoding="utf-8")
+    assert "cred-0123456789abcdef" not in about
+    assert "catalogue" in about or "vocab" in about
