@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import hashlib
+import http.client
+import json
 import os
 import random
 import shutil
@@ -35,10 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 
 from credgraph import queries
@@ -122,31 +124,40 @@ def add_records(directory: Path, total: int, seed: int = 7) -> list[str]:
 
 def summarise(times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
-    p50 = statistics.median(ms)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    return f"p50 {p50:8.2f} ms  p95 {p95:8.2f} ms  (n={len(ms)})"
+    return f"{statistics.median(ms):7.2f} / {ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]:7.2f}"
 
 
 def p50(times: list[float]) -> float:
     return statistics.median(times) * 1000
 
 
-def timed(fn, n: int) -> list[float]:
-    fn()  # warm
-    out = []
-    for i in range(n):
-        started = time.perf_counter()
-        fn(i)
-        out.append(time.perf_counter() - started)
+def interleaved(fns: dict[str, object], n: int, block: int = 10) -> dict[str, list[float]]:
+    """``n`` timed calls of each function, taken in alternating blocks so that load changes hit all alike."""
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn(0)  # warm
+    i = 0
+    while i < n:
+        for name, fn in fns.items():
+            for k in range(i, min(n, i + block)):
+                started = time.perf_counter()
+                fn(k)
+                out[name].append(time.perf_counter() - started)
+        i += block
     return out
 
 
-def throughput(fn, seconds: float = 4.0, clients: int = 4) -> float:
+def timed(fn, n: int) -> list[float]:
+    return interleaved({"": fn}, n)[""]
+
+
+def throughput(make_fn, seconds: float = 4.0, clients: int = 4) -> float:
+    """Requests per second of ``clients`` threads, each with its own connection from ``make_fn()``."""
     stop = time.monotonic() + seconds
     counts = [0] * clients
 
     def worker(k: int) -> None:
-        i = 0
+        fn, i = make_fn(), 0
         while time.monotonic() < stop:
             fn(i)
             i += 1
@@ -157,24 +168,46 @@ def throughput(fn, seconds: float = 4.0, clients: int = 4) -> float:
     return sum(counts) / seconds
 
 
+class Http:
+    """One keep-alive HTTP/1.1 connection (``http.client``): the same client for every server measured."""
+
+    def __init__(self, base: str, timeout: float = 900) -> None:
+        url = urllib.parse.urlsplit(base)
+        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> bytes:
+        try:
+            self.conn.request(method, path, body=body, headers=headers or {})
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # uvicorn closes connections idle for 5 s; reconnect as any keep-alive client does.
+            self.conn.close()
+            self.conn.request(method, path, body=body, headers=headers or {})
+            response = self.conn.getresponse()
+        data = response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:300]!r}")
+        return data
+
+    def sparql(self, path: str, text: str) -> bytes:
+        """A SPARQL 1.1 Protocol query by POST form, JSON results."""
+        return self.request("POST", path, urllib.parse.urlencode({"query": text}).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded",
+                             "Accept": "application/sparql-results+json"})
+
+    def json(self, method: str, path: str, payload=None, params: dict | None = None):
+        if params:
+            path += "?" + urllib.parse.urlencode(params)
+        body = json.dumps(payload).encode() if payload is not None else None
+        return json.loads(self.request(method, path, body, {"Content-Type": "application/json"} if body else {}))
+
+
 def query_texts(records: list[str]) -> dict[str, list[str]]:
     """The three benchmark queries as clients send them (parameters as VALUES)."""
     point = [inject_values(queries.load("api-bench-point").text, [{"record": ox.NamedNode(r)}]) for r in records]
     join = [inject_values(queries.load("api-bench-join").text, [{"country": DEU, "level": EQF6}])]
     aggregate = [queries.load("api-bench-aggregate").text]
     return {"point": point, "join": join, "aggregate": aggregate}
-
-
-def run_http(base: str, texts: dict[str, list[str]], samples: dict[str, int], client: httpx.Client,
-             endpoint: str = "/sparql") -> dict[str, list[float]]:
-    out = {}
-    for name, options in texts.items():
-        def call(i=0, options=options):
-            response = client.post(base + endpoint, data={"query": options[i % len(options)]},
-                                   headers={"Accept": "application/sparql-results+json"})
-            response.raise_for_status()
-        out[name] = timed(call, samples[name])
-    return out
 
 
 # -- servers --------------------------------------------------------------------------
@@ -204,8 +237,46 @@ app = SparqlEndpoint(graph=ds, cors_enabled=False)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
+# The HTTP floor of a Python server: uvicorn as `credgraph serve` runs it, an
+# ASGI app that reads the request body and answers a fixed small JSON result.
+BARE_ASGI_SERVER = """
+import sys, uvicorn
+BODY = b'{"head":{"vars":["spec","country","issued"]},"results":{"bindings":[]}}'
+HEADERS = [(b"content-type", b"application/sparql-results+json"), (b"content-length", str(len(BODY)).encode())]
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def credgraph_serve(directory: Path, pythonpath: str | None = None) -> tuple[subprocess.Popen, str]:
+    """``credgraph serve`` on ``directory``; with ``pythonpath``, the credgraph package found there."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    cmd = [sys.executable, "-c", "import sys; from credgraph.cli import main; sys.exit(main())",
+           "--data", str(directory), "serve", "--port", str(port), "--max-queries", "4"]
+    return start(cmd, base + "/sparql?query=ASK%7B%7D", env=env), base
+
 
 # -- main --------------------------------------------------------------------------------
+
+COLUMNS = {
+    "a": "pyoxigraph, rows",
+    "b": "pyoxigraph + JSON",
+    "c": "bare ASGI (HTTP floor)",
+    "d": "oxigraph serve",
+    "e": "credgraph /sparql",
+    "f": "baseline /sparql",
+}
 
 
 def bench_scale(base_dir: Path, scale: int, args) -> None:
@@ -215,72 +286,90 @@ def bench_scale(base_dir: Path, scale: int, args) -> None:
     records = add_records(directory, scale)
     texts = query_texts(records)
     print(f"\n=== {scale:,} issuance records ===")
-    samples = {"point": args.samples, "join": args.samples, "aggregate": max(5, args.samples // 4)}
+    samples = {"point": args.samples, "join": max(10, args.samples // 5), "aggregate": max(5, args.samples // 20)}
 
-    # 1. pyoxigraph in process
-    raw = ox.Store(str(directory / "store"))
-    direct = {}
-    for name, options in texts.items():
-        direct[name] = timed(lambda i=0, o=options: list(raw.query(o[i % len(o)], use_default_graph_as_union=True)),
-                             samples[name])
-    rows = {name: len(list(raw.query(o[0], use_default_graph_as_union=True))) for name, o in texts.items()}
-    nquads = directory / "dump.nq"
-    with open(nquads, "wb") as out:
-        raw.dump(out, ox.RdfFormat.N_QUADS)
-    triples = len(raw)
-    del raw
-    print(f"store: {triples:,} quads; result rows: {rows}")
-
-    # 2. credgraph serve
-    port = free_port()
-    exe = str(Path(sys.executable).with_name("credgraph"))
-    base = f"http://127.0.0.1:{port}"
-    server = start([exe, "--data", str(directory), "serve", "--port", str(port), "--max-queries", "4"],
-                   base + "/sparql?query=ASK%7B%7D")
+    servers: list[subprocess.Popen] = []
     try:
-        with httpx.Client(timeout=120) as client:
-            ours = run_http(base, texts, samples, client)
-            spec_rows = client.post(base + "/sparql", data={"query": (
-                "PREFIX elm: <http://data.europa.eu/snb/model/elm/> SELECT ?whole ?part WHERE { ?whole elm:hasPart ?part } "
-                "ORDER BY ?whole ?part")}).json()["results"]["bindings"]
-            whole = spec_rows[0]["whole"]["value"]
-            parts = [r["part"]["value"] for r in spec_rows if r["whole"]["value"] == whole]
-            client.get(base + "/api/v1/catalogue")  # fills the catalogue cache
-            rest = {
-                "GET /api/v1/catalogue?q=data&eqf=6": lambda i=0: client.get(
-                    base + "/api/v1/catalogue", params={"q": ["data", "digital", "management"][i % 3], "eqf": "6"}
-                ).raise_for_status(),
-                "POST /api/v1/recognition/compare": lambda i=0: client.post(
-                    base + "/api/v1/recognition/compare", json={"subject": parts[0], "reference": parts[1 % len(parts)]}
-                ).raise_for_status(),
-                "POST /api/v1/stacking/evaluate": lambda i=0: client.post(
-                    base + "/api/v1/stacking/evaluate", json={"credentials": records[i % len(records):][:3]}
-                ).raise_for_status(),
+        # e (and f): credgraph serve first, it opens the store read-write; the others open it read-only.
+        ours, ours_base = credgraph_serve(directory)
+        servers.append(ours)
+        if args.baseline:
+            # A copy: each credgraph serve holds its store's lock.
+            copy = base_dir / f"scale-{scale}-baseline"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(directory, copy)
+            baseline, baseline_base = credgraph_serve(copy, args.baseline)
+            servers.append(baseline)
+        port = free_port()
+        servers.append(start([sys.executable, "-c", BARE_ASGI_SERVER, str(port)], f"http://127.0.0.1:{port}/"))
+        bare_base = f"http://127.0.0.1:{port}"
+        port = free_port()
+        servers.append(start([oxigraph_binary(), "serve-read-only", "--location", str(directory / "store"), "--bind",
+                              f"127.0.0.1:{port}", "--union-default-graph"],
+                             f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"))
+        oxigraph_base = f"http://127.0.0.1:{port}"
+        raw = ox.Store.read_only(str(directory / "store"))
+        rows = {name: len(list(raw.query(o[0], use_default_graph_as_union=True))) for name, o in texts.items()}
+        print(f"store: {len(raw):,} quads; result rows: {rows}")
+
+        clients = {"c": Http(bare_base), "d": Http(oxigraph_base), "e": Http(ours_base)}
+        if args.baseline:
+            clients["f"] = Http(baseline_base)
+        results: dict[str, dict[str, list[float]]] = {}
+        for name, options in texts.items():
+            def pick(i, options=options):
+                return options[i % len(options)]
+
+            fns = {
+                "a": lambda i, pick=pick: list(raw.query(pick(i), use_default_graph_as_union=True)),
+                "b": lambda i, pick=pick: raw.query(pick(i), use_default_graph_as_union=True).serialize(
+                    format=ox.QueryResultsFormat.JSON),
             }
-            rest_times = {name: timed(fn, args.samples) for name, fn in rest.items()}
+            if name == "point":
+                fns["c"] = lambda i, pick=pick: clients["c"].sparql("/", pick(i))
+            fns["d"] = lambda i, pick=pick: clients["d"].sparql("/query", pick(i))
+            fns["e"] = lambda i, pick=pick: clients["e"].sparql("/sparql", pick(i))
+            if args.baseline:
+                fns["f"] = lambda i, pick=pick: clients["f"].sparql("/sparql", pick(i))
+            results[name] = interleaved(fns, samples[name])
 
-        def point_call(i, client=httpx.Client(timeout=60)):
-            client.post(base + "/sparql", data={"query": texts["point"][i % len(texts["point"])]},
-                        headers={"Accept": "application/sparql-results+json"}).raise_for_status()
+        web = clients["e"]
+        spec_rows = json.loads(web.sparql("/sparql", (
+            "PREFIX elm: <http://data.europa.eu/snb/model/elm/> SELECT ?whole ?part WHERE { ?whole elm:hasPart ?part } "
+            "ORDER BY ?whole ?part")))["results"]["bindings"]
+        whole = spec_rows[0]["whole"]["value"]
+        parts = [r["part"]["value"] for r in spec_rows if r["whole"]["value"] == whole]
+        web.request("GET", "/api/v1/catalogue")  # fills the catalogue cache
+        rest = {
+            "GET /api/v1/catalogue?q=data&eqf=6": lambda i=0: web.json(
+                "GET", "/api/v1/catalogue", params={"q": ["data", "digital", "management"][i % 3], "eqf": "6"}),
+            "POST /api/v1/recognition/compare": lambda i=0: web.json(
+                "POST", "/api/v1/recognition/compare", {"subject": parts[0], "reference": parts[1 % len(parts)]}),
+            "POST /api/v1/stacking/evaluate": lambda i=0: web.json(
+                "POST", "/api/v1/stacking/evaluate", {"credentials": records[i % len(records):][:3]}),
+        }
+        rest_times = {name: timed(fn, max(10, args.samples // 5)) for name, fn in rest.items()}
 
-        def catalogue_call(i, client=httpx.Client(timeout=60)):
-            client.get(base + "/api/v1/catalogue", params={"q": "data"}).raise_for_status()
+        def point_client(path: str, base: str):
+            client = Http(base)
+            return lambda i: client.sparql(path, texts["point"][i % len(texts["point"])])
 
-        rates = {"/sparql point": throughput(point_call), "GET /api/v1/catalogue": throughput(catalogue_call)}
+        rates = {
+            "credgraph /sparql point": throughput(lambda: point_client("/sparql", ours_base)),
+            "oxigraph serve point": throughput(lambda: point_client("/query", oxigraph_base)),
+            "GET /api/v1/catalogue": throughput(
+                lambda: (lambda client: lambda i: client.request("GET", "/api/v1/catalogue?q=data"))(Http(ours_base))),
+        }
+        nquads = directory / "dump.nq"
+        if not args.no_rdflib:
+            with open(nquads, "wb") as out:
+                raw.dump(out, ox.RdfFormat.N_QUADS)
+        del raw
     finally:
-        stop(server)
+        for process in servers:
+            stop(process)
 
-    # 3. oxigraph serve-read-only (the HTTP floor)
-    port = free_port()
-    oxi = start([oxigraph_binary(), "serve-read-only", "--location", str(directory / "store"), "--bind",
-                 f"127.0.0.1:{port}", "--union-default-graph"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
-    try:
-        with httpx.Client(timeout=120) as client:
-            floor = run_http(f"http://127.0.0.1:{port}", texts, samples, client, endpoint="/query")
-    finally:
-        stop(oxi)
-
-    # 4. rdflib-endpoint
+    # rdflib-endpoint, alone (it takes minutes to load the larger scale)
     rdflib_times: dict[str, list[float]] = {}
     if not args.no_rdflib:
         port = free_port()
@@ -289,29 +378,43 @@ def bench_scale(base_dir: Path, scale: int, args) -> None:
                     f"http://127.0.0.1:{port}/?query=ASK%7B%7D", timeout=1800)
         print(f"rdflib-endpoint loaded the quads in {time.perf_counter() - started:.1f} s")
         try:
-            with httpx.Client(timeout=900) as client:
-                rdflib_samples = {"point": args.rdflib_samples, "join": args.rdflib_samples,
-                                  "aggregate": max(1, args.rdflib_samples // 3)}
-                rdflib_times = run_http(f"http://127.0.0.1:{port}", texts, rdflib_samples, client, endpoint="/")
+            client = Http(f"http://127.0.0.1:{port}")
+            rdflib_samples = {"point": args.rdflib_samples, "join": args.rdflib_samples,
+                              "aggregate": max(1, args.rdflib_samples // 3)}
+            for name, options in texts.items():
+                rdflib_times[name] = timed(lambda i, o=options: client.sparql("/", o[i % len(o)]), rdflib_samples[name])
         finally:
             stop(rdf)
-    nquads.unlink()
+        nquads.unlink()
 
-    print(f"\n{'query':<12}{'pyoxigraph in-process':>40}{'credgraph /sparql':>40}{'oxigraph serve':>40}"
-          f"{'rdflib-endpoint':>40}")
+    shown = [k for k in COLUMNS if any(k in results[q] for q in results)]
+    print("\np50 / p95 in ms; a and b in this process, c-f over HTTP with one keep-alive http.client connection")
+    print(f"{'query':<11}" + "".join(f"{k + ') ' + COLUMNS[k]:>26}" for k in shown)
+          + (f"{'rdflib-endpoint':>26}" if rdflib_times else ""))
     for name in texts:
-        row = [summarise(direct[name]), summarise(ours[name]), summarise(floor[name]),
-               summarise(rdflib_times[name]) if name in rdflib_times else "-"]
-        print(f"{name:<12}" + "".join(f"{cell:>40}" for cell in row))
+        cells = [summarise(results[name][k]) if k in results[name] else "-" for k in shown]
+        if rdflib_times:
+            cells.append(summarise(rdflib_times[name]))
+        print(f"{name:<11}" + "".join(f"{cell:>26}" for cell in cells))
+    print()
+    floor = p50(results["point"]["c"])
     for name in texts:
-        line = f"{name}: /sparql vs pyoxigraph {p50(ours[name]) / p50(direct[name]):.1f}x, vs oxigraph serve " \
-               f"{p50(ours[name]) / p50(floor[name]):.2f}x"
+        r = results[name]
+        e = p50(r["e"])
+        line = f"{name}: e/a {e / p50(r['a']):.1f}x, e/b {e / p50(r['b']):.1f}x, "
+        line += f"e/c {e / floor:.2f}x, " if "c" in r else ""
+        line += f"e/d {e / p50(r['d']):.2f}x"
+        if "f" in r:
+            line += f", e/f {e / p50(r['f']):.2f}x (f = baseline {args.baseline})"
         if name in rdflib_times:
-            line += f", rdflib-endpoint is {p50(rdflib_times[name]) / p50(ours[name]):.1f}x slower than /sparql"
+            line += f"; rdflib-endpoint is {p50(rdflib_times[name]) / e:.1f}x slower than /sparql"
         print(line)
+    a = p50(results["point"]["a"])
+    print(f"the HTTP round trip alone (c, {floor:.2f} ms) is {floor / a:.1f}x the in-process point query "
+          f"(a, {a:.2f} ms); /sparql minus that floor: {p50(results['point']['e']) - floor:.2f} ms")
     print()
     for name, times in rest_times.items():
-        print(f"{name:<42}{summarise(times)}")
+        print(f"{name:<42}p50 / p95 {summarise(times)} ms")
     for name, rate in rates.items():
         print(f"throughput, 4 clients, {name:<28}{rate:8.1f} req/s")
 
@@ -322,6 +425,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--rdflib-samples", type=int, default=6)
     parser.add_argument("--no-rdflib", action="store_true")
+    parser.add_argument("--baseline", metavar="PYTHONPATH",
+                        help="also measure /sparql of the credgraph package found on this path (f), e.g. an "
+                        "older checkout laid out as credgraph/, for before/after figures in one run")
     parser.add_argument("--dir", help="work directory (default: a temporary one, removed afterwards)")
     args = parser.parse_args()
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="credgraph-api-bench-"))
