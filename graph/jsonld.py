@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
@@ -86,7 +87,14 @@ def _check_depth(value: object, name: str, max_depth: int) -> None:
 @cache
 def _bundled(url: str) -> object:
     data = json.loads(vocabularies.read_bytes("contexts/" + BUNDLED_CONTEXTS[url]))
-    return data["@context"]
+    context = data["@context"]
+    if BUNDLED_CONTEXTS[url] == "edc-ap-context.jsonld" and "nationalID" in context:
+        # The EDC context's known defect: its nationalID term names
+        # elm:nationalID, a property the ontology does not have. Defined here
+        # on the ontology's elm:nationalId, the data lands right as it is
+        # parsed (normalise() still mends the IRI where a document writes it).
+        context = dict(context, nationalID=dict(context["nationalID"], **{"@id": "elm:nationalId"}))
+    return context
 
 
 def _unprotected(context: object) -> object:
@@ -136,7 +144,7 @@ def context_urls(document: object) -> list[str]:
     return found
 
 
-def inline_contexts(document: dict, name: str) -> dict:
+def inline_contexts(document: dict, name: str, scan: _Scan | None = None) -> dict:
     """A copy of ``document`` with every context URL replaced by its bundled copy.
 
     Raises :class:`DocumentError` naming the URL if a context is not bundled.
@@ -145,7 +153,10 @@ def inline_contexts(document: dict, name: str) -> dict:
     redefines terms such as ``description`` that VC v2 protects, which a strict
     processor refuses; the EDC definitions are the ones ELM data means.
     """
-    for url in context_urls(document):
+    scan = scan or _scan(document)
+    top = document.get("@context")
+    urls_used = context_urls(document) if scan.nested_contexts or not _plain_urls(top) else _as_list(top)
+    for url in urls_used:
         if url not in BUNDLED_CONTEXTS:
             raise DocumentError(
                 f"{name}: JSON-LD context {url} is not one of the bundled contexts "
@@ -153,17 +164,12 @@ def inline_contexts(document: dict, name: str) -> dict:
                 "credgraph never fetches contexts over the network"
             )
     doc = dict(document)
-    top = doc.get("@context")
-    urls = [c for c in (top if isinstance(top, list) else [top]) if isinstance(c, str)]
+    urls = [c for c in _as_list(top) if isinstance(c, str)]
     relax = any(BUNDLED_CONTEXTS.get(u) == "edc-ap-context.jsonld" for u in urls)
-
-    words: set[str] | None = None
+    words = scan.words
 
     def replace(value: object) -> object:
-        nonlocal words
         if isinstance(value, str):
-            if words is None:
-                words = _words(document)
             if relax and value in (VC_V1, VC_V2):
                 return _pruned(_bundled_unprotected(value), words)
             return _pruned(_bundled(value), words)
@@ -180,28 +186,59 @@ def inline_contexts(document: dict, name: str) -> dict:
         doc["@context"] = replace(top)
     else:
         raise DocumentError(f"{name}: not JSON-LD (no @context)")
-    if any(v is not document and "@context" in v for v in _nodes(document)):
+    if scan.nested_contexts:
         doc = _replace_nested(doc, replace)
     return doc
 
 
-def _words(document: object) -> set[str]:
-    """Every key and short string value of ``document`` (outside contexts), and the prefixes of compact IRIs."""
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _plain_urls(context: object) -> bool:
+    return all(isinstance(c, str) for c in _as_list(context))
+
+
+@dataclass
+class _Scan:
+    """What one walk over a document finds (contexts excluded)."""
+
+    words: set[str]  # keys, short string values, and the prefixes of compact IRIs
+    nested_contexts: bool  # an @context below the top level
+    long_strings: list[tuple[object, object]]  # (container, key or index) of each string over LONG_STRING characters
+
+
+def _scan(document: object) -> _Scan:
     words: set[str] = set()
+    long_strings: list[tuple[object, object]] = []
+    nested = False
     stack = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if key != "@context":
-                    words.add(key)
+                if key == "@context":
+                    nested = nested or node is not document
+                    continue
+                words.add(key)
+                if isinstance(value, str):
+                    if len(value) < 256:
+                        words.add(value)
+                    elif len(value) > LONG_STRING:
+                        long_strings.append((node, key))
+                elif isinstance(value, (dict, list)):
                     stack.append(value)
         elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str) and len(node) < 256:
-            words.add(node)
-    words |= {w.split(":", 1)[0] for w in list(words) if ":" in w}
-    return words
+            for i, value in enumerate(node):
+                if isinstance(value, str):
+                    if len(value) < 256:
+                        words.add(value)
+                    elif len(value) > LONG_STRING:
+                        long_strings.append((node, i))
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+    words |= {w.split(":", 1)[0] for w in words if ":" in w}
+    return _Scan(words, nested, long_strings)
 
 
 def _pruned(context: object, words: set[str]) -> object:
@@ -223,17 +260,6 @@ def _pruned(context: object, words: set[str]) -> object:
     }
 
 
-def _nodes(node: object) -> Iterable[object]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            yield item  # type: ignore[misc]
-            stack.extend(v for k, v in item.items() if k != "@context")
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def _replace_nested(node: object, replace) -> object:
     if isinstance(node, dict):
         return {k: (replace(v) if k == "@context" else _replace_nested(v, replace)) for k, v in node.items()}
@@ -247,12 +273,66 @@ def to_triples(document: dict, name: str) -> list[ox.Triple]:
 
     Duplicates are removed; order is kept.
     """
-    inlined = inline_contexts(document, name)
+    scan = _scan(document)
+    inlined = inline_contexts(document, name, scan)
+    # Embedded images (base64 data URLs, ~90% of an EC sample's bytes) pass
+    # through the parser unchanged: they are swapped for short stand-ins while
+    # parsing and put back after, which saves serialising and scanning them.
+    long_values = [container[key] for container, key in scan.long_strings]  # type: ignore[index]
     try:
-        triples = dict.fromkeys(q.triple for q in ox.parse(json.dumps(inlined).encode("utf-8"), ox.RdfFormat.JSON_LD))
+        for i, (container, key) in enumerate(scan.long_strings):
+            container[key] = f"{_STAND_IN}{i}"  # type: ignore[index]
+        text = json.dumps(inlined).encode("utf-8")
+    finally:
+        for (container, key), value in zip(scan.long_strings, long_values):
+            container[key] = value  # type: ignore[index]
+    try:
+        triples = dict.fromkeys(q.triple for q in ox.parse(text, ox.RdfFormat.JSON_LD))
     except SyntaxError as exc:
         raise DocumentError(f"{name}: invalid JSON-LD: {exc}") from None
-    return normalise(triples)
+    if long_values:
+        restored = _restore_long_values(triples, long_values)
+        if restored is None:  # a stand-in ended up somewhere unexpected: parse the document as it is
+            triples = dict.fromkeys(q.triple for q in ox.parse(json.dumps(inlined).encode("utf-8"), ox.RdfFormat.JSON_LD))
+        else:
+            triples = restored
+    # The bundled contexts name neither ELM 3.3 nor elm:nationalID: only the
+    # document itself can bring them in.
+    needs_normalising = not _plain_urls(document.get("@context")) or any(
+        ("nationalID" in w and w != "nationalID") or "snb/model/ontology" in w for w in scan.words)
+    return normalise(triples) if needs_normalising else list(triples)
+
+
+_STAND_IN = "urn:credgraph:stand-in:"
+LONG_STRING = 1024
+
+
+def _restore_long_values(triples: Iterable[ox.Triple], values: list[str]) -> dict[ox.Triple, None] | None:
+    """``triples`` with every stand-in term replaced by its original value; None if one is not a whole term."""
+    out: dict[ox.Triple, None] = {}
+    for t in triples:
+        s, o = t.subject, t.object
+        if isinstance(o, (ox.Literal, ox.NamedNode)) and o.value.startswith(_STAND_IN):
+            o = _original(o, values)
+            if o is None:
+                return None
+            t = ox.Triple(s, t.predicate, o)
+        if isinstance(s, ox.NamedNode) and s.value.startswith(_STAND_IN):
+            return None  # a data URL as a node id: rare enough to parse the slow way
+        out[t] = None
+    return out
+
+
+def _original(term, values: list[str]):
+    index = term.value[len(_STAND_IN):]
+    if not index.isdigit() or int(index) >= len(values):
+        return None
+    value = values[int(index)]
+    if isinstance(term, ox.NamedNode):
+        return ox.NamedNode(value)
+    if term.language:
+        return ox.Literal(value, language=term.language)
+    return ox.Literal(value, datatype=term.datatype)
 
 
 def _norm_term(term):

@@ -33,6 +33,7 @@ from rdflib import BNode, Literal, URIRef
 
 from credgraph import vocabularies
 from credgraph.graph import namespaces as ns
+from credgraph.graph.validation_memo import Abstraction, ReportMemo, abstraction_for, rebind, skeleton
 
 PROFILES: dict[str, str] = {
     "annex-i-credential": "shapes/annex-i-credential.ttl",
@@ -200,11 +201,49 @@ def validate_many(documents: Sequence, profile: str) -> list[ValidationReport]:
     Gives the same results as ``validate`` on each document alone: nodes that
     documents share but describe differently are renamed per document for the
     run, and each result goes to the documents that contain its focus node.
+    A document of the same shape as one validated before (see
+    :mod:`credgraph.graph.validation_memo`) reuses that document's results.
     """
     settings = _settings(profile)
+    shapes = _shapes(profile)
+    documents = list(documents)
+    skeletons = [
+        skeleton(d, shapes.abstraction) if shapes.abstraction is not None and not isinstance(d, rdflib.Graph) else None
+        for d in documents
+    ]
+    results: list[list[ValidationResult] | None] = [None] * len(documents)
+    first: dict[tuple, int] = {}  # skeleton -> the document of this batch validated for it
+    to_run: list[int] = []
+    for i, found in enumerate(skeletons):
+        if found is None:
+            to_run.append(i)
+            continue
+        key, texts = found
+        hit = shapes.memo.get(key)
+        if hit is not None:
+            results[i] = rebind(hit[0], hit[1], texts)
+        elif key not in first:
+            first[key] = i
+            to_run.append(i)
+    for i, computed in zip(to_run, _validate_batch(documents, to_run, settings, profile)):
+        results[i] = computed
+        if skeletons[i] is not None:
+            shapes.memo.put(skeletons[i][0], computed, skeletons[i][1])
+    reports = []
+    for i, found in enumerate(skeletons):
+        if results[i] is None:
+            j = first[found[0]]
+            results[i] = rebind(results[j], skeletons[j][1], found[1])
+        ordered = sorted(results[i], key=_sort_key)
+        reports.append(ValidationReport(profile, not any(r.severity == "violation" for r in ordered), ordered))
+    return reports
+
+
+def _validate_batch(documents: list, which: list[int], settings: _Profile, profile: str) -> list[list[ValidationResult]]:
+    """One pySHACL run over the documents at positions ``which``; the results of each, in that order."""
     relevant = _shapes(profile).predicates
     terms: dict = {}  # one conversion per distinct term in the whole batch
-    docs = [_rdflib_triples(d, i, relevant, terms) for i, d in enumerate(documents)]
+    docs = [_rdflib_triples(documents[i], i, relevant, terms) for i in which]
     if not docs:
         return []
     if settings.untyped_credentials:
@@ -215,16 +254,15 @@ def validate_many(documents: Sequence, profile: str) -> list[ValidationReport]:
     for result, focus in raw:
         for i in owners.get(focus, ()):
             per_doc[i].append(result if focus not in original else _with_focus(result, original[focus]))
-    reports = []
+    out = []
     for i, results in enumerate(per_doc):
         if settings.roots and not _has_root(docs[i], settings.roots):
             results.append(ValidationResult(
                 "violation", "", "", "rdf:type", f"the document holds no {settings.root_label}", _document_shape(profile)))
         if settings.elements:
             results = _keep_most_severe_per_element(results)
-        results = sorted(set(results), key=_sort_key)
-        reports.append(ValidationReport(profile, not any(r.severity == "violation" for r in results), results))
-    return reports
+        out.append(sorted(set(results), key=_sort_key))
+    return out
 
 
 # -- profiles and shapes ---------------------------------------------------------
@@ -247,6 +285,8 @@ class _Shapes:
     elements: dict[URIRef, tuple[str, ...]]  # shape -> the Annex I elements it reports
     predicates: frozenset[str] | None  # IRIs the shapes mention; None: keep every triple
     lock: threading.Lock
+    abstraction: Abstraction | None  # what documents of the same shape may differ in (None: never reuse)
+    memo: ReportMemo
 
 
 @cache
@@ -277,7 +317,8 @@ def _shapes(profile: str) -> _Shapes:
     for s, o in graph.subject_objects(_ANNEX_ELEMENT):
         if isinstance(s, URIRef):
             elements[s] = tuple(sorted({*elements.get(s, ()), str(o)}, key=_ELEMENT_ORDER.__getitem__))
-    return _Shapes(shapes, names, elements, predicates, threading.Lock())
+    abstraction = abstraction_for(graph, predicates, generic_messages=profile == "edc-generic")
+    return _Shapes(shapes, names, elements, predicates, threading.Lock(), abstraction, ReportMemo())
 
 
 class _ResultsValidator(Validator):

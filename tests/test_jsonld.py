@@ -165,3 +165,37 @@ def test_pruning_unused_context_terms_changes_nothing(shared_data, sample, monke
     pruned = shape(jsonld.to_triples(doc, sample))
     monkeypatch.setattr(jsonld, "_pruned", lambda context, words: context)
     assert shape(jsonld.to_triples(doc, sample)) == pruned
+
+
+def _reference_triples(document: dict) -> set:
+    """The straightforward way: inline contexts, parse the whole document, normalise."""
+    inlined = jsonld.inline_contexts(document, "reference")
+    return set(jsonld.normalise(q.triple for q in ox.parse(json.dumps(inlined).encode(), ox.RdfFormat.JSON_LD)))
+
+
+def test_embedded_images_come_back_whole(unsigned):
+    # The sample embeds base64 images that the parser sees only as stand-ins.
+    triples = jsonld.to_triples(unsigned, "unsigned.jsonld")
+    assert set(triples) == _reference_triples(unsigned)
+    longest = max((t.object.value for t in triples if isinstance(t.object, ox.Literal)), key=len)
+    assert len(longest) > 40_000 and "stand-in" not in longest
+    assert not any("urn:credgraph:stand-in:" in str(t) for t in triples)
+
+
+@pytest.mark.parametrize("where", ["@id of a node", "IRI value", "language value"])
+def test_long_strings_in_any_position_parse_as_without_stand_ins(where):
+    long = "data:text/plain;base64," + "QUJD" * 600
+    node = {"id": "urn:x:1", "type": "Note", "title": {"en": long}}
+    if where == "@id of a node":
+        node = {"id": long, "type": "Note", "title": {"en": "short"}}
+    elif where == "IRI value":
+        node["homepage"] = long
+    doc = {"@context": [{"@vocab": "http://example.org/", "id": "@id", "type": "@type",
+                         "title": {"@id": "http://purl.org/dc/terms/title", "@container": "@language"},
+                         "homepage": {"@id": "http://xmlns.com/foaf/0.1/homepage", "@type": "@id"}}],
+           "@graph": [node]}
+    triples = jsonld.to_triples(doc, "long.jsonld")
+    assert set(triples) == _reference_triples(doc)
+    assert any(long in str(t) for t in triples)
+    assert not any("urn:credgraph:stand-in:" in str(t) for t in triples)
+    assert doc["@graph"][0] == node  # the caller's document is left as it was

@@ -1,0 +1,242 @@
+"""Reusing one validation report for every document of the same shape.
+
+A batch of issued credentials is mostly one document many times over: the
+same course, the same issuer, other learners, dates and identifiers. SHACL
+results cannot differ between two such documents unless a shape looks at a
+value that differs. So each document is reduced to its *skeleton*: its
+triples in document order with
+
+- blank nodes and the document's own IRIs (the subjects it describes, unless a
+  shape names them) replaced by their position of first appearance, keeping
+  their kind (IRI or blank node);
+- literal values replaced by their datatype and language, unless a shape
+  inspects values of that property (``sh:pattern``, ``sh:in``, lengths,
+  ranges, comparisons) or the value is not plainly well-formed for its
+  datatype (``sh:datatype`` looks at lexical forms).
+
+Two documents with equal skeletons are the same graph up to a renaming that
+no shape can see, so the report of the first, with its focus nodes renamed,
+is the report of the second. Profiles whose results could depend on anything
+else (SPARQL-based constraints, value checks on focus nodes of a node shape,
+messages written by pySHACL that quote values) are never memoised.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import RDF, URIRef
+
+SH = "http://www.w3.org/ns/shacl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# Constraint parameters whose outcome depends on the values themselves, not
+# only on which values there are, their kind, datatype and language.
+VALUE_PARAMETERS = frozenset(SH + p for p in (
+    "pattern", "flags", "minLength", "maxLength", "in", "hasValue", "minInclusive", "maxInclusive",
+    "minExclusive", "maxExclusive", "equals", "disjoint", "lessThan", "lessThanOrEquals",
+))
+# Anything that can run arbitrary logic over the data: never memoised.
+OPAQUE_PARAMETERS = frozenset(SH + p for p in ("sparql", "select", "ask", "js", "jsFunctionName", "target", "rule"))
+# Where a shape hands the value nodes of its parent on to another shape.
+NESTING = tuple(URIRef(SH + p) for p in ("node", "qualifiedValueShape", "not", "or", "and", "xone"))
+TARGETS = frozenset(SH + p for p in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"))
+
+# Lexical forms every RDF toolkit reads the same way: abstracting them cannot
+# turn an ill-typed literal into a well-typed one or the reverse.
+_PLAIN_DATETIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.\d{1,6})?)?(Z|[+-](?:0\d|1[0-3]):[0-5]\d)?$")
+_FREE_TEXT = frozenset({XSD + "string", RDF_LANG_STRING})
+_DATES = frozenset({XSD + "date", XSD + "dateTime"})
+
+
+@dataclass(frozen=True)
+class Abstraction:
+    """What a profile's shapes can see, hence what a skeleton may leave out."""
+
+    relevant: frozenset[str] | None  # predicates the shapes mention (None: all)
+    kept_values: frozenset[str]  # predicates whose object values some shape inspects
+    named: frozenset[str]  # IRIs the shapes name: never abstracted
+
+
+def abstraction_for(shapes: rdflib.Graph, relevant: frozenset[str] | None, generic_messages: bool) -> Abstraction | None:
+    """The abstraction allowed by a shapes graph, or None when documents must always be validated.
+
+    ``generic_messages``: result messages are written from the constraint
+    alone; otherwise every shape that reports must carry its own
+    ``sh:message`` (pySHACL's messages quote values, which would then be the
+    first document's values).
+    """
+    predicates = {str(p) for p in shapes.predicates()}
+    if predicates & OPAQUE_PARAMETERS:
+        return None
+    if not generic_messages:
+        if any(shapes.value(s, URIRef(SH + "message")) is None for s in _reporting_shapes(shapes)):
+            return None
+    kept: set[str] = set()
+    for shape in {s for s, p, _ in shapes if str(p) in VALUE_PARAMETERS}:
+        found = _path_predicates_reaching(shapes, shape, set())
+        if found is None:
+            return None
+        kept |= found
+    named = frozenset(str(t) for triple in shapes for t in triple if isinstance(t, URIRef))
+    return Abstraction(relevant, frozenset(kept), named)
+
+
+def _reporting_shapes(shapes: rdflib.Graph) -> set:
+    """Shapes whose violations become results: targeted shapes and their ``sh:property`` shapes, recursively.
+
+    Shapes nested in ``sh:or``, ``sh:node`` and the like only decide their
+    parent's result, which carries the parent's message.
+    """
+    found = {s for s, p, _ in shapes if str(p) in TARGETS}
+    pending = list(found)
+    while pending:
+        for child in shapes.objects(pending.pop(), URIRef(SH + "property")):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def _path_predicates_reaching(shapes: rdflib.Graph, shape, seen: set) -> set[str] | None:
+    """The predicates of the paths whose value nodes ``shape`` checks; None if it checks focus nodes of a target."""
+    if shape in seen:
+        return set()
+    seen.add(shape)
+    path = shapes.value(shape, URIRef(SH + "path"))
+    if path is not None:
+        return {str(t) for t in _path_terms(shapes, path)}
+    if any(str(p) in TARGETS for p in shapes.predicates(shape)):
+        return None
+    found: set[str] = set()
+    parents = [s for p in NESTING for s in shapes.subjects(p, shape)]
+    parents += [s for p in NESTING for lst in _lists_containing(shapes, shape) for s in shapes.subjects(p, lst)]
+    if not parents:
+        return None  # a value check we cannot place: be safe
+    for parent in parents:
+        more = _path_predicates_reaching(shapes, parent, seen)
+        if more is None:
+            return None
+        found |= more
+    return found
+
+
+def _lists_containing(shapes: rdflib.Graph, node) -> list:
+    heads = []
+    for cell in shapes.subjects(RDF.first, node):
+        while (previous := shapes.value(predicate=RDF.rest, object=cell)) is not None:
+            cell = previous
+        heads.append(cell)
+    return heads
+
+
+def _path_terms(shapes: rdflib.Graph, path) -> list[URIRef]:
+    if isinstance(path, URIRef):
+        return [path]
+    terms = []
+    for _, _, o in shapes.triples((path, None, None)):
+        terms += _path_terms(shapes, o)
+    return [t for t in terms if not str(t).startswith((SH, str(RDF)))]
+
+
+def _plain(literal: ox.Literal) -> bool:
+    datatype = literal.datatype.value
+    if datatype in _FREE_TEXT:
+        return True
+    if datatype not in _DATES:
+        return False
+    m = _PLAIN_DATETIME.match(literal.value)
+    if m is None or (datatype == XSD + "date") == (m.group(4) is not None):
+        return False
+    try:
+        date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return False
+    return int(m.group(1)) >= 1
+
+
+def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[str]] | None:
+    """The skeleton of a document (pyoxigraph triples or quads) and the text of each abstracted node.
+
+    The texts are in order of first appearance, written as validation
+    results write focus nodes (an IRI, or ``_:`` and a blank node label).
+    None for input that is not pyoxigraph terms.
+    """
+    relevant, kept, named = abstraction.relevant, abstraction.kept_values, abstraction.named
+    try:
+        rows = [t for t in triples if relevant is None or t.predicate.value in relevant]
+        own = {t.subject for t in rows if isinstance(t.subject, ox.NamedNode) and t.subject.value not in named}
+        if kept:  # an IRI whose value a shape inspects stays itself everywhere
+            own -= {t.object for t in rows if t.predicate.value in kept}
+    except AttributeError:
+        return None
+    numbers: dict = {}
+    texts: list[str] = []
+
+    def node(term):
+        number = numbers.get(term)
+        if number is None:
+            if isinstance(term, ox.BlankNode):
+                number = -len(texts) - 1
+                texts.append("_:" + term.value)
+            elif term in own:
+                number = len(texts)
+                texts.append(term.value)
+            else:
+                return term
+            numbers[term] = number
+        return number
+
+    key = []
+    for t in rows:
+        o = t.object
+        if isinstance(o, ox.Literal):
+            if t.predicate.value not in kept and _plain(o):
+                o = (o.datatype.value, o.language)
+        else:
+            o = node(o)
+        key.append((node(t.subject), t.predicate, o))
+    return tuple(key), texts
+
+
+class ReportMemo:
+    """A bounded, thread-safe map from skeleton to (results, texts of the document they were computed on)."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key, results: list, texts: list[str]) -> None:
+        with self._lock:
+            self._items[key] = (results, texts)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def rebind(results: list, texts: list[str], to: list[str]) -> list:
+    """``results`` (of a document whose abstracted nodes are ``texts``) for the document whose nodes are ``to``."""
+    if texts == to:
+        return results
+    position = {text: i for i, text in enumerate(texts)}
+    return [r if r.focus_node not in position else replace(r, focus_node=to[position[r.focus_node]]) for r in results]

@@ -1,0 +1,130 @@
+"""Reusing validation results for documents of the same shape: same answers as validating each alone."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from credgraph.graph import jsonld, validation
+from credgraph.graph.validation import PROFILES, validate_many
+from credgraph.graph.validation_memo import skeleton
+
+SAMPLE = "Sample-CertOfPart-unsigned.jsonld"
+
+
+@pytest.fixture(scope="module")
+def base(shared_data) -> dict:
+    return json.loads((shared_data / "samples" / SAMPLE).read_bytes())
+
+
+def variant(base: dict, i: int, **changes) -> list[ox.Triple]:
+    """The EC sample for another learner (other id, names, birth date), with ``changes`` applied."""
+    doc = copy.deepcopy(base)
+    doc["id"] = f"urn:credential:test-{i}"
+    subject = doc["credentialSubject"]
+    subject["givenName"] = {"en": f"Given{i}"}
+    subject["familyName"] = {"en": f"Family{i}"}
+    subject["dateOfBirth"] = f"19{50 + i % 40}-0{1 + i % 9}-1{i % 10}T00:00:00Z"
+    for path, value in changes.items():
+        node = doc
+        *parents, last = path.split(".")
+        for key in parents:
+            node = node[key]
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return jsonld.to_triples(doc, f"variant-{i}")
+
+
+def fresh(triples: list[ox.Triple], profile: str):
+    """The report of a document validated alone, with nothing remembered."""
+    validation._shapes(profile).memo.clear()
+    return validate_many([triples], profile)[0]
+
+
+@pytest.fixture(scope="module")
+def documents(base) -> list[list[ox.Triple]]:
+    return [
+        variant(base, 1),
+        variant(base, 2),  # same shape as 1
+        variant(base, 3, **{"credentialSubject.dateOfBirth": "1990-13-45T00:00:00Z"}),  # ill-typed date
+        variant(base, 4, **{"credentialSubject.dateOfBirth": "1990-02-30"}),  # another ill-typed date
+        variant(base, 5, **{"credentialSubject.hasClaim.title": None}),  # claim without title
+        variant(base, 6, **{"credentialSubject.givenName": None, "credentialSubject.familyName": None,
+                            "credentialSubject.fullName": None, "credentialSubject.nationalID": None}),  # M1 missing
+        variant(base, 7, **{"validFrom": "2024-01-01"}),  # a date instead of a date-time
+    ]
+
+
+@pytest.mark.parametrize("profile", ["annex-i-credential", "storable-credential", "edc-generic"])
+def test_remembered_results_equal_validating_alone(documents, profile):
+    alone = [fresh(d, profile) for d in documents]
+    validation._shapes(profile).memo.clear()
+    first = validate_many(documents, profile)
+    again = validate_many(list(reversed(documents)), profile)[::-1]  # every one from memory now
+    assert first == alone
+    assert again == alone
+
+
+def test_documents_that_differ_only_in_learner_are_validated_once(base, monkeypatch):
+    runs = []
+    real = validation._run
+    monkeypatch.setattr(validation, "_run", lambda profile, graph: runs.append(len(graph)) or real(profile, graph))
+    validation._shapes("annex-i-credential").memo.clear()
+    docs = [variant(base, i) for i in range(20)]
+    reports = validate_many(docs, "annex-i-credential")
+    assert len(runs) == 1
+    # Each report names its own credential, never another learner's.
+    for i, report in enumerate(reports):
+        focus = {r.focus_node for r in report.results}
+        assert f"urn:credential:test-{i}" in focus
+        assert not any(f"urn:credential:test-{j}" in focus for j in range(20) if j != i)
+    assert validate_many(docs[:3], "annex-i-credential") == reports[:3]
+    assert len(runs) == 1  # the second call runs nothing
+
+
+def test_a_value_a_shape_inspects_is_part_of_the_skeleton(base):
+    storable = validation._shapes("storable-credential").abstraction
+    assert storable is not None and any(p.endswith("/point") for p in storable.kept_values)
+    credit = ox.BlankNode()
+    point = ox.NamedNode("http://data.europa.eu/snb/model/elm/point")
+    good = variant(base, 1) + [ox.Triple(credit, point, ox.Literal("5"))]
+    bad = variant(base, 1) + [ox.Triple(credit, point, ox.Literal("five"))]
+    assert skeleton(good, storable)[0] != skeleton(bad, storable)[0]
+    assert fresh(good, "storable-credential").conforms
+    validate_many([good], "storable-credential")  # remembered
+    assert not validate_many([bad], "storable-credential")[0].conforms
+
+
+def test_learner_names_and_plain_dates_are_not_part_of_the_skeleton(base):
+    annex = validation._shapes("annex-i-credential").abstraction
+    one, two = skeleton(variant(base, 1), annex), skeleton(variant(base, 2), annex)
+    assert one[0] == two[0] and one[1] != two[1]
+    assert "urn:credential:test-1" in one[1] and "urn:credential:test-2" in two[1]
+
+
+def test_profiles_whose_results_could_depend_on_values_are_never_remembered(tmp_path):
+    import rdflib
+
+    from credgraph.graph.validation_memo import abstraction_for
+
+    sparql = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ; sh:message "m" ;
+            sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .""", format="turtle")
+    assert abstraction_for(sparql, None, generic_messages=False) is None
+    pattern_on_focus = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ; sh:message "m" ; sh:pattern "^urn:a" .""", format="turtle")
+    assert abstraction_for(pattern_on_focus, None, generic_messages=False) is None
+    no_message = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:PropertyShape ; sh:targetClass <urn:C> ; sh:path <urn:p> ; sh:minCount 1 .""", format="turtle")
+    assert abstraction_for(no_message, None, generic_messages=False) is None
+    assert abstraction_for(no_message, None, generic_messages=True) is not None
+    for profile in PROFILES:
+        assert validation._shapes(profile).abstraction is not None
