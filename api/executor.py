@@ -20,6 +20,7 @@ At most ``max_concurrent`` queries run at once; further ones wait up to
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import os
@@ -37,11 +38,15 @@ import warnings
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
 
 from credgraph.api import formats
 from credgraph.api.guarded_store import GuardedStore
 from credgraph.graph.store import Store
 
+# A job frame up to this size is written to a worker's empty pipe without blocking
+# (Linux pipes buffer 64 KiB); larger jobs are written from a worker thread.
+_PIPE_ATOMIC = 60 * 1024
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 
 
@@ -117,6 +122,10 @@ class QueryExecutor:
 
     def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
         raise NotImplementedError
+
+    async def run_async(self, job: QueryJob) -> QueryAnswer:
+        """Run ``job`` from the event loop (here: :meth:`run` in a worker thread)."""
+        return await run_in_threadpool(self.run, job)
 
 
 def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int) -> QueryExecutor:
@@ -208,17 +217,7 @@ class ForkingExecutor(QueryExecutor):
 
     def _take(self) -> tuple[_Child, bool]:
         """An idle worker still current, else a fresh one; and whether it was reused."""
-        stale = []
-        with self._lock:
-            found = None
-            while self._idle:
-                child = self._idle.pop()
-                if child.generation == self.store.gate.generation:
-                    found = child
-                    break
-                stale.append(child)
-        for child in stale:
-            _discard(child)
+        found = self._take_idle()
         return (found, True) if found else (self._fork(), False)
 
     def _give_back(self, child: _Child) -> None:
@@ -252,6 +251,114 @@ class ForkingExecutor(QueryExecutor):
             raise
         self._give_back(child)
         return answer
+
+    async def run_async(self, job: QueryJob) -> QueryAnswer:
+        """Run ``job`` on an idle worker without leaving the event loop; else as :meth:`run` does.
+
+        The common case (a free slot, an idle worker forked since the last
+        write, a job that fits the pipe's buffer) needs no thread: the job is
+        written to the worker's pipe and its answer read as the pipe becomes
+        readable. Waiting for a slot, forking (which waits on the gate) and
+        retrying go to a worker thread, as before.
+        """
+        if not self._slots.acquire(blocking=False):
+            return await run_in_threadpool(self.run, job)
+        try:
+            frame = _frame(pickle.dumps(job))
+            child = self._take_idle() if len(frame) <= _PIPE_ATOMIC else None
+            if child is None:
+                return await run_in_threadpool(self._run, job, self.timeout_s)
+            try:
+                _write_all(child.job_fd, frame)
+                data = await self._collect_async(child.result_fd, child.pid, self.timeout_s)
+                answer = _decode(data)
+            except OSError as exc:
+                _discard(child)
+                # A reused worker that fails is retried once on a fresh one, as in _run.
+                return await run_in_threadpool(self._run_fresh, job, self.timeout_s, exc)
+            except QueryFailure as failure:
+                if failure.kind in ("syntax", "not_acceptable"):
+                    self._give_back(child)
+                    raise
+                _discard(child)
+                if failure.kind == "failed":
+                    return await run_in_threadpool(self._run_fresh, job, self.timeout_s, failure)
+                raise
+            except BaseException:  # cancelled: the worker may still be busy with the job
+                _discard(child)
+                raise
+            self._give_back(child)
+            return answer
+        finally:
+            self._slots.release()
+
+    def _take_idle(self) -> _Child | None:
+        """An idle worker forked since the last write, or None (stale ones are discarded)."""
+        stale, found = [], None
+        with self._lock:
+            while self._idle:
+                child = self._idle.pop()
+                if child.generation == self.store.gate.generation:
+                    found = child
+                    break
+                stale.append(child)
+        for child in stale:
+            _discard(child)
+        return found
+
+    def _run_fresh(self, job: QueryJob, timeout_s: float, cause: BaseException) -> QueryAnswer:
+        fresh = self._fork()
+        try:
+            answer = self._ask(fresh, job, timeout_s)
+        except QueryFailure as again:
+            if again.kind in ("syntax", "not_acceptable"):
+                self._give_back(fresh)
+            else:
+                _discard(fresh)
+            raise again from cause
+        self._give_back(fresh)
+        return answer
+
+    async def _collect_async(self, fd: int, pid: int, timeout_s: float) -> bytes:
+        """:meth:`_collect` on the event loop: the pipe is read when readable, the worker killed at the deadline."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+        buffer = bytearray()
+        needed: list[int] = []
+
+        def readable() -> None:
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if not done.done():
+                    done.set_exception(exc)
+                return
+            if not chunk:
+                if not done.done():
+                    done.set_exception(QueryFailure("failed", "the query worker ended without an answer"))
+                return
+            buffer.extend(chunk)
+            if not needed and len(buffer) >= 8:
+                needed.append(8 + int.from_bytes(buffer[:8], "big"))
+                if needed[0] - 8 > self.max_result_bytes:
+                    _kill(pid)
+                    done.set_exception(QueryFailure("too_large",
+                                                    f"the result is larger than {self.max_result_bytes} bytes"))
+                    return
+            if needed and len(buffer) >= needed[0] and not done.done():
+                done.set_result(bytes(buffer[8 : needed[0]]))
+
+        loop.add_reader(fd, readable)
+        try:
+            return await asyncio.wait_for(done, timeout_s)
+        except asyncio.TimeoutError:
+            _kill(pid)
+            raise QueryFailure("timeout", f"the query ran longer than {timeout_s:g} s and was stopped",
+                               extra={"timeout_s": timeout_s}) from None
+        finally:
+            loop.remove_reader(fd)
 
     def _ask(self, child: _Child, job: QueryJob, timeout_s: float) -> QueryAnswer:
         try:

@@ -8,7 +8,10 @@ timeout, a row cap and a concurrency bound (:mod:`credgraph.api.executor`).
 
 from __future__ import annotations
 
+import functools
+import logging
 import urllib.parse
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
@@ -21,7 +24,7 @@ from credgraph.graph import sparql_text
 from credgraph.api.access import Caller, require
 from credgraph.api.executor import QueryFailure, QueryJob, syntax_failure
 from credgraph.api.guarded_store import GuardedStore
-from credgraph.api.problems import Problem
+from credgraph.api.problems import Problem, problem_response
 from credgraph.graph import namespaces as ns
 
 router = APIRouter(tags=["SPARQL"])
@@ -87,14 +90,44 @@ def _graphs(pairs: list[tuple[str, str]], name: str) -> list[str]:
     return out
 
 
-def _looks_like_update(text: str) -> bool:
-    words = [t for t in sparql_text.tokens(sparql_text.unescape_codepoints(text)) if t.kind == "word"]
-    for token in words:
-        word = token.text.upper()
-        if word in {"PREFIX", "BASE"}:
+@dataclass(frozen=True)
+class QueryCheck:
+    """What the endpoint needs to know of a query text before running it."""
+
+    is_update: bool  # the first keyword after the prologue starts an update
+    mentions_service: bool  # as :func:`credgraph.graph.sparql_text.mentions_service`
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE
+
+
+def inspect_query(text: str) -> QueryCheck:
+    """The checks of ``text``, from one pass of the tokenizer; repeated short texts come from a cache."""
+    if len(text) <= _CACHED_TEXT_CHARS:
+        return _inspect_cached(text)
+    return _inspect(text)
+
+
+_CACHED_TEXT_CHARS = 8 * 1024
+
+
+def _inspect(text: str) -> QueryCheck:
+    first = None
+    form = None
+    service = False
+    for token in sparql_text.tokens(sparql_text.unescape_codepoints(text)):
+        if token.kind != "word":
             continue
-        return word in UPDATE_WORDS
-    return False
+        word = token.text.upper()
+        if first is None and word not in {"PREFIX", "BASE"}:
+            first = word
+        if form is None and word in sparql_text.FORMS:
+            form = word
+        if word == "SERVICE":
+            service = True
+    return QueryCheck(first in UPDATE_WORDS, service, form)
+
+
+# Same text, same answer: at most 1,024 texts of at most 8 KiB are kept (8 MiB).
+_inspect_cached = functools.lru_cache(maxsize=1024)(_inspect)
 
 
 async def _operation(request: Request, name: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -136,14 +169,15 @@ def _negotiated(accept: str | None) -> dict[str, str | None]:
 
 
 async def _answer(request: Request, text: str, params: list[tuple[str, str]]) -> Response:
-    if _looks_like_update(text):
+    check = inspect_query(text)
+    if check.is_update:
         raise Problem(403, "/sparql is read-only; SPARQL Update goes to /sparql/update with an admin key",
                       type_="read-only")
-    if sparql_text.mentions_service(text):
+    if check.mentions_service:
         raise Problem(400, "SERVICE is not allowed: this endpoint never makes outbound requests",
                       type_="service-refused")
     wanted = _negotiated(request.headers.get("accept"))
-    form = sparql_text.query_form(text)
+    form = check.form
     kind = {"ASK": "boolean", "SELECT": "solutions", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(form or "")
     if kind and wanted[kind] is None:
         raise Problem(406, f"none of the accepted media types can carry a {form} result; offered: "
@@ -160,7 +194,7 @@ async def _answer(request: Request, text: str, params: list[tuple[str, str]]) ->
     )
     executor = request.app.state.executor
     try:
-        answer = await run_in_threadpool(executor.run, job)
+        answer = await executor.run_async(job)
     except QueryFailure as failure:
         raise _problem_of(failure) from failure
     headers = {"Vary": "Accept"}
@@ -213,6 +247,28 @@ async def sparql_post(request: Request) -> Response:
         raise Problem(400, "no query: send query=... as a form field or the query as application/sparql-query",
                       type_="missing-query")
     return await _answer(request, text, params)
+
+
+async def sparql_endpoint(scope, receive, send) -> None:
+    """/sparql (GET and POST) as a plain ASGI app, for :class:`credgraph.api.app.CredgraphAPI`.
+
+    The same handlers as the routes above, without FastAPI's routing, dependency
+    and exception middleware layers, which cost more than a point query itself.
+    Errors become the same problem documents as through the app's handlers.
+    """
+    request = Request(scope, receive)
+    try:
+        if scope["method"] == "GET":
+            response = await sparql_get(request)
+        else:
+            response = await sparql_post(request)
+    except Problem as exc:
+        response = problem_response(exc.status, exc.detail, request.url.path, exc.type, exc.title, exc.headers,
+                                    **exc.extra)
+    except Exception as exc:  # noqa: BLE001 - answered as the app's handler does: the class name only
+        logging.getLogger("credgraph.api").error("/sparql failed", exc_info=True)
+        response = problem_response(500, f"internal error ({type(exc).__name__})", request.url.path)
+    await response(scope, receive, send)
 
 
 # -- /sparql/update --------------------------------------------------------

@@ -214,7 +214,10 @@ def query_texts(records: list[str]) -> dict[str, list[str]]:
 
 
 def start(cmd: list[str], url: str, env: dict | None = None, timeout: float = 300) -> subprocess.Popen:
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    # Run from a neutral folder: `python -c` puts the working directory first on sys.path,
+    # and a checkout's credgraph/ there would shadow the package under test.
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                               cwd=tempfile.gettempdir())
     wait_for_http(url, timeout=timeout)
     return process
 
