@@ -46,8 +46,12 @@ class DocumentError(ValueError):
     """A document cannot be read; the message names the document and the problem."""
 
 
-def decode_json(data: bytes, name: str, max_depth: int = MAX_DEPTH) -> object:
-    """Parse ``data`` as strict UTF-8 JSON, refusing documents nested deeper than ``max_depth``."""
+def decode_json(data: bytes, name: str, max_depth: int | None = MAX_DEPTH) -> object:
+    """Parse ``data`` as strict UTF-8 JSON, refusing documents nested deeper than ``max_depth``.
+
+    ``max_depth=None`` leaves the depth to :func:`to_triples`, which checks it
+    on the walk it makes anyway.
+    """
     try:
         text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -63,8 +67,9 @@ def decode_json(data: bytes, name: str, max_depth: int = MAX_DEPTH) -> object:
             problem = f"malformed JSON: {exc.msg}"
         raise DocumentError(f"{name}: {problem} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
-        raise DocumentError(f"{name}: JSON nested too deeply (more than {max_depth} levels)") from None
-    _check_depth(value, name, max_depth)
+        raise DocumentError(f"{name}: JSON nested too deeply (more than {max_depth or MAX_DEPTH} levels)") from None
+    if max_depth is not None:
+        _check_depth(value, name, max_depth)
     return value
 
 
@@ -153,7 +158,7 @@ def inline_contexts(document: dict, name: str, scan: _Scan | None = None) -> dic
     redefines terms such as ``description`` that VC v2 protects, which a strict
     processor refuses; the EDC definitions are the ones ELM data means.
     """
-    scan = scan or _scan(document)
+    scan = scan or _scan(document, name)
     top = document.get("@context")
     urls_used = context_urls(document) if scan.nested_contexts or not _plain_urls(top) else _as_list(top)
     for url in urls_used:
@@ -208,13 +213,16 @@ class _Scan:
     long_strings: list[tuple[object, object]]  # (container, key or index) of each string over LONG_STRING characters
 
 
-def _scan(document: object) -> _Scan:
+def _scan(document: object, name: str) -> _Scan:
     words: set[str] = set()
     long_strings: list[tuple[object, object]] = []
     nested = False
-    stack = [document]
+    stack = [(document, 1)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise DocumentError(f"{name}: JSON nested too deeply (more than {MAX_DEPTH} levels)")
+        depth += 1
         if isinstance(node, dict):
             for key, value in node.items():
                 if key == "@context":
@@ -227,7 +235,7 @@ def _scan(document: object) -> _Scan:
                     elif len(value) > LONG_STRING:
                         long_strings.append((node, key))
                 elif isinstance(value, (dict, list)):
-                    stack.append(value)
+                    stack.append((value, depth))
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 if isinstance(value, str):
@@ -236,7 +244,7 @@ def _scan(document: object) -> _Scan:
                     elif len(value) > LONG_STRING:
                         long_strings.append((node, i))
                 elif isinstance(value, (dict, list)):
-                    stack.append(value)
+                    stack.append((value, depth))
     words |= {w.split(":", 1)[0] for w in words if ":" in w}
     return _Scan(words, nested, long_strings)
 
@@ -273,7 +281,7 @@ def to_triples(document: dict, name: str) -> list[ox.Triple]:
 
     Duplicates are removed; order is kept.
     """
-    scan = _scan(document)
+    scan = _scan(document, name)
     inlined = inline_contexts(document, name, scan)
     # Embedded images (base64 data URLs, ~90% of an EC sample's bytes) pass
     # through the parser unchanged: they are swapped for short stand-ins while
