@@ -66,6 +66,14 @@ class Abstraction:
     kept_values: frozenset[str]  # predicates whose object values some shape inspects
     named: frozenset[str]  # IRIs the shapes name: never abstracted
 
+    def __post_init__(self) -> None:
+        # The same sets as pyoxigraph terms: testing a term against them then
+        # hashes it where it lives instead of copying its IRI out first.
+        nodes = lambda iris: frozenset(ox.NamedNode(i) for i in iris)  # noqa: E731
+        object.__setattr__(self, "_relevant", None if self.relevant is None else nodes(self.relevant))
+        object.__setattr__(self, "_kept", nodes(self.kept_values))
+        object.__setattr__(self, "_named", nodes(self.named))
+
 
 def abstraction_for(shapes: rdflib.Graph, relevant: frozenset[str] | None, generic_messages: bool) -> Abstraction | None:
     """The abstraction allowed by a shapes graph, or None when documents must always be validated.
@@ -148,14 +156,14 @@ def _path_terms(shapes: rdflib.Graph, path) -> list[URIRef]:
     return [t for t in terms if not str(t).startswith((SH, str(RDF)))]
 
 
-def _plain(literal: ox.Literal) -> bool:
-    datatype = literal.datatype.value
-    if datatype in _FREE_TEXT:
-        return True
-    if datatype not in _DATES:
-        return False
+_FREE_TEXT_NODES = frozenset(ox.NamedNode(d) for d in _FREE_TEXT)
+_XSD_DATE = ox.NamedNode(XSD + "date")
+_XSD_DATETIME = ox.NamedNode(XSD + "dateTime")
+
+
+def _plain_date(literal: ox.Literal, is_date: bool) -> bool:
     m = _PLAIN_DATETIME.match(literal.value)
-    if m is None or (datatype == XSD + "date") == (m.group(4) is not None):
+    if m is None or is_date == (m.group(4) is not None):
         return False
     try:
         date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -171,40 +179,50 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
     results write focus nodes (an IRI, or ``_:`` and a blank node label).
     None for input that is not pyoxigraph terms.
     """
-    relevant, kept, named = abstraction.relevant, abstraction.kept_values, abstraction.named
+    relevant, kept, named = abstraction._relevant, abstraction._kept, abstraction._named  # type: ignore[attr-defined]
     try:
-        rows = [t for t in triples if relevant is None or t.predicate.value in relevant]
-        own = {t.subject for t in rows if isinstance(t.subject, ox.NamedNode) and t.subject.value not in named}
-        if kept:  # an IRI whose value a shape inspects stays itself everywhere
-            own -= {t.object for t in rows if t.predicate.value in kept}
+        rows = [(t.subject, t.predicate, t.object) for t in triples]
     except AttributeError:
         return None
+    if relevant is not None:
+        rows = [row for row in rows if row[1] in relevant]
+    own = {s for s, _, _ in rows if type(s) is ox.NamedNode} - named
+    if kept:  # an IRI whose value a shape inspects stays itself everywhere
+        own -= {o for _, p, o in rows if p in kept}
     numbers: dict = {}
     texts: list[str] = []
-
-    def node(term):
-        number = numbers.get(term)
-        if number is None:
-            if isinstance(term, ox.BlankNode):
-                number = -len(texts) - 1
-                texts.append("_:" + term.value)
-            elif term in own:
-                number = len(texts)
-                texts.append(term.value)
-            else:
-                return term
-            numbers[term] = number
-        return number
-
     key = []
-    for t in rows:
-        o = t.object
-        if isinstance(o, ox.Literal):
-            if t.predicate.value not in kept and _plain(o):
-                o = (o.datatype.value, o.language)
+    for s, p, o in rows:
+        number = numbers.get(s)
+        if number is None:
+            if type(s) is ox.BlankNode:
+                number = numbers[s] = -len(texts) - 1
+                texts.append("_:" + s.value)
+            elif s in own:
+                number = numbers[s] = len(texts)
+                texts.append(s.value)
+            else:
+                number = s
+        kind = type(o)
+        if kind is ox.Literal:
+            if p not in kept:
+                datatype = o.datatype
+                if datatype in _FREE_TEXT_NODES or (
+                        (datatype == _XSD_DATETIME or datatype == _XSD_DATE) and _plain_date(o, datatype == _XSD_DATE)):
+                    o = (datatype, o.language)
         else:
-            o = node(o)
-        key.append((node(t.subject), t.predicate, o))
+            found = numbers.get(o)
+            if found is None:
+                if kind is ox.BlankNode:
+                    found = numbers[o] = -len(texts) - 1
+                    texts.append("_:" + o.value)
+                elif o in own:
+                    found = numbers[o] = len(texts)
+                    texts.append(o.value)
+                else:
+                    found = o
+            o = found
+        key.append((number, p, o))
     return tuple(key), texts
 
 
