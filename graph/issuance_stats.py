@@ -15,6 +15,8 @@ joining every record to its specification's outcomes.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -124,17 +126,91 @@ def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None
     return completions(store, k=k, at=at)
 
 
-def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> StatsTable:
+def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None, cached: bool = True) -> StatsTable:
     """Learners whose issued credentials meet each stacking rule's target (stacking completions).
 
     The store groups the records per learner (without returning the pseudonyms)
     into short tokens, dated only where a rule limits age or span; learners with
     the same tokens hold the same credentials, so each distinct holding is
     evaluated once and counted as often as it occurs.
+
+    What is read from the store is kept per store until a graph is added,
+    replaced or dropped (named query ``stats-fingerprint``); ``cached=False``
+    reads everything again.
     """
     at = at or date.today()
+    counts, names = _completion_counts(store, at, cached)
+    return _table("completions", dict(counts), names, k, measure="learners",
+                  note=f"learners whose issued credentials meet a stacking rule (evaluated at {at.isoformat()})")
+
+
+@dataclass
+class _Completions:
+    """What counting completions reads from the store, and the counts per application date."""
+
+    fingerprint: tuple
+    rules: list[stacking.Rule]
+    holdings: Counter[tuple[stacking.HeldCredential, ...]]
+    facts: dict
+    ancestors: dict[str, set[str]]
+    counts: dict[date, Counter[str]] = field(default_factory=dict)
+
+    def names(self, targets: Iterable[str]) -> dict[str, str]:
+        return {t: self.facts[t].title for t in targets if t in self.facts}
+
+
+_cache: "weakref.WeakKeyDictionary[Store, _Completions]" = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+_DATES_KEPT = 8  # application dates whose counts stay cached (usually only today's is asked for)
+
+
+def _fingerprint(store: Store) -> tuple:
+    """Changes whenever a graph is added, replaced or dropped (the store records each in the meta graph)."""
+    row = store.select(queries.load("stats-fingerprint")).rows[0]
+    return tuple(row[name].value if name in row else None for name in ("graphs", "latest"))
+
+
+def _completion_counts(store: Store, at: date, cached: bool) -> tuple[Counter[str], dict[str, str]]:
+    # The fingerprint is read first: a write made while the rest is read changes it, so
+    # what was read then is never reused for the newer data.
+    fingerprint = _fingerprint(store) if cached else ()
+    entry = None
+    if cached:
+        with _cache_lock:
+            entry = _cache.get(store)
+        if entry is not None and entry.fingerprint != fingerprint:
+            entry = None
+    if entry is None:
+        entry = _read_completions(store, fingerprint)
+        if cached:
+            with _cache_lock:
+                _cache[store] = entry
+    counts = entry.counts.get(at)
+    if counts is None:
+        counts = _count_completions(entry, at)
+        with _cache_lock:
+            while len(entry.counts) >= _DATES_KEPT:
+                entry.counts.pop(next(iter(entry.counts)))
+            entry.counts[at] = counts
+    return counts, entry.names(counts)
+
+
+def _read_completions(store: Store, fingerprint: tuple) -> _Completions:
+    """The rules, every distinct holding and the facts of the specifications involved."""
     rules = stacking.load_rules(store) + stacking.implied_rules(store, None)
     issued_specs = [row["spec"] for row in store.select(queries.load("stats-credentials-per-spec")).rows]
+    holdings = (_holdings(store, issued_specs, _dated_specs(rules, issued_specs), _gating_specs(rules, issued_specs))
+                if rules and issued_specs else Counter())
+    specs = {h.spec for items in holdings for h in items}
+    facts = load_specs(store, specs | {r.target for r in rules} | {c for r in rules for c in r.components()}, core=True)
+    needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
+    ancestors = skill_ancestors(store, {s for i in specs for s in facts[i].skills}) if needs_skills else {}
+    return _Completions(fingerprint, rules, holdings, facts, ancestors)
+
+
+def _count_completions(data: _Completions, at: date) -> Counter[str]:
+    """How many learners earn each target at ``at``, from the distinct holdings."""
+    rules, holdings, facts = data.rules, data.holdings, data.facts
     by_spec: dict[str, list[stacking.Rule]] = defaultdict(list)
     open_rules = []
     for rule in rules:
@@ -142,13 +218,7 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> 
             open_rules.append(rule)
         for comp in rule.components():
             by_spec[comp].append(rule)
-    holdings = (_holdings(store, issued_specs, _dated_specs(rules, issued_specs), _gating_specs(rules, issued_specs))
-                if rules and issued_specs else Counter())
-    specs = {h.spec for items in holdings for h in items}
-    facts = load_specs(store, specs | {r.target for r in rules} | {c for r in rules for c in r.components()}, core=True)
-    needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
-    ancestors = skill_ancestors(store, {s for i in specs for s in facts[i].skills}) if needs_skills else {}
-    ctx = stacking.Context(facts, ancestors, at)
+    ctx = stacking.Context(facts, data.ancestors, at)
     dated_rules = {id(r) for r in rules if _uses_dates(r)}
     relaxed = {id(r): _without_dates(r) for r in rules if id(r) in dated_rules}
     monotone = all((f.credits() or 0) >= 0 for f in facts.values())
@@ -199,9 +269,7 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None) -> 
                 earned.add(rule.target)
         for target in earned:
             counts[target] += learners
-    names = {t: facts[t].title for t in counts if t in facts}
-    return _table("completions", dict(counts), names, k, measure="learners",
-                  note=f"learners whose issued credentials meet a stacking rule (evaluated at {at.isoformat()})")
+    return counts
 
 
 def _uses_dates(rule: stacking.Rule) -> bool:
@@ -258,12 +326,17 @@ def _holdings(store: Store, specs: list[Term], dated: set[str], gating: set[str]
     # Short keys keep the strings the store builds and returns small.
     values = [{"spec": s, "key": Literal(f"{n:x}"), "dated": Literal(s.value in dated), "gating": Literal(int(s.value in gating))}
               for n, s in enumerate(specs)]
-    tokens = Counter(" ".join(sorted(row["held"].value.split()))
-                     for row in store.select(queries.load("stats-learner-holdings"), values=values).rows)
+    rows = store.select(queries.load("stats-learner-holdings"), values=values).rows
+    # Most learners with the same credentials get the same text (tokens in store order):
+    # count the texts first, then put each distinct one in canonical (sorted) order.
+    texts = Counter(row["held"].value for row in rows)
+    tokens: Counter[tuple[str, ...]] = Counter()
+    for text, learners in texts.items():
+        tokens[tuple(sorted(text.split()))] += learners
     out: Counter[tuple[stacking.HeldCredential, ...]] = Counter()
-    for text, learners in tokens.items():
+    for items, learners in tokens.items():
         held = []
-        for token in text.split():
+        for token in items:
             key, _, issued = token.partition("@")
             held.append(stacking.HeldCredential(specs[int(key, 16)].value, stacking.parse_date(issued or None)))
         out[tuple(held)] += learners
