@@ -13,7 +13,10 @@ nothing changed, incremental rebuild after one catalogue entry's title changed
 and, with ``--browser``, the time from a keystroke to rendered results in
 headless Chromium over the 10k index.
 
-Usage: python benchmarks/site.py [--only demo|10k] [--browser] [--specs N]
+Usage: python benchmarks/site.py [--only demo|10k] [--browser] [--specs N] [--workdir DIR]
+
+``--workdir DIR`` keeps the stores and sites in DIR (default: a temporary folder,
+removed afterwards) and reuses a store already loaded there by an earlier run.
 """
 
 from __future__ import annotations
@@ -107,6 +110,8 @@ def first_title(path: Path) -> str:
 
 
 def demo(tmp: Path) -> None:
+    for name in ("demo", "demo-data", "demo-site"):
+        shutil.rmtree(tmp / name, ignore_errors=True)
     ws = workspace(tmp / "demo")
     data = tmp / "demo-data"
     demo_data.generate(data, scale=DEMO_SCALE, seed=1)
@@ -161,15 +166,23 @@ def replicate(tmp: Path, wanted: int) -> list[Path]:
 
 
 def ten_k(tmp: Path, wanted: int, browser: bool) -> None:
+    loaded_marker = tmp / f"10k-loaded-{wanted}"
+    reuse = loaded_marker.exists()
     ws = workspace(tmp / "10k")
     began = time.perf_counter()
     files = replicate(tmp, wanted)
-    for path in files:
-        load_csv(ws, path)
-    print(f"({wanted:,} specifications in {len(files)} catalogue files loaded in {time.perf_counter() - began:.1f} s)")
+    if not reuse:
+        for path in files:
+            load_csv(ws, path)
+        loaded_marker.touch()
+    print(f"({wanted:,} specifications in {len(files)} catalogue files "
+          + ("reused" if reuse else f"loaded in {time.perf_counter() - began:.1f} s") + ")")
     title = first_title(files[0])
     out = tmp / "10k-site"
-    report(f"{wanted // 1000}k", ws, out, lambda: change_title(ws, files[0], title, title + " (revised)"))
+    shutil.rmtree(out, ignore_errors=True)
+    # A suffix that differs between runs, so that a reused store really changes.
+    suffix = f" (revised {int(time.time())})"
+    report(f"{wanted // 1000}k", ws, out, lambda: change_title(ws, files[0], title, title + suffix))
     if browser:
         browser_latency(out)
     ws.close()
@@ -214,15 +227,18 @@ def main() -> None:
     parser.add_argument("--only", choices=["demo", "10k"])
     parser.add_argument("--browser", action="store_true", help="also measure search latency in headless Chromium")
     parser.add_argument("--specs", type=int, default=10_000)
+    parser.add_argument("--workdir", type=Path, help="keep stores and sites here and reuse a loaded 10k store")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="credgraph-site-bench-"))
+    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="credgraph-site-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     try:
         if args.only in (None, "demo"):
             demo(tmp)
         if args.only in (None, "10k"):
             ten_k(tmp, args.specs, args.browser)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.workdir:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import json
 import math
 import multiprocessing
 import os
+import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -32,7 +33,7 @@ from credgraph import __version__
 from credgraph.graph import catalogue as cg
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store import Store, StoreError
-from credgraph.site import diagram, linkeddata
+from credgraph.site import diagram, linkeddata, snapshot
 from credgraph.site.output import SiteOutput
 
 LANGS = cg.LANGUAGES
@@ -210,14 +211,20 @@ class SiteBuilder:
     def build(self) -> BuildReport:
         start = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
+        with self._timed("dump and snapshot"):
+            nquads = snapshot.dump_nquads(self.store)
+            packer = threading.Thread(target=self._dump, args=(nquads,))
+            packer.start()
+            self.data = snapshot.offer_snapshot(self.store, nquads)
+            del nquads
         with self._timed("read catalogue"):
-            self.cat = cg.load_catalogue(self.store, cached=False)
+            self.cat = snapshot.read_offer_catalogue(self.data)
         with self._timed("read rules and matches"):
             self.rules = self._load_rules()
             self.matches = self._load_matches()
             self.similar = self._load_similar()
         with self._timed("read entity descriptions"):
-            self.triples = linkeddata.entity_triples(self.store)
+            self.triples = linkeddata.entity_triples(self.data)
         with self._timed("group"):
             self._group()
         with self._timed("specification pages"):
@@ -237,7 +244,8 @@ class SiteBuilder:
         with self._timed("static files and dump"):
             for name in STATIC_FILES:
                 self.output.write(f"static/{name}", _package_text("static", name))
-            self._dump()
+            packer.join()
+            self.output.write("data/credgraph.nq.gz", self.packed)
             self._sitemap()
             self.output.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.base_url}sitemap.xml\n")
         self.output.finish()
@@ -271,10 +279,10 @@ class SiteBuilder:
             self.notes.append("stacking service not available: no pathway pages")
             return []
         try:
-            explicit = stacking.load_rules(self.store)
+            explicit = stacking.load_rules(self.data)
             with_parts = [s.iri for s in self.cat.specs.values() if s.many("hasPart")]
             targets = {r.target for r in explicit}
-            implied = [r for r in stacking.implied_rules(self.store, with_parts) if r.target not in targets]
+            implied = [r for r in stacking.implied_rules(self.data, with_parts) if r.target not in targets]
         except (StoreError, AttributeError, FileNotFoundError, KeyError) as exc:
             self.notes.append(f"stacking rules could not be read ({exc}): no pathway pages")
             return []
@@ -284,7 +292,7 @@ class SiteBuilder:
         matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
         from credgraph import queries
 
-        for row in self.store.select(queries.load("catalogue-matches")):
+        for row in self.data.select(queries.load("catalogue-matches")):
             pair = (row["other"].value, row["relation"].value)
             if pair not in matches[row["spec"].value]:
                 matches[row["spec"].value].append(pair)
@@ -306,8 +314,8 @@ class SiteBuilder:
             self.notes.append("equivalence service not available: similar credentials shown as none known")
             return {}
         try:
-            facts = specifications.load_specs(self.store, list(self.cat.specs))
-            ancestors = specifications.skill_ancestors(self.store, {s for f in facts.values() for s in f.skills})
+            facts = specifications.load_specs(self.data, list(self.cat.specs))
+            ancestors = specifications.skill_ancestors(self.data, {s for f in facts.values() for s in f.skills})
         except (StoreError, ValueError, KeyError, FileNotFoundError) as exc:
             self.notes.append(f"similar credentials could not be computed ({exc})")
             return {}
@@ -586,14 +594,12 @@ class SiteBuilder:
         self._render("about.html", lang, "about/", title=self.strings[lang]["about_title"], sources=sources,
                      graph_count=graph_count, sparql=self.sparql_endpoint)
 
-    def _dump(self) -> None:
-        """The public dataset as gzipped N-Quads (mtime 0: identical data gives identical bytes)."""
-        raw = io.BytesIO()
-        self.store.dump(raw)
-        packed = io.BytesIO()
-        with gzip.GzipFile(fileobj=packed, mode="wb", mtime=0, compresslevel=6) as handle:
-            handle.write(raw.getvalue())
-        self.output.write("data/credgraph.nq.gz", packed.getvalue())
+    def _dump(self, nquads: bytes) -> None:
+        """The public dataset as gzipped N-Quads (mtime 0: identical data gives identical bytes).
+
+        Runs in a thread beside the page rendering (zlib releases the GIL).
+        """
+        self.packed = gzip.compress(nquads, compresslevel=6, mtime=0)
 
     def _sitemap(self) -> None:
         urls = "".join(f"<url><loc>{escape(self.base_url + p)}</loc></url>\n" for p in sorted(self.sitemap))
