@@ -12,6 +12,7 @@ and the EDC context's ``elm:nationalID`` becomes the ontology's ``elm:nationalId
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -23,6 +24,16 @@ import pyoxigraph as ox
 
 from credgraph import vocabularies
 from credgraph.graph import namespaces as ns
+from credgraph.graph.jsonld_templates import (
+    IRI_TOKEN,
+    NO_TERMS,
+    TEMPLATES,
+    TOKEN,
+    LiteralTerms,
+    literal_terms,
+    make_template,
+    tokenisable_iri,
+)
 
 # Context URL -> bundled file in vocabularies/contexts/ (see its NOTICE).
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -208,14 +219,18 @@ def _plain_urls(context: object) -> bool:
 class _Scan:
     """What one walk over a document finds (contexts excluded)."""
 
-    words: set[str]  # keys, short string values, and the prefixes of compact IRIs
+    words: set[str]  # keys, short strings not tokenised, and the prefixes of compact IRIs
     nested_contexts: bool  # an @context below the top level
-    long_strings: list[tuple[object, object]]  # (container, key or index) of each string over LONG_STRING characters
+    literals: list[tuple[object, object]]  # (container, key or index) of each string in a literal position
+    iris: list[tuple[object, object]]  # (container, key or index) of each absolute IRI kept as it is
 
 
-def _scan(document: object, name: str) -> _Scan:
+def _scan(document: object, name: str, terms: LiteralTerms = NO_TERMS) -> _Scan:
+    """Walk ``document`` once: its words, nested contexts, and the strings in literal positions of ``terms``."""
     words: set[str] = set()
-    long_strings: list[tuple[object, object]] = []
+    literals: list[tuple[object, object]] = []
+    iris: list[tuple[object, object]] = []
+    plain, maps, references, ids = terms.plain, terms.language_maps, terms.references, terms.id_keys
     nested = False
     stack = [(document, 1)]
     while stack:
@@ -230,10 +245,25 @@ def _scan(document: object, name: str) -> _Scan:
                     continue
                 words.add(key)
                 if isinstance(value, str):
-                    if len(value) < 256:
+                    if key in plain:
+                        literals.append((node, key))
+                    elif (key in ids or key in references) and tokenisable_iri(value, terms):
+                        iris.append((node, key))
+                    elif len(value) < 256:
                         words.add(value)
-                    elif len(value) > LONG_STRING:
-                        long_strings.append((node, key))
+                elif isinstance(value, list) and (key in plain or key in references):
+                    for i, item in enumerate(value):
+                        if isinstance(item, str):
+                            if key in plain:
+                                literals.append((value, i))
+                            elif tokenisable_iri(item, terms):
+                                iris.append((value, i))
+                            elif len(item) < 256:
+                                words.add(item)
+                        elif isinstance(item, (dict, list)):
+                            stack.append((item, depth))
+                elif isinstance(value, dict) and key in maps and not any(k.startswith("@") for k in value):
+                    _language_map(value, literals, words, stack, depth)
                 elif isinstance(value, (dict, list)):
                     stack.append((value, depth))
         elif isinstance(node, list):
@@ -241,12 +271,21 @@ def _scan(document: object, name: str) -> _Scan:
                 if isinstance(value, str):
                     if len(value) < 256:
                         words.add(value)
-                    elif len(value) > LONG_STRING:
-                        long_strings.append((node, i))
                 elif isinstance(value, (dict, list)):
                     stack.append((value, depth))
     words |= {w.split(":", 1)[0] for w in words if ":" in w}
-    return _Scan(words, nested, long_strings)
+    return _Scan(words, nested, literals, iris)
+
+
+def _language_map(value: dict, literals: list, words: set, stack: list, depth: int) -> None:
+    for language, text in value.items():
+        words.add(language)
+        if isinstance(text, str):
+            literals.append((value, language))
+        elif isinstance(text, list):
+            literals.extend((text, i) for i, item in enumerate(text) if isinstance(item, str))
+        elif isinstance(text, dict):
+            stack.append((text, depth + 1))
 
 
 def _pruned(context: object, words: set[str]) -> object:
@@ -279,68 +318,70 @@ def _replace_nested(node: object, replace) -> object:
 def to_triples(document: dict, name: str) -> list[ox.Triple]:
     """RDF triples of a JSON-LD ``document`` (contexts inlined from bundled copies), normalised.
 
-    Duplicates are removed; order is kept.
+    Duplicates are removed; order is kept. Documents of one template are
+    parsed once (see :mod:`credgraph.graph.jsonld_templates`).
     """
-    scan = _scan(document, name)
+    top = document.get("@context")
+    terms = _literal_terms(tuple(top if isinstance(top, list) else [top])) if _plain_urls(top) else NO_TERMS
+    scan = _scan(document, name, terms)
+    if scan.nested_contexts and (scan.literals or scan.iris):  # a context inside may redefine any term
+        scan = _scan(document, name)
+    literals: dict[str, int] = {}  # value -> token number: equal strings, equal tokens
+    iris: dict[str, int] = {}
+    tokens = [(p, f"{TOKEN}{literals.setdefault(p[0][p[1]], len(literals))}") for p in scan.literals]  # type: ignore[index]
+    tokens += [(p, f"{IRI_TOKEN}{iris.setdefault(p[0][p[1]], len(iris))}") for p in scan.iris]  # type: ignore[index]
+    if tokens:
+        scan.words.add(TOKEN.split(":", 1)[0])
     inlined = inline_contexts(document, name, scan)
-    # Embedded images (base64 data URLs, ~90% of an EC sample's bytes) pass
-    # through the parser unchanged: they are swapped for short stand-ins while
-    # parsing and put back after, which saves serialising and scanning them.
-    long_values = [container[key] for container, key in scan.long_strings]  # type: ignore[index]
+    # inline_contexts copied the top level only: its strings are swapped in the copy.
+    tokens = [((inlined if container is document else container, key), token) for (container, key), token in tokens]
+    originals = [container[key] for (container, key), _ in tokens]  # type: ignore[index]
     try:
-        for i, (container, key) in enumerate(scan.long_strings):
-            container[key] = f"{_STAND_IN}{i}"  # type: ignore[index]
+        for (container, key), token in tokens:
+            container[key] = token  # type: ignore[index]
         text = json.dumps(inlined).encode("utf-8")
     finally:
-        for (container, key), value in zip(scan.long_strings, long_values):
+        for ((container, key), _), value in zip(tokens, originals):
             container[key] = value  # type: ignore[index]
-    try:
-        triples = dict.fromkeys(q.triple for q in ox.parse(text, ox.RdfFormat.JSON_LD))
-    except SyntaxError as exc:
-        raise DocumentError(f"{name}: invalid JSON-LD: {exc}") from None
-    if long_values:
-        restored = _restore_long_values(triples, long_values)
-        if restored is None:  # a stand-in ended up somewhere unexpected: parse the document as it is
-            triples = dict.fromkeys(q.triple for q in ox.parse(json.dumps(inlined).encode("utf-8"), ox.RdfFormat.JSON_LD))
-        else:
-            triples = restored
     # The bundled contexts name neither ELM 3.3 nor elm:nationalID: only the
-    # document itself can bring them in.
-    needs_normalising = not _plain_urls(document.get("@context")) or any(
+    # document itself can bring them in (in keys, types or compact IRIs: its words).
+    needs_normalising = not _plain_urls(top) or any(
         ("nationalID" in w and w != "nationalID") or "snb/model/ontology" in w for w in scan.words)
+    if any(ns.ELM_33 in iri for iri in iris):
+        needs_normalising, template = True, None  # an IRI token would hide what normalise() mends
+    else:
+        key = hashlib.sha256(text).digest()
+        known, template = TEMPLATES.get(key)
+        if not known:
+            try:
+                triples = _parse(text, name)
+            except DocumentError:
+                template = None  # the document itself is parsed below, for its own error message
+            else:
+                template = make_template(normalise(triples) if needs_normalising else triples, len(literals), len(iris))
+            TEMPLATES.put(key, template)
+    if template is not None:
+        try:
+            return template.instantiate(list(literals), list(iris))
+        except ValueError:
+            pass  # an IRI pyoxigraph refuses: the parser names it below
+    scan = _scan(document, name)
+    triples = _parse(json.dumps(inline_contexts(document, name, scan)).encode("utf-8"), name)
     return normalise(triples) if needs_normalising else list(triples)
 
 
-_STAND_IN = "urn:credgraph:stand-in:"
-LONG_STRING = 1024
+def _parse(text: bytes, name: str) -> dict[ox.Triple, None]:
+    try:
+        return dict.fromkeys(q.triple for q in ox.parse(text, ox.RdfFormat.JSON_LD))
+    except SyntaxError as exc:
+        raise DocumentError(f"{name}: invalid JSON-LD: {exc}") from None
 
 
-def _restore_long_values(triples: Iterable[ox.Triple], values: list[str]) -> dict[ox.Triple, None] | None:
-    """``triples`` with every stand-in term replaced by its original value; None if one is not a whole term."""
-    out: dict[ox.Triple, None] = {}
-    for t in triples:
-        s, o = t.subject, t.object
-        if isinstance(o, (ox.Literal, ox.NamedNode)) and o.value.startswith(_STAND_IN):
-            o = _original(o, values)
-            if o is None:
-                return None
-            t = ox.Triple(s, t.predicate, o)
-        if isinstance(s, ox.NamedNode) and s.value.startswith(_STAND_IN):
-            return None  # a data URL as a node id: rare enough to parse the slow way
-        out[t] = None
-    return out
-
-
-def _original(term, values: list[str]):
-    index = term.value[len(_STAND_IN):]
-    if not index.isdigit() or int(index) >= len(values):
-        return None
-    value = values[int(index)]
-    if isinstance(term, ox.NamedNode):
-        return ox.NamedNode(value)
-    if term.language:
-        return ox.Literal(value, language=term.language)
-    return ox.Literal(value, datatype=term.datatype)
+@cache
+def _literal_terms(urls: tuple[str, ...]) -> LiteralTerms:
+    if any(url not in BUNDLED_CONTEXTS for url in urls):
+        return NO_TERMS  # rejected by inline_contexts, naming the URL
+    return literal_terms([_bundled(url) for url in urls])
 
 
 def _norm_term(term):

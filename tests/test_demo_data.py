@@ -199,3 +199,26 @@ def test_demo_imports_cleanly(tmp_path):
         again = demo_data.load(ws, out)
         assert [c.status for c in again.catalogues] == ["unchanged"] * 14
         assert again.credentials.count("unchanged") == 20
+
+
+def test_credentials_parse_the_same_from_templates(demo):
+    # Demo credentials come from a few templates: most are read from a parsed
+    # template; each must give exactly what parsing it alone gives.
+    import pyoxigraph as ox
+
+    from credgraph.graph import jsonld_templates
+
+    def canonical(triples):
+        d = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        d.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        return {str(q) for q in d}
+
+    root, _ = demo
+    jsonld_templates.TEMPLATES.clear()
+    for path in sorted((root / "credentials").rglob("*.jsonld"))[:80]:
+        document = json.loads(path.read_bytes())
+        inlined = jsonld.inline_contexts(document, path.name)
+        reference = jsonld.normalise(q.triple for q in ox.parse(json.dumps(inlined).encode(), ox.RdfFormat.JSON_LD))
+        ours = jsonld.to_triples(document, path.name)
+        assert len(ours) == len(reference) and canonical(ours) == canonical(reference), path.name
+    assert 0 < len(jsonld_templates.TEMPLATES._items) < 80

@@ -1,0 +1,216 @@
+"""Parsing JSON-LD once per document shape.
+
+An issuer's system writes every credential from one template: the same
+keys, types and structure, other names, dates, identifiers and images.
+JSON-LD processing (expanding against the contexts) is most of the cost of
+reading a credential, and for two documents of one template it does the same
+work on other strings.
+
+So, before parsing, two kinds of strings are swapped for numbered tokens:
+
+- strings in *literal positions*: values of terms that every bundled
+  context in use defines as a plain or typed literal (never ``@id``/
+  ``@vocab``/``@json``, never a keyword alias, no ``@reverse``, no
+  ``@id``/``@type``/``@index``/``@graph`` container), and the values of
+  language maps. JSON-LD copies such a value into its literal unchanged;
+- *absolute IRIs* given as ``@id`` or as values of ``@id``/``@vocab``-typed
+  terms, whose scheme is not a term of the contexts (so no compact IRI) and
+  which are no term themselves. JSON-LD keeps such an IRI as it is.
+
+Nothing else (keys, types, compact IRIs, blank node ids, numbers) is
+touched, and equal strings get equal tokens (so that nodes merge as they
+would), so the tokenised document is the same for every document of the
+template and is parsed once. Each document then gets the template's triples
+with its own strings put back, and fresh blank nodes. A template where a
+token shows up anywhere but as a whole literal value or a whole IRI is not
+used (the document is parsed as it is).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+TOKEN = "urn:credgraph:value:"
+IRI_TOKEN = "urn:credgraph:iri:"
+_UNSAFE_CONTAINERS = {"@id", "@type", "@index", "@graph"}
+_UNSAFE_TYPES = {"@json"}
+
+
+@dataclass(frozen=True)
+class LiteralTerms:
+    """What the contexts in use say about each term, for tokenising (every definition must agree)."""
+
+    plain: frozenset[str]  # a string (or list of strings) value is one literal each
+    language_maps: frozenset[str]  # a map of language -> string(s)
+    references: frozenset[str] = frozenset()  # a string (or list of strings) value is an IRI
+    id_keys: frozenset[str] = frozenset()  # "@id" and its aliases
+    defined: frozenset[str] = frozenset()  # every term: no IRI token may look like one
+
+
+NO_TERMS = LiteralTerms(frozenset(), frozenset())
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):[^\s<>\"{}|^`\\]*$")
+
+
+def tokenisable_iri(value: str, terms: LiteralTerms) -> bool:
+    """True when JSON-LD keeps ``value`` as the IRI it is (absolute, no compact IRI, no term)."""
+    m = _ABSOLUTE_IRI.match(value)
+    return m is not None and m.group(1) != "_" and m.group(1) not in terms.defined and value not in terms.defined
+
+
+def literal_terms(contexts: Sequence[object]) -> LiteralTerms:
+    """The literal terms of the given (bundled, parsed) contexts, scoped contexts included."""
+    definitions: dict[str, list[object]] = {}
+
+    def walk(context: object) -> None:
+        if isinstance(context, list):
+            for item in context:
+                walk(item)
+        elif isinstance(context, dict):
+            for term, definition in context.items():
+                if term == "@context":
+                    walk(definition)
+                elif not term.startswith("@"):
+                    definitions.setdefault(term, []).append(definition)
+                    if isinstance(definition, dict) and "@context" in definition:
+                        walk(definition["@context"])
+
+    walk(list(contexts))
+    by_kind: dict[str, set[str]] = {"plain": set(), "language": set(), "reference": set(), "id": {"@id"}}
+    for term, found in definitions.items():
+        kinds = {_kind(d) for d in found}
+        if len(kinds) == 1 and (kind := kinds.pop()) in by_kind:
+            by_kind[kind].add(term)
+    return LiteralTerms(frozenset(by_kind["plain"]), frozenset(by_kind["language"]), frozenset(by_kind["reference"]),
+                        frozenset(by_kind["id"]), frozenset(definitions))
+
+
+def _kind(definition: object) -> str:
+    if isinstance(definition, str):
+        return "id" if definition == "@id" else "unsafe" if definition.startswith("@") else "plain"
+    if not isinstance(definition, dict):
+        return "unsafe"  # null: the term is undefined, its values dropped or taken elsewhere
+    if "@reverse" in definition or "@nest" in definition:
+        return "unsafe"
+    iri = definition.get("@id")
+    if isinstance(iri, str) and iri.startswith("@"):
+        return "id" if iri == "@id" and len(definition) == 1 else "unsafe"
+    containers = definition.get("@container")
+    containers = set(containers if isinstance(containers, list) else [containers])
+    if containers & _UNSAFE_CONTAINERS:
+        return "unsafe"
+    kind = definition.get("@type")
+    if kind in ("@id", "@vocab"):
+        return "unsafe" if "@language" in containers else "reference"
+    if kind in _UNSAFE_TYPES:
+        return "unsafe"
+    return "language" if "@language" in containers else "plain"
+
+
+@dataclass(frozen=True)
+class Template:
+    """The triples of a tokenised document as a recipe: each term is fixed, or the n-th term of a document.
+
+    A document's terms are, in this order: its IRIs (one per distinct IRI
+    token), fresh blank nodes, and its literals (one per literal slot).
+    """
+
+    recipe: tuple[tuple[object, ox.NamedNode, object], ...]  # (subject, predicate, object): a term or an int
+    iri_count: int
+    blank_count: int
+    literal_slots: tuple[tuple[int, str | None, ox.NamedNode | None], ...]  # (token, language, datatype)
+
+    def instantiate(self, literals: Sequence[str], iris: Sequence[str]) -> list[ox.Triple]:
+        """The triples of the document whose tokenised strings are ``literals`` and ``iris``.
+
+        Duplicates are removed, order kept. Raises ValueError for an IRI
+        pyoxigraph does not accept (the caller then parses the document itself).
+        """
+        terms: list = [ox.NamedNode(iri) for iri in iris]
+        # Blank nodes are per document: a template's own would join every
+        # document made from it into one graph in the store.
+        terms += [ox.BlankNode() for _ in range(self.blank_count)]
+        terms += [
+            ox.Literal(literals[token], language=language) if language else ox.Literal(literals[token], datatype=datatype)
+            for token, language, datatype in self.literal_slots
+        ]
+        return list(dict.fromkeys(
+            ox.Triple(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o)
+            for s, p, o in self.recipe
+        ))
+
+
+def _token(value: str, prefix: str, count: int) -> int | None:
+    number = value[len(prefix):]
+    return int(number) if number.isdigit() and int(number) < count else None
+
+
+def make_template(triples: Iterable[ox.Triple], literals: int, iris: int) -> Template | None:
+    """The template of a tokenised document's (deduplicated, normalised) triples; None if a token is misplaced."""
+    triples = tuple(triples)
+    blanks: dict[ox.BlankNode, int] = {}
+    slots: dict[tuple, int] = {}
+    found = 0
+    for t in triples:
+        for term in (t.subject, t.object):
+            if type(term) is ox.BlankNode:
+                blanks.setdefault(term, len(blanks))
+    recipe = []
+    for t in triples:
+        ends = []
+        for term in (t.subject, t.object):
+            kind = type(term)
+            if kind is ox.NamedNode and term.value.startswith(IRI_TOKEN):
+                token = _token(term.value, IRI_TOKEN, iris)
+                if token is None:
+                    return None
+                term, found = token, found + 1
+            elif kind is ox.BlankNode:
+                term = iris + blanks[term]
+            elif kind is ox.Literal and term.value.startswith(TOKEN):
+                token = _token(term.value, TOKEN, literals)
+                if token is None:
+                    return None
+                slot = (token, term.language, None if term.language else term.datatype)
+                term, found = iris + len(blanks) + slots.setdefault(slot, len(slots)), found + 1
+            ends.append(term)
+        recipe.append((ends[0], t.predicate, ends[1]))
+    # Every token must be a whole literal value or a whole IRI, none anywhere else.
+    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    if text.count(TOKEN.encode()) + text.count(IRI_TOKEN.encode()) != found:
+        return None
+    return Template(tuple(recipe), iris, len(blanks), tuple(slots))
+
+
+class TemplateCache:
+    """Templates by the digest of their tokenised document; bounded, thread-safe. ``None`` marks an unusable one."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, Template | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> tuple[bool, Template | None]:
+        with self._lock:
+            if key not in self._items:
+                return False, None
+            self._items.move_to_end(key)
+            return True, self._items[key]
+
+    def put(self, key: bytes, template: Template | None) -> None:
+        with self._lock:
+            self._items[key] = template
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+TEMPLATES = TemplateCache()
