@@ -204,13 +204,40 @@ def validate_many(documents: Sequence, profile: str) -> list[ValidationReport]:
     A document of the same shape as one validated before (see
     :mod:`credgraph.graph.validation_memo`) reuses that document's results.
     """
+    documents = list(documents)
+    return _validate(documents, profile, _skeletons(documents, _shapes(profile).abstraction, profile))
+
+
+def validate_profiles(documents: Sequence, profiles: Sequence[str]) -> dict[str, list[ValidationReport]]:
+    """:func:`validate_many` for several profiles; each document's skeleton is computed once for all."""
+    documents = list(documents)
+    abstraction = _joint_abstraction(tuple(profiles))
+    skeletons = _skeletons(documents, abstraction, "+".join(profiles))
+    return {profile: _validate(documents, profile, skeletons) for profile in profiles}
+
+
+@cache
+def _joint_abstraction(profiles: tuple[str, ...]) -> Abstraction | None:
+    """What none of ``profiles`` can see: a skeleton under it is one under each of them."""
+    found = [_shapes(p).abstraction for p in profiles]
+    if any(a is None for a in found):
+        return None
+    relevant = None if any(a.relevant is None for a in found) else frozenset().union(*(a.relevant for a in found))
+    return Abstraction(relevant, frozenset().union(*(a.kept_values for a in found)), frozenset().union(*(a.named for a in found)))
+
+
+def _skeletons(documents: list, abstraction: Abstraction | None, namespace: str) -> list[tuple | None]:
+    """Each document's skeleton (None where it has none), marked with what it was computed for."""
+    out: list[tuple | None] = []
+    for d in documents:
+        found = skeleton(d, abstraction) if abstraction is not None and not isinstance(d, rdflib.Graph) else None
+        out.append(None if found is None else ((namespace, found[0]), found[1]))
+    return out
+
+
+def _validate(documents: list, profile: str, skeletons: list) -> list[ValidationReport]:
     settings = _settings(profile)
     shapes = _shapes(profile)
-    documents = list(documents)
-    skeletons = [
-        skeleton(d, shapes.abstraction) if shapes.abstraction is not None and not isinstance(d, rdflib.Graph) else None
-        for d in documents
-    ]
     results: list[list[ValidationResult] | None] = [None] * len(documents)
     first: dict[tuple, int] = {}  # skeleton -> the document of this batch validated for it
     to_run: list[int] = []

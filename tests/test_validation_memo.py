@@ -128,3 +128,12 @@ def test_profiles_whose_results_could_depend_on_values_are_never_remembered(tmp_
     assert abstraction_for(no_message, None, generic_messages=True) is not None
     for profile in PROFILES:
         assert validation._shapes(profile).abstraction is not None
+
+
+def test_several_profiles_at_once_equal_each_alone(documents):
+    profiles = ("storable-credential", "annex-i-credential")
+    alone = {p: [fresh(d, p) for d in documents] for p in profiles}
+    for p in profiles:
+        validation._shapes(p).memo.clear()
+    assert validation.validate_profiles(documents, profiles) == alone
+    assert validation.validate_profiles(documents[::-1], profiles) == {p: r[::-1] for p, r in alone.items()}
