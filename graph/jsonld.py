@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import pyoxigraph as ox
 
@@ -32,7 +32,6 @@ from credgraph.graph.jsonld_templates import (
     LiteralTerms,
     literal_terms,
     make_template,
-    tokenisable_iri,
 )
 
 # Context URL -> bundled file in vocabularies/contexts/ (see its NOTICE).
@@ -171,14 +170,7 @@ def inline_contexts(document: dict, name: str, scan: _Scan | None = None) -> dic
     """
     scan = scan or _scan(document, name)
     top = document.get("@context")
-    urls_used = context_urls(document) if scan.nested_contexts or not _plain_urls(top) else _as_list(top)
-    for url in urls_used:
-        if url not in BUNDLED_CONTEXTS:
-            raise DocumentError(
-                f"{name}: JSON-LD context {url} is not one of the bundled contexts "
-                f"({', '.join(sorted(set(BUNDLED_CONTEXTS) - {'https://data.europa.eu/snb/model/context/edc-ap'}))}); "
-                "credgraph never fetches contexts over the network"
-            )
+    _check_bundled(context_urls(document) if scan.nested_contexts or not _plain_urls(top) else _as_list(top), name)
     doc = dict(document)
     urls = [c for c in _as_list(top) if isinstance(c, str)]
     relax = any(BUNDLED_CONTEXTS.get(u) == "edc-ap-context.jsonld" for u in urls)
@@ -207,6 +199,23 @@ def inline_contexts(document: dict, name: str, scan: _Scan | None = None) -> dic
     return doc
 
 
+def _check_bundled(urls: Iterable[str], name: str) -> None:
+    for url in urls:
+        if url not in BUNDLED_CONTEXTS:
+            raise DocumentError(
+                f"{name}: JSON-LD context {url} is not one of the bundled contexts "
+                f"({', '.join(sorted(set(BUNDLED_CONTEXTS) - {'https://data.europa.eu/snb/model/context/edc-ap'}))}); "
+                "credgraph never fetches contexts over the network"
+            )
+
+
+@lru_cache(maxsize=256)
+def _context_text(urls: tuple[str, ...], words: frozenset[str]) -> bytes:
+    """The inlined, pruned top-level context of a document, as JSON (documents of one template share it)."""
+    inlined = inline_contexts({"@context": list(urls)}, "context", _Scan(set(words), False, [], []))
+    return json.dumps(inlined["@context"]).encode("utf-8")
+
+
 def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
@@ -226,11 +235,16 @@ class _Scan:
 
 
 def _scan(document: object, name: str, terms: LiteralTerms = NO_TERMS) -> _Scan:
-    """Walk ``document`` once: its words, nested contexts, and the strings in literal positions of ``terms``."""
+    """Walk ``document`` once: its words, nested contexts, and the strings to tokenise under ``terms``.
+
+    The hottest loop of reading a credential: written for speed (exact
+    types, as ``json.loads`` makes them; local names for the sets).
+    """
     words: set[str] = set()
     literals: list[tuple[object, object]] = []
     iris: list[tuple[object, object]] = []
-    plain, maps, references, ids = terms.plain, terms.language_maps, terms.references, terms.id_keys
+    plain, maps, references, ids, defined = terms.plain, terms.language_maps, terms.references, terms.id_keys, terms.defined
+    add = words.add
     nested = False
     stack = [(document, 1)]
     while stack:
@@ -238,43 +252,57 @@ def _scan(document: object, name: str, terms: LiteralTerms = NO_TERMS) -> _Scan:
         if depth > MAX_DEPTH:
             raise DocumentError(f"{name}: JSON nested too deeply (more than {MAX_DEPTH} levels)")
         depth += 1
-        if isinstance(node, dict):
+        if type(node) is dict:
             for key, value in node.items():
                 if key == "@context":
                     nested = nested or node is not document
                     continue
-                words.add(key)
-                if isinstance(value, str):
+                add(key)
+                kind = type(value)
+                if kind is str:
                     if key in plain:
                         literals.append((node, key))
-                    elif (key in ids or key in references) and tokenisable_iri(value, terms):
+                    elif (key in ids or key in references) and _plain_iri(value, defined):
                         iris.append((node, key))
                     elif len(value) < 256:
-                        words.add(value)
-                elif isinstance(value, list) and (key in plain or key in references):
-                    for i, item in enumerate(value):
-                        if isinstance(item, str):
-                            if key in plain:
-                                literals.append((value, i))
-                            elif tokenisable_iri(item, terms):
-                                iris.append((value, i))
-                            elif len(item) < 256:
-                                words.add(item)
-                        elif isinstance(item, (dict, list)):
-                            stack.append((item, depth))
-                elif isinstance(value, dict) and key in maps and not any(k.startswith("@") for k in value):
-                    _language_map(value, literals, words, stack, depth)
-                elif isinstance(value, (dict, list)):
-                    stack.append((value, depth))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                if isinstance(value, str):
+                        add(value)
+                elif kind is dict:
+                    if key in maps and not any(k.startswith("@") for k in value):
+                        _language_map(value, literals, words, stack, depth)
+                    else:
+                        stack.append((value, depth))
+                elif kind is list:
+                    if key in plain or key in references:
+                        for i, item in enumerate(value):
+                            if type(item) is str:
+                                if key in plain:
+                                    literals.append((value, i))
+                                elif _plain_iri(item, defined):
+                                    iris.append((value, i))
+                                elif len(item) < 256:
+                                    add(item)
+                            elif type(item) in (dict, list):
+                                stack.append((item, depth))
+                    else:
+                        stack.append((value, depth))
+        elif type(node) is list:
+            for value in node:
+                kind = type(value)
+                if kind is str:
                     if len(value) < 256:
-                        words.add(value)
-                elif isinstance(value, (dict, list)):
+                        add(value)
+                elif kind is dict or kind is list:
                     stack.append((value, depth))
     words |= {w.split(":", 1)[0] for w in words if ":" in w}
     return _Scan(words, nested, literals, iris)
+
+
+def _plain_iri(value: str, defined: frozenset[str]) -> bool:
+    # An absolute IRI that JSON-LD keeps as it is: a scheme that is no term
+    # (so no compact IRI), and no term itself. One the IRI rules refuse is
+    # caught when the document's terms are made (it is then parsed as it is).
+    colon = value.find(":")
+    return colon > 0 and value[0].isalpha() and value[:colon] not in defined and value not in defined
 
 
 def _language_map(value: dict, literals: list, words: set, stack: list, depth: int) -> None:
@@ -332,17 +360,29 @@ def to_triples(document: dict, name: str) -> list[ox.Triple]:
     tokens += [(p, f"{IRI_TOKEN}{iris.setdefault(p[0][p[1]], len(iris))}") for p in scan.iris]  # type: ignore[index]
     if tokens:
         scan.words.add(TOKEN.split(":", 1)[0])
-    inlined = inline_contexts(document, name, scan)
-    # inline_contexts copied the top level only: its strings are swapped in the copy.
+    if scan.nested_contexts or not _plain_urls(top):
+        inlined = inline_contexts(document, name, scan)
+        head = b""
+    else:
+        # The usual case: the context part of the text is the same for every
+        # document of a template, made once; only the body is serialised.
+        _check_bundled(_as_list(top), name)
+        head = _context_text(tuple(_as_list(top)), frozenset(scan.words))
+        inlined = {k: v for k, v in document.items() if k != "@context"}
+    # The top level was copied: its strings are swapped in the copy.
     tokens = [((inlined if container is document else container, key), token) for (container, key), token in tokens]
     originals = [container[key] for (container, key), _ in tokens]  # type: ignore[index]
     try:
         for (container, key), token in tokens:
             container[key] = token  # type: ignore[index]
-        text = json.dumps(inlined).encode("utf-8")
+        body = json.dumps(inlined).encode("utf-8")
     finally:
         for ((container, key), _), value in zip(tokens, originals):
             container[key] = value  # type: ignore[index]
+    if head:
+        text = b'{"@context": ' + head + (b", " + body[1:] if inlined else b"}")
+    else:
+        text = body
     # The bundled contexts name neither ELM 3.3 nor elm:nationalID: only the
     # document itself can bring them in (in keys, types or compact IRIs: its words).
     needs_normalising = not _plain_urls(top) or any(

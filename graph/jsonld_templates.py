@@ -28,7 +28,6 @@ used (the document is parsed as it is).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -54,15 +53,6 @@ class LiteralTerms:
 
 
 NO_TERMS = LiteralTerms(frozenset(), frozenset())
-_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):[^\s<>\"{}|^`\\]*$")
-
-
-def tokenisable_iri(value: str, terms: LiteralTerms) -> bool:
-    """True when JSON-LD keeps ``value`` as the IRI it is (absolute, no compact IRI, no term)."""
-    m = _ABSOLUTE_IRI.match(value)
-    return m is not None and m.group(1) != "_" and m.group(1) not in terms.defined and value not in terms.defined
-
-
 def literal_terms(contexts: Sequence[object]) -> LiteralTerms:
     """The literal terms of the given (bundled, parsed) contexts, scoped contexts included."""
     definitions: dict[str, list[object]] = {}
