@@ -241,11 +241,28 @@ def _concept_pairs(triples: Iterable[ox.Triple]) -> list[tuple[ox.NamedNode, ox.
     pairs = {}
     for t in triples:
         o = t.object
-        if isinstance(o, ox.NamedNode) and t.predicate != RDF_TYPE:
-            m = _SNB_CONCEPT.match(o.value)
-            if m and m.group(1) != "model" and m.group(2) != _SCHEME_CODE:
-                pairs[o] = ox.NamedNode(f"{ns.SNB}{m.group(1)}/{_SCHEME_CODE}")
+        if type(o) is ox.NamedNode and t.predicate != RDF_TYPE:
+            scheme = _scheme_of(o)
+            if scheme is not None:
+                pairs[o] = scheme
     return list(pairs.items())
+
+
+_SCHEMES: dict[ox.NamedNode, ox.NamedNode | None] = {}
+
+
+def _scheme_of(iri: ox.NamedNode) -> ox.NamedNode | None:
+    """The controlled list an EC concept IRI belongs to, or None (remembered: credentials cite the same concepts)."""
+    if iri in _SCHEMES:
+        return _SCHEMES[iri]
+    value = iri.value
+    if not value.startswith(ns.SNB):
+        return None
+    m = _SNB_CONCEPT.match(value)
+    scheme = ox.NamedNode(f"{ns.SNB}{m.group(1)}/{_SCHEME_CODE}") if m and m.group(1) != "model" and m.group(2) != _SCHEME_CODE else None
+    if len(_SCHEMES) < 100_000:  # bounded, though only the EC's concept IRIs land here
+        _SCHEMES[iri] = scheme
+    return scheme
 
 
 def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, timer: _Timer) -> _Prepared | DocumentResult:

@@ -463,6 +463,8 @@ _DOUBLE = re.compile(r"^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN)$"
 _DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 _BOOLEAN = {"true", "false", "1", "0"}
 _NUMERIC_PROPERTIES = {ns.ELM + "point", ns.ELM + "maximumDuration"}
+_NUMERIC_NODES = frozenset(ox.NamedNode(p) for p in _NUMERIC_PROPERTIES)
+_ANY_VALUE = frozenset(ox.NamedNode(d) for d in (ns.XSD + "string", ns.RDF + "langString"))
 
 
 def _valid_date(y: str, m: str, d: str) -> bool:
@@ -514,7 +516,10 @@ def literal_problems(triples: Iterable[ox.Triple], withheld: Iterable[str] = ())
     problems = []
     for t in triples:
         o = t.object
-        if not isinstance(o, ox.Literal):
+        if type(o) is not ox.Literal:
+            continue
+        # Most literals are strings, which every value is: skip them without copying the value.
+        if o.datatype in _ANY_VALUE and t.predicate not in _NUMERIC_NODES:
             continue
         problem = literal_problem(o)
         if problem is None and t.predicate.value in _NUMERIC_PROPERTIES and not _DECIMAL.match(o.value.strip()):

@@ -36,6 +36,9 @@ PERSONAL_PROPERTIES = {
 }
 # Edges the public part never follows: bulky or display-only data.
 NOT_PUBLISHED = {ns.ELM + "logo", ns.ELM + "displayParameter"}
+# The same, as pyoxigraph terms: tested without copying each predicate's IRI out.
+_NOT_FOLLOWED = frozenset(ox.NamedNode(p) for p in NOT_PUBLISHED | PERSONAL_PROPERTIES)
+_PERSONAL_NODES = frozenset(ox.NamedNode(p) for p in PERSONAL_PROPERTIES)
 
 
 class PrivacyError(RuntimeError):
@@ -58,7 +61,8 @@ class Graph:
 
     def objects(self, subject, predicate: str) -> list:
         """Objects of ``subject predicate ?o``."""
-        return [t.object for t in self.out.get(subject, ()) if t.predicate.value == predicate]
+        node = _node(predicate)
+        return [t.object for t in self.out.get(subject, ()) if t.predicate == node]
 
     def first(self, subject, predicate: str):
         """One object of ``subject predicate ?o`` (the smallest, for determinism), or None."""
@@ -71,7 +75,19 @@ class Graph:
 
     def subjects_of_type(self, type_iri: str) -> list:
         """Subjects typed ``type_iri``, sorted."""
-        return sorted({t.subject for t in self.triples if t.predicate == RDF_TYPE and t.object.value == type_iri}, key=str)
+        node = _node(type_iri)
+        return sorted({t.subject for t in self.triples if t.predicate == RDF_TYPE and t.object == node}, key=str)
+
+
+_NODES: dict[str, ox.NamedNode] = {}
+
+
+def _node(iri: str) -> ox.NamedNode:
+    """``NamedNode(iri)``, made once per IRI (predicates and types are few)."""
+    node = _NODES.get(iri)
+    if node is None:
+        node = _NODES[iri] = ox.NamedNode(iri)
+    return node
 
 
 def learner_key(graph: Graph, person) -> str | None:
@@ -124,11 +140,12 @@ def public_closure(graph: Graph, roots: Iterable, personal: set) -> list[ox.Trip
             continue
         seen.add(node)
         for t in graph.out.get(node, ()):
-            if t.object in personal or t.predicate.value in NOT_PUBLISHED or t.predicate.value in PERSONAL_PROPERTIES:
+            o = t.object
+            if o in personal or t.predicate in _NOT_FOLLOWED:
                 continue
             out.append(t)
-            if not isinstance(t.object, ox.Literal) and t.object not in seen:
-                stack.append(t.object)
+            if type(o) is not ox.Literal and o not in seen:
+                stack.append(o)
     return out
 
 
@@ -143,12 +160,15 @@ def mint_local(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) ->
     Returns the new triples and the mapping old -> new.
     """
     mapping: dict = {}
+    seen: dict = {}  # every term met, local or not -> its replacement
 
     def new_term(term):
+        found = seen.get(term)
+        if found is not None:
+            return found
         if not is_local(term):
+            seen[term] = term
             return term
-        if term in mapping:
-            return mapping[term]
         kind = next((kinds[t] for t in sorted(graph.types(term)) if t in kinds), None)
         if kind:
             literals = sorted(f"{t.predicate.value} {t.object}" for t in graph.out.get(term, ()) if isinstance(t.object, ox.Literal))
@@ -156,9 +176,15 @@ def mint_local(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) ->
             mapping[term] = ox.NamedNode(f"{ns.CG_ID}{kind}/{hashlib.sha256(key.encode()).hexdigest()[:16]}")
         else:
             mapping[term] = ox.BlankNode()
+        seen[term] = mapping[term]
         return mapping[term]
 
-    out = [ox.Triple(new_term(t.subject), t.predicate, new_term(t.object)) for t in triples]
+    out = []
+    for t in triples:
+        s, o = t.subject, t.object
+        s2 = new_term(s)
+        o2 = o if type(o) is ox.Literal else new_term(o)
+        out.append(t if s2 is s and o2 is o else ox.Triple(s2, t.predicate, o2))
     return out, mapping
 
 
@@ -178,7 +204,7 @@ def personal_terms(graph: Graph, persons: Iterable, credential) -> set:
                 continue
             seen.add(node)
             for t in graph.out.get(node, ()):
-                if node is person and t.predicate.value not in PERSONAL_PROPERTIES:
+                if node is person and t.predicate not in _PERSONAL_NODES:
                     continue
                 o = t.object
                 if isinstance(o, ox.Literal):
