@@ -161,11 +161,21 @@ async def _operation(request: Request, name: str) -> tuple[str | None, list[tupl
 
 
 def _negotiated(accept: str | None) -> dict[str, str | None]:
-    return {
-        "boolean": formats.negotiate(accept, formats.BOOLEAN_TYPES, formats.JSON),
-        "solutions": formats.negotiate(accept, formats.RESULT_TYPES, formats.JSON),
-        "graph": formats.negotiate(accept, formats.GRAPH_TYPES, formats.TURTLE),
-    }
+    if accept is not None and len(accept) > 512:
+        return dict(_negotiate(accept))
+    return dict(_negotiated_cached(accept))
+
+
+def _negotiate(accept: str | None) -> tuple[tuple[str, str | None], ...]:
+    return (
+        ("boolean", formats.negotiate(accept, formats.BOOLEAN_TYPES, formats.JSON)),
+        ("solutions", formats.negotiate(accept, formats.RESULT_TYPES, formats.JSON)),
+        ("graph", formats.negotiate(accept, formats.GRAPH_TYPES, formats.TURTLE)),
+    )
+
+
+# Clients send a handful of distinct Accept headers.
+_negotiated_cached = functools.lru_cache(maxsize=256)(_negotiate)
 
 
 async def _answer(request: Request, text: str, params: list[tuple[str, str]]) -> Response:
