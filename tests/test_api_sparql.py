@@ -311,3 +311,92 @@ def test_workers_are_reused_until_a_write(api):
     seen = api.get("/sparql", params={"query": f"ASK {{ <{EX}fresh> ?p ?o }}"}).json()["boolean"]
     assert seen is True
     assert executor.worker_pids().isdisjoint(first)
+
+
+# -- the /sparql fast path and the in-loop worker exchange -----------------------------
+
+
+def test_query_check_is_one_pass_of_the_shared_tokenizer():
+    from credgraph.api.routes_sparql import _inspect, inspect_query
+
+    texts = [
+        "SELECT * WHERE { ?s ?p ?o }",
+        "PREFIX ex: <http://example.org/> BASE <http://b/> INSERT DATA { ex:a ex:b ex:c }",
+        "ASK { \\u0053ERVICE <http://evil.example/> { ?s ?p ?o } }",
+        "# SERVICE in a comment\nCONSTRUCT { ?s ?p 'SERVICE' } WHERE { ?s ?p ?o }",
+        "select ?service where { ?service ?p ?o }",
+        "DESCRIBE <http://example.org/x>",
+        "",
+    ]
+    for text in texts:
+        check = _inspect(text)
+        assert check == inspect_query(text) == inspect_query(text)  # cached or not, the same answer
+        assert check.mentions_service == sparql_text.mentions_service(text)
+        assert check.form == sparql_text.query_form(text)
+    assert _inspect(texts[1]).is_update and not _inspect(texts[0]).is_update
+    assert _inspect(texts[2]).mentions_service and not _inspect(texts[3]).mentions_service
+
+
+def test_fast_path_serves_sparql_ahead_of_fastapi(api):
+    from credgraph.api.app import CredgraphAPI
+
+    assert isinstance(api.app, CredgraphAPI) and api.app.sparql_fast_path is not None
+    # The routes stay in the OpenAPI document.
+    assert "/sparql" in api.get("/openapi.json").json()["paths"]
+    response = api.get("/sparql", params={"query": SELECT}, headers={"Origin": "https://yasgui.example"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "X-Credgraph-Truncated" in response.headers["access-control-expose-headers"]
+    assert response.headers["vary"].startswith("Accept")
+
+
+def test_fast_path_unexpected_error_is_a_problem_without_internals(api, monkeypatch):
+    async def broken(job):
+        raise RuntimeError("secret detail from inside")
+
+    monkeypatch.setattr(api.app.state.executor, "run_async", broken)
+    response = api.get("/sparql", params={"query": SELECT})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "secret" not in response.text and "RuntimeError" in response.json()["detail"]
+
+
+def test_timeout_on_a_reused_worker_kills_it(api):
+    """The in-loop exchange with an idle worker also kills at the deadline."""
+    executor = api.app.state.executor
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+    idle = executor.worker_pids()
+    assert idle
+    started = time.monotonic()
+    response = api.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . "
+                                                    "?j ?k ?l }"})
+    assert response.status_code == 503 and response.json()["type"].endswith("/query-timeout")
+    assert time.monotonic() - started < 4
+    busy = idle - executor.worker_pids()
+    assert busy, "the worker that ran the query is no longer idle"
+    for pid in busy:  # killed and reaped: no process, no zombie
+        assert not os.path.exists(f"/proc/{pid}")
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+
+
+def test_dead_idle_worker_is_replaced(api):
+    """A reused worker that died meanwhile: the query is retried once on a fresh worker."""
+    import signal
+
+    executor = api.app.state.executor
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+    for pid in executor.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    response = api.get("/sparql", params={"query": SELECT})
+    assert response.status_code == 200 and "7" in response.text
+
+
+def test_result_over_the_byte_limit_on_a_reused_worker(api):
+    executor = api.app.state.executor
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+    executor.max_result_bytes = 200
+    response = api.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
+    assert response.status_code == 500 and response.json()["type"].endswith("/result-too-large")
+    executor.max_result_bytes = 256 * 1024 * 1024
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
