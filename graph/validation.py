@@ -91,15 +91,12 @@ class _Profile:
     root_label: str = ""
     elements: tuple[str, ...] = ()  # Annex I elements the profile reports on
     untyped_credentials: bool = False  # treat a VC whose subject has elm:hasClaim as an EDC
-    # Shapes look at edges pointing to a node (inverse paths, sh:targetObjectsOf):
-    # batching then also keeps apart nodes that documents point to differently.
-    incoming: bool = True
 
 
 _SETTINGS: dict[str, _Profile] = {
     "annex-i-credential": _Profile(
         PROFILES["annex-i-credential"], roots=(_EDC,), root_label="elm:EuropeanDigitalCredential",
-        elements=tuple(ANNEX_I_ELEMENTS), untyped_credentials=True, incoming=False,
+        elements=tuple(ANNEX_I_ELEMENTS), untyped_credentials=True,
     ),
     "annex-i-catalogue": _Profile(
         PROFILES["annex-i-catalogue"], roots=_SPEC_CLASSES,
@@ -116,7 +113,7 @@ _SETTINGS: dict[str, _Profile] = {
     ),
     "edc-generic": _Profile(
         PROFILES["edc-generic"], roots=(_EDC, _VC),
-        root_label="elm:EuropeanDigitalCredential or cred:VerifiableCredential", incoming=False,
+        root_label="elm:EuropeanDigitalCredential or cred:VerifiableCredential",
     ),
 }
 
@@ -275,7 +272,7 @@ def _validate_batch(documents: list, which: list[int], settings: _Profile, profi
         return []
     if settings.untyped_credentials:
         docs = [_mark_untyped_credentials(d) for d in docs]
-    merged, owners, original = _merge(docs, settings.incoming)
+    merged, owners, original = _merge(docs, _shapes(profile).named)
     raw = _run(profile, merged)
     per_doc: list[list[ValidationResult]] = [[] for _ in docs]
     for result, focus in raw:
@@ -314,6 +311,7 @@ class _Shapes:
     lock: threading.Lock
     abstraction: Abstraction | None  # what documents of the same shape may differ in (None: never reuse)
     memo: ReportMemo
+    named: frozenset  # rdflib IRIs the shapes (and this module) look at by name
 
 
 @cache
@@ -344,8 +342,11 @@ def _shapes(profile: str) -> _Shapes:
     for s, o in graph.subject_objects(_ANNEX_ELEMENT):
         if isinstance(s, URIRef):
             elements[s] = tuple(sorted({*elements.get(s, ()), str(o)}, key=_ELEMENT_ORDER.__getitem__))
-    abstraction = abstraction_for(graph, predicates, generic_messages=profile == "edc-generic")
-    return _Shapes(shapes, names, elements, predicates, threading.Lock(), abstraction, ReportMemo())
+    # The classes _has_root and _mark_untyped_credentials look for are looked at by identity too.
+    looked_at = frozenset(str(c) for c in (*settings.roots, _EDC, _VC))
+    abstraction = abstraction_for(graph, predicates, generic_messages=profile == "edc-generic", also_named=looked_at)
+    named = frozenset(URIRef(i) for i in mentioned | looked_at)
+    return _Shapes(shapes, names, elements, predicates, threading.Lock(), abstraction, ReportMemo(), named)
 
 
 class _ResultsValidator(Validator):
@@ -559,14 +560,15 @@ def _has_root(triples: list[tuple], roots: tuple[URIRef, ...]) -> bool:
     return any(p == _RDF_TYPE and o in roots for _, p, o in triples)
 
 
-def _merge(docs: list[list[tuple]], incoming: bool = True):
+def _merge(docs: list[list[tuple]], named: frozenset):
     """One graph for all documents, with each document's nodes kept apart.
 
-    A node (IRI or blank node) that several documents mention is shared only if
-    every one of them describes it identically (a country concept, the same
-    awarding body) and everything it points to is shared too; otherwise it is
-    renamed per document. Returns the graph, the documents each (renamed) node
-    belongs to, and renamed node -> original text.
+    A node several documents mention is renamed per document, unless the
+    shapes name it (a class, a property, an ``sh:in`` value): which nodes a
+    shape reaches, and so the results about a node, can depend on the rest of
+    its document, and renaming an IRI no shape names changes nothing else.
+    Returns the graph, the documents each (renamed) node belongs to, and
+    renamed node -> original text.
     """
     appears: dict[object, set[int]] = {}
     for i, triples in enumerate(docs):
@@ -574,14 +576,11 @@ def _merge(docs: list[list[tuple]], incoming: bool = True):
             appears.setdefault(s, set()).add(i)
             if not isinstance(o, Literal):
                 appears.setdefault(o, set()).add(i)
-    shared = {n for n, where in appears.items() if len(where) > 1}
-    renamed = _to_rename(docs, shared, appears, incoming) if shared else set()
+    renamed = {n for n, where in appears.items() if len(where) > 1 and (isinstance(n, BNode) or n not in named)}
     original: dict[object, str] = {}
     local_names: dict[tuple[object, int], object] = {}
 
     def local(node, i):
-        if node not in renamed:
-            return node
         new = local_names.get((node, i))
         if new is None:
             new = BNode(f"cgv{i}x{node}") if isinstance(node, BNode) else URIRef(f"urn:credgraph:validation:{i}:{node}")
@@ -604,38 +603,6 @@ def _merge(docs: list[list[tuple]], incoming: bool = True):
     graph = rdflib.Graph()
     graph.addN((s, p, o, graph) for s, p, o in unique)
     return graph, owners, original
-
-
-def _to_rename(docs: list[list[tuple]], shared: set, appears: dict[object, set[int]], incoming: bool) -> set:
-    """The shared nodes that must be renamed per document.
-
-    Blank nodes always (they are local to their document by definition); a node
-    described differently by two documents (with ``incoming``, counting the edges
-    that point to it, except ``rdf:type``: classes stay shared, targets depend on
-    them); and any node that points to a renamed one, since its description then
-    differs too.
-    """
-    edges: dict[tuple[object, int], set[tuple]] = {}
-    parents: dict[object, set] = {}
-    for i, triples in enumerate(docs):
-        for s, p, o in triples:
-            if s in shared:
-                edges.setdefault((s, i), set()).add((p, o))
-                if not isinstance(o, Literal):
-                    parents.setdefault(o, set()).add(s)
-            if incoming and o in shared and p != _RDF_TYPE:
-                edges.setdefault((o, i), set()).add((None, p, s))
-    renamed = {n for n in shared if isinstance(n, BNode)}
-    for n in shared:
-        if n not in renamed and len({frozenset(edges.get((n, i), ())) for i in appears[n]}) > 1:
-            renamed.add(n)
-    pending = list(renamed)
-    while pending:
-        for parent in parents.get(pending.pop(), ()):
-            if parent not in renamed:
-                renamed.add(parent)
-                pending.append(parent)
-    return renamed
 
 
 def _with_focus(result: ValidationResult, focus: str) -> ValidationResult:

@@ -6,17 +6,19 @@ results cannot differ between two such documents unless a shape looks at a
 value that differs. So each document is reduced to its *skeleton*: its
 triples in document order with
 
-- blank nodes and the document's own IRIs (the subjects it describes, unless a
-  shape names them) replaced by their position of first appearance, keeping
-  their kind (IRI or blank node);
+- blank nodes and IRIs replaced by their position of first appearance,
+  keeping their kind (IRI or blank node), except IRIs a shape names (classes,
+  properties, ``sh:in`` and ``sh:hasValue`` values) and IRIs whose value a
+  shape inspects;
 - literal values replaced by their datatype and language, unless a shape
   inspects values of that property (``sh:pattern``, ``sh:in``, lengths,
   ranges, comparisons) or the value is not plainly well-formed for its
   datatype (``sh:datatype`` looks at lexical forms).
 
 Two documents with equal skeletons are the same graph up to a renaming that
-no shape can see, so the report of the first, with its focus nodes renamed,
-is the report of the second. Profiles whose results could depend on anything
+no shape can see (the data graph is the document alone, and SHACL Core looks
+at an IRI no shape names only for its identity), so the report of the first,
+with its focus nodes renamed, is the report of the second. Profiles whose results could depend on anything
 else (SPARQL-based constraints, value checks on focus nodes of a node shape,
 messages written by pySHACL that quote values) are never memoised.
 """
@@ -44,6 +46,8 @@ VALUE_PARAMETERS = frozenset(SH + p for p in (
     "pattern", "flags", "minLength", "maxLength", "in", "hasValue", "minInclusive", "maxInclusive",
     "minExclusive", "maxExclusive", "equals", "disjoint", "lessThan", "lessThanOrEquals",
 ))
+# Parameters naming a second property whose values are compared with the path's.
+COMPARED_PROPERTIES = tuple(URIRef(SH + p) for p in ("equals", "disjoint", "lessThan", "lessThanOrEquals"))
 # Anything that can run arbitrary logic over the data: never memoised.
 OPAQUE_PARAMETERS = frozenset(SH + p for p in ("sparql", "select", "ask", "js", "jsFunctionName", "target", "rule"))
 # Where a shape hands the value nodes of its parent on to another shape.
@@ -75,13 +79,15 @@ class Abstraction:
         object.__setattr__(self, "_named", nodes(self.named))
 
 
-def abstraction_for(shapes: rdflib.Graph, relevant: frozenset[str] | None, generic_messages: bool) -> Abstraction | None:
+def abstraction_for(shapes: rdflib.Graph, relevant: frozenset[str] | None, generic_messages: bool,
+                    also_named: frozenset[str] = frozenset()) -> Abstraction | None:
     """The abstraction allowed by a shapes graph, or None when documents must always be validated.
 
     ``generic_messages``: result messages are written from the constraint
     alone; otherwise every shape that reports must carry its own
     ``sh:message`` (pySHACL's messages quote values, which would then be the
-    first document's values).
+    first document's values). ``also_named``: IRIs the caller's own handling
+    looks at (kept as they are, like those the shapes name).
     """
     predicates = {str(p) for p in shapes.predicates()}
     if predicates & OPAQUE_PARAMETERS:
@@ -95,7 +101,8 @@ def abstraction_for(shapes: rdflib.Graph, relevant: frozenset[str] | None, gener
         if found is None:
             return None
         kept |= found
-    named = frozenset(str(t) for triple in shapes for t in triple if isinstance(t, URIRef))
+    kept |= {str(o) for p in COMPARED_PROPERTIES for o in shapes.objects(None, p)}
+    named = frozenset(str(t) for triple in shapes for t in triple if isinstance(t, URIRef)) | also_named
     return Abstraction(relevant, frozenset(kept), named)
 
 
@@ -186,9 +193,8 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
         return None
     if relevant is not None:
         rows = [row for row in rows if row[1] in relevant]
-    own = {s for s, _, _ in rows if type(s) is ox.NamedNode} - named
-    if kept:  # an IRI whose value a shape inspects stays itself everywhere
-        own -= {o for _, p, o in rows if p in kept}
+    # IRIs kept as they are: named by the shapes, or a value a shape inspects (everywhere it occurs).
+    inspected = {o for _, p, o in rows if p in kept} if kept else ()
     numbers: dict = {}
     texts: list[str] = []
     key = []
@@ -198,7 +204,7 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
             if type(s) is ox.BlankNode:
                 number = numbers[s] = -len(texts) - 1
                 texts.append("_:" + s.value)
-            elif s in own:
+            elif s not in named and s not in inspected:
                 number = numbers[s] = len(texts)
                 texts.append(s.value)
             else:
@@ -216,7 +222,7 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
                 if kind is ox.BlankNode:
                     found = numbers[o] = -len(texts) - 1
                     texts.append("_:" + o.value)
-                elif o in own:
+                elif o not in named and o not in inspected:
                     found = numbers[o] = len(texts)
                     texts.append(o.value)
                 else:

@@ -57,6 +57,8 @@ def documents(base) -> list[list[ox.Triple]]:
         variant(base, 6, **{"credentialSubject.givenName": None, "credentialSubject.familyName": None,
                             "credentialSubject.fullName": None, "credentialSubject.nationalID": None}),  # M1 missing
         variant(base, 7, **{"validFrom": "2024-01-01"}),  # a date instead of a date-time
+        variant(base, 8, **{"credentialSubject.hasClaim.type": "LearningActivity"}),  # a claim of another class
+        variant(base, 9, **{"type": ["VerifiableCredential"]}),  # not typed as an EDC
     ]
 
 
@@ -137,3 +139,31 @@ def test_several_profiles_at_once_equal_each_alone(documents):
         validation._shapes(p).memo.clear()
     assert validation.validate_profiles(documents, profiles) == alone
     assert validation.validate_profiles(documents[::-1], profiles) == {p: r[::-1] for p, r in alone.items()}
+
+
+def test_iris_no_shape_names_are_part_of_the_skeleton_only_by_identity(base):
+    annex = validation._shapes("annex-i-credential").abstraction
+    one = variant(base, 1)
+    country = next(t.object for t in one if t.predicate.value.endswith("/countryCode"))
+    other = ox.NamedNode(country.value[:-3] + "FRA")
+    swap = {country: other}
+    moved = [ox.Triple(swap.get(t.subject, t.subject), t.predicate, swap.get(t.object, t.object)) for t in one]
+    assert moved != one
+    assert skeleton(one, annex)[0] == skeleton(moved, annex)[0]
+    # A class the shapes name is part of it as it is.
+    edc = ox.NamedNode("http://data.europa.eu/snb/model/elm/EuropeanDigitalCredential")
+    untyped = [t for t in one if t.object != edc]
+    assert skeleton(one, annex)[0] != skeleton(untyped, annex)[0]
+
+
+def test_properties_compared_by_a_shape_keep_their_values():
+    import rdflib
+
+    from credgraph.graph.validation_memo import abstraction_for
+
+    shapes = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:s> a sh:PropertyShape ; sh:targetClass <urn:C> ; sh:message "m" ;
+            sh:path <urn:start> ; sh:lessThan <urn:end> .""", format="turtle")
+    found = abstraction_for(shapes, None, generic_messages=False)
+    assert {"urn:start", "urn:end"} <= found.kept_values
