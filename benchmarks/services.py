@@ -220,6 +220,13 @@ def measure(store, work: dict, at: date, label: str) -> tuple[list[str], dict]:
         times, results = timed(fn, [()] * 3)
         lines.append(summary(f"[{label}] stats: issuance by {by}", times))
         answers[f"stats {by}"] = [_comparable(results[0])]
+    # Completions are cached until the store is written to: the runs above after the first
+    # are cache hits. Cold, as after every write (same answer, checked):
+    fn = lambda: issuance_stats.completions(store, at=at, cached=False)  # noqa: E731
+    times, results = timed(fn, [()] * 3)
+    lines.append(summary(f"[{label}] stats: completions, uncached", times))
+    if _comparable(results[0]) != answers["stats completions"][0]:
+        lines.append(f"[{label}] stats: completions, uncached: DIFFERENT from the cached answer")
     return lines, answers
 
 

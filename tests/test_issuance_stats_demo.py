@@ -53,13 +53,12 @@ def demo(store, tmp_path):
     return store, sorted(parts.values()), sorted(micro)
 
 
-def issue(store, graph: str, learners: int, pathways: list[list[str]], micro: list[str], seed: int) -> dict[str, list[stacking.HeldCredential]]:
-    """Issue credentials to ``learners`` learners (most along one pathway) in one graph; what each holds."""
+def issue(store, graph: str, learners: list[str], pathways: list[list[str]], micro: list[str], seed: int) -> dict[str, list[stacking.HeldCredential]]:
+    """Issue credentials to ``learners`` (most along one pathway) in one graph; what each gets."""
     rng = random.Random(seed)
     held: dict[str, list[stacking.HeldCredential]] = {}
     triples = []
-    for n in range(learners):
-        learner = f"pseudo-{seed}-{n}"
+    for n, learner in enumerate(learners):
         specs = rng.sample(path := rng.choice(pathways), rng.randint(1, len(path))) if rng.random() < 0.7 else rng.sample(micro, rng.randint(1, 3))
         if rng.random() < 0.1:
             specs.append(specs[0])  # the same credential twice, at another date
@@ -84,7 +83,7 @@ def evaluated(store, held: dict[str, list[stacking.HeldCredential]]) -> Counter[
 
 def test_completions_equal_a_learner_by_learner_evaluation(demo):
     store, pathways, micro = demo
-    held = issue(store, "first", 160, pathways, micro, seed=1)
+    held = issue(store, "first", [f"pseudo-{n}" for n in range(160)], pathways, micro, seed=1)
     expected = evaluated(store, held)
     assert len(expected) >= 8  # nearly every demo target is earned by someone, dated rules included
     table = completions(store, k=1, at=AT)
@@ -102,14 +101,27 @@ def test_completions_equal_a_learner_by_learner_evaluation(demo):
     assert {c.key: c.count for c in completions(store, k=1, at=later).cells} == dict(reference)
 
 
-def test_issuing_more_credentials_changes_the_counts(demo):
+def test_issuing_more_credentials_changes_the_counts(demo, monkeypatch):
+    """After credentials are issued only their learners are read again; after a drop, everything."""
+    from credgraph.graph import issuance_stats
+
     store, pathways, micro = demo
-    held = issue(store, "first", 60, pathways, micro, seed=1)
+    held = issue(store, "first", [f"pseudo-{n}" for n in range(60)], pathways, micro, seed=1)
     before = completions(store, k=1, at=AT)
     assert {c.key: c.count for c in before.cells} == dict(evaluated(store, held))
-    held.update(issue(store, "second", 60, pathways, micro, seed=2))
+    full_reads = []
+    read = issuance_stats._read_completions
+    monkeypatch.setattr(issuance_stats, "_read_completions", lambda *a: full_reads.append(1) or read(*a))
+    # More credentials for a third of the learners, and new learners.
+    more = issue(store, "second", [f"pseudo-{n}" for n in range(0, 60, 3)] + [f"pseudo-{n}" for n in range(60, 90)],
+                 pathways, micro, seed=2)
+    for learner, items in more.items():
+        held.setdefault(learner, []).extend(items)
     after = completions(store, k=1, at=AT)
+    assert not full_reads  # brought up to date from the added graph alone
     assert {c.key: c.count for c in after.cells} == dict(evaluated(store, held))
-    assert after.total_shown > before.total_shown
+    assert after.to_dict() == completions(store, k=1, at=AT, cached=False).to_dict()
+    assert after.to_dict() != before.to_dict()
     store.drop_graphs(["urn:credgraph:source:test-second"])
     assert completions(store, k=1, at=AT).to_dict() == before.to_dict()
+    assert len(full_reads) == 2  # the uncached call above, and after the drop
