@@ -64,6 +64,16 @@ def written_quads(ws: Workspace) -> list[ox.Quad]:
     return quads
 
 
+def forget_templates() -> None:
+    """Empty the JSON-LD template, validation skeleton and description memories."""
+    from credgraph.graph import jsonld_templates, validation
+
+    jsonld_templates.TEMPLATES.clear()
+    for profile in validation.PROFILES:
+        validation._shapes(profile).memo.clear()
+    ingest._DESCRIPTIONS.clear()
+
+
 def mixed_run(tmp: Path, count: int, args) -> tuple[int, float, float, int]:
     """Import ``count`` demo-data credentials into fresh stores: (count, seconds, CPU seconds, templates met)."""
     from credgraph.graph import demo_data, jsonld_templates
@@ -74,6 +84,7 @@ def mixed_run(tmp: Path, count: int, args) -> tuple[int, float, float, int]:
     settings = Settings(store=None if args.disk else "memory:", data_dir=tmp / "mixed")
     with Workspace(settings) as ws:
         vocab.load_shipped(ws.store)
+        forget_templates()
         before = len(jsonld_templates.TEMPLATES._items)
         started, cpu_started = time.perf_counter(), time.process_time()
         summary = ingest.ingest_documents(ws, docs, IngestOptions(chunk_size=args.chunk, write_chunk=args.write_chunk))
@@ -103,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         ingest.ingest_documents(ws, [SourceDocument("warm-up", warm.data.replace(b"urn:credential:", b"urn:credential:warm-"))],
                                 IngestOptions(chunk_size=1))
         ingest.delete_source(ws, next(g.name for g in ws.store.graphs() if g.kind == "source").rsplit(":", 1)[1])
+        # The timed run starts with nothing remembered: its first document
+        # pays for parsing the template and validating the skeleton.
+        forget_templates()
 
         started, cpu_started = time.perf_counter(), time.process_time()
         summary = ingest.ingest_documents(ws, docs, IngestOptions(chunk_size=args.chunk, write_chunk=args.write_chunk, max_document_bytes=10**7))
