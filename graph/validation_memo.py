@@ -235,7 +235,7 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
 class ReportMemo:
     """A bounded, thread-safe map from skeleton to (results, texts of the document they were computed on)."""
 
-    def __init__(self, size: int = 1024) -> None:
+    def __init__(self, size: int = 256) -> None:
         self.size = size
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
