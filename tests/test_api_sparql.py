@@ -400,3 +400,67 @@ def test_result_over_the_byte_limit_on_a_reused_worker(api):
     assert response.status_code == 500 and response.json()["type"].endswith("/result-too-large")
     executor.max_result_bytes = 256 * 1024 * 1024
     assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+
+
+def _worker_answer(store: ox.Store, text: str, row_cap: int):
+    """Run the worker's evaluation in this process and decode what it would send."""
+    from credgraph.api import formats
+    from credgraph.api.executor import QueryJob, _child, _decode
+
+    read, write = os.pipe()
+    try:
+        job = QueryJob(text=text, formats={"boolean": formats.JSON, "solutions": formats.JSON, "graph": formats.TURTLE})
+        _child(store, job, row_cap, write)
+        data = os.read(read, 1 << 24)
+    finally:
+        os.close(read)
+        os.close(write)
+    return _decode(data[8:])
+
+
+@pytest.fixture
+def mixed_store() -> ox.Store:
+    store = ox.Store()
+    g = ox.NamedNode("urn:credgraph:source:mixed")
+    for i in range(50):
+        s = ox.NamedNode(f"{EX}s{i}")
+        store.add(ox.Quad(s, ox.NamedNode(f"{EX}label"), ox.Literal(f"Étiquette \"{i}\"\n", language="fr"), g))
+        store.add(ox.Quad(s, ox.NamedNode(f"{EX}n"), ox.Literal(str(i), datatype=ox.NamedNode(ns_xsd("integer"))), g))
+        if i % 2:
+            store.add(ox.Quad(s, ox.NamedNode(f"{EX}b"), ox.BlankNode(f"b{i}"), g))
+    return store
+
+
+def ns_xsd(local: str) -> str:
+    return "http://www.w3.org/2001/XMLSchema#" + local
+
+
+MIXED = (f"SELECT ?s ?label ?n ?b WHERE {{ ?s <{EX}label> ?label ; <{EX}n> ?n OPTIONAL {{ ?s <{EX}b> ?b }} }} "
+         "ORDER BY ?n")
+
+
+def test_worker_json_by_pyoxigraph_matches_the_python_writer(mixed_store):
+    from credgraph.api import formats
+
+    answer = _worker_answer(mixed_store, MIXED, row_cap=1000)
+    assert not answer.truncated
+    result = mixed_store.query(MIXED, use_default_graph_as_union=True)
+    variables = [v.value for v in result.variables]
+    rows = [{v: s[v] for v in variables if s[v] is not None} for s in result]
+    assert json.loads(answer.body) == json.loads(formats.write_solutions(variables, rows, formats.JSON))
+    assert len(json.loads(answer.body)["results"]["bindings"]) == 50
+
+
+@pytest.mark.parametrize("budget", [None, 200])
+def test_worker_json_row_cap(mixed_store, monkeypatch, budget):
+    """Capped at row_cap whether the body is read back (None) or outgrows the buffer and is written again (200)."""
+    from credgraph.api import executor
+
+    if budget:
+        monkeypatch.setattr(executor, "_solutions_json_budget", lambda row_cap: budget)
+    answer = _worker_answer(mixed_store, MIXED, row_cap=7)
+    bindings = json.loads(answer.body)["results"]["bindings"]
+    assert answer.truncated and answer.count == 7 and len(bindings) == 7
+    assert [b["n"]["value"] for b in bindings] == [str(i) for i in range(7)]
+    exact = _worker_answer(mixed_store, MIXED, row_cap=50)
+    assert not exact.truncated and len(json.loads(exact.body)["results"]["bindings"]) == 50
