@@ -7,15 +7,24 @@ ingest writes: cg:IssuanceRecord with specification, awarding body, issuer
 country, issue date, learner pseudonym; one named graph each) added with
 ``bulk_extend`` up to ``--scales`` (default 5,000 = demo scale, and 100,000).
 
-For each scale, on the same on-disk store:
-1. pyoxigraph in this process (warm): the three named queries api-bench-point,
-   api-bench-join, api-bench-aggregate, with the same text clients send;
-2. ``credgraph serve`` (uvicorn, one process): the same three queries on
-   /sparql over HTTP (keep-alive, JSON results), then GET /api/v1/catalogue,
-   POST /api/v1/recognition/compare, POST /api/v1/stacking/evaluate; p50/p95
-   of sequential requests and throughput with 4 concurrent clients;
-3. ``oxigraph serve-read-only`` on the same directory (the HTTP floor);
-4. rdflib-endpoint 0.6 serving the same quads (rdflib Dataset, union default graph).
+For each scale, on the same on-disk store, measured in the same run with
+the calls interleaved in blocks of 10 (so that load from other jobs hits all
+alike), p50/p95 of sequential calls:
+a) pyoxigraph in this process: the query, rows iterated;
+b) pyoxigraph in this process: the query, result written as SPARQL JSON (the
+   work any endpoint must do);
+c) a bare ASGI app on uvicorn answering a fixed small JSON body: the HTTP
+   round-trip floor of a Python server (point rows only);
+d) ``oxigraph serve-read-only`` (Rust) on the same store;
+e) ``credgraph serve``: /sparql;
+f) with ``--baseline DIR``: /sparql of the credgraph package found on DIR
+   (e.g. an older commit laid out as DIR/credgraph/...), on a copy of the store.
+c-f use one keep-alive ``http.client`` connection each (POST form, JSON
+results). Queries: api-bench-point (also as "point-new", each text never sent
+before, since /sparql caches its checks per text), api-bench-join,
+api-bench-aggregate. Then the catalogue, compare and stacking routes,
+throughput with 4 concurrent clients, and rdflib-endpoint 0.6 serving the same
+quads (rdflib Dataset, union default graph), alone.
 
 Usage:
     python benchmarks/api.py                    # scales 5000 and 100000
@@ -296,13 +305,14 @@ def bench_scale(base_dir: Path, scale: int, args) -> None:
     servers: list[subprocess.Popen] = []
     try:
         # e (and f): credgraph serve first, it opens the store read-write; the others open it read-only.
-        ours, ours_base = credgraph_serve(directory)
-        servers.append(ours)
         if args.baseline:
-            # A copy: each credgraph serve holds its store's lock.
+            # A copy, made before any server opens the store: each credgraph serve holds its store's lock.
             copy = base_dir / f"scale-{scale}-baseline"
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(directory, copy)
+        ours, ours_base = credgraph_serve(directory)
+        servers.append(ours)
+        if args.baseline:
             baseline, baseline_base = credgraph_serve(copy, args.baseline)
             servers.append(baseline)
         port = free_port()
