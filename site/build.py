@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 
 import gzip
+import hashlib
 import io
 import json
 import math
@@ -38,9 +39,11 @@ from credgraph.site.output import SiteOutput
 
 LANGS = cg.LANGUAGES
 PREFIX = {"en": "", "de": "de/", "fr": "fr/"}
-BROWSE_PAGE = 100
 # Below this many specifications per worker, forking costs more than it saves.
 PARALLEL_MIN_SPECS = 200
+TASK_CHUNK = 40
+# Listing pages (provider, skill, EQF level, field, all) show this many specifications a page.
+LIST_PAGE = 100
 SIMILAR_CANDIDATES = 40
 # An inline context, so that the JSON-LD parses offline (no remote context to fetch).
 SCHEMA_CONTEXT = {"@vocab": "https://schema.org/"}
@@ -63,6 +66,8 @@ class BuildReport:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    units_rendered: int = 0
+    units_reused: int = 0
     written_paths: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
@@ -202,10 +207,9 @@ class SiteBuilder:
         self.card_cache: dict[tuple[str, str, str], str] = {}
         self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
         self.sort_keys: dict[tuple[str, str], tuple[str, str]] = {}
+        self.card_digests: dict[tuple[str, str], str] = {}
         self.timings: dict[str, float] = {}
         self.notes: list[str] = []
-        self.pages = 0
-        self.sitemap: list[str] = []
 
     # -- orchestration ---------------------------------------------------
     def build(self) -> BuildReport:
@@ -222,25 +226,20 @@ class SiteBuilder:
         with self._timed("read rules and matches"):
             self.rules = self._load_rules()
             self.matches = self._load_matches()
-            self.similar = self._load_similar()
-        with self._timed("read entity descriptions"):
-            self.triples = linkeddata.entity_triples(self.data)
+            self._prepare_similar()
         with self._timed("group"):
             self._group()
-        with self._timed("specification pages"):
-            self._all_spec_pages()
-        with self._timed("other pages"):
-            self._entity_lists()
-            self._pathway_pages()
-            self._browse_pages()
+            self.code = code_fingerprint(self.base_url, self.sparql_endpoint)
+            tasks = self._plan()
+        with self._timed("pages"):
+            self._run(tasks)
+        with self._timed("site-wide pages"):
+            self._browse_page()
             for lang in LANGS:
                 self._render("home.html", lang, "", title=self.strings[lang]["site_name"], stats=self.stats)
                 self._render("search.html", lang, "search/", title=self.strings[lang]["search_title"],
                              facets=cg.FACETS, facet_labels=FACET_LABELS)
                 self._about(lang)
-        with self._timed("search index"):
-            for lang in LANGS:
-                self.output.write(f"search-index.{lang}.json", search_index(self.cat, lang))
         with self._timed("static files and dump"):
             for name in STATIC_FILES:
                 self.output.write(f"static/{name}", _package_text("static", name))
@@ -251,11 +250,68 @@ class SiteBuilder:
         self.output.finish()
         seconds = time.perf_counter() - start
         return BuildReport(
-            out=str(self.out), specifications=len(self.cat.specs), pages=self.pages, files=len(self.output.current),
+            out=str(self.out), specifications=len(self.cat.specs),
+            pages=sum(1 for rel in self.output.current if rel.endswith(".html")), files=len(self.output.current),
             written=len(self.output.written), unchanged=self.output.unchanged, removed=len(self.output.removed),
             seconds=round(seconds, 3), timings={k: round(v, 3) for k, v in self.timings.items()}, notes=self.notes,
+            units_rendered=self.output.units_rendered, units_reused=self.output.units_reused,
             written_paths=list(self.output.written),
         )
+
+    def _plan(self) -> list[tuple]:
+        """The work shared out to the worker processes, largest first (for an even share)."""
+        tasks: list[tuple] = [("index", lang) for lang in LANGS]
+        tasks += [("all", lang) for lang in LANGS]
+        for facet, groups in (("eqf", self.by_eqf), ("field", self.by_field), ("skill", self.by_skill),
+                              ("provider", self.by_provider)):
+            tasks += [("list", facet, iri) for iri in sorted(groups, key=lambda i: (-len(groups[i]), i))]
+        tasks += [("pathway", i) for i in range(len(self.rules))]
+        tasks += [("spec", iri) for iri in self.cat.specs]
+        return tasks
+
+    def _run(self, tasks: list[tuple]) -> None:
+        """Do ``tasks``; on several cores, in forked worker processes.
+
+        Everything the pages need is in memory by now (the snapshot store
+        included), so workers never touch the real store; each returns what
+        it wrote, and the parent merges it.
+        """
+        workers = min(self.workers, max(1, len(self.cat.specs) // PARALLEL_MIN_SPECS))
+        if workers <= 1 or not hasattr(os, "fork"):
+            for task in tasks:
+                self._task(task)
+            return
+        # Small chunks, handed out as workers free up: list pages vary a lot in size.
+        chunks = [tasks[i:i + TASK_CHUNK] for i in range(0, len(tasks), TASK_CHUNK)]
+        global _ACTIVE
+        _ACTIVE = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for part in pool.imap_unordered(_run_chunk, chunks):
+                    self.output.merge(part)
+        finally:
+            _ACTIVE = None
+
+    def _run_chunk(self, tasks: list[tuple]) -> dict:
+        """Do ``tasks`` in a worker; return what was written."""
+        self.output.reset()
+        for task in tasks:
+            self._task(task)
+        return self.output.state()
+
+    def _task(self, task: tuple) -> None:
+        kind = task[0]
+        if kind == "spec":
+            self._spec_unit(self.cat.specs[task[1]])
+        elif kind == "list":
+            self._list_units(task[1], task[2])
+        elif kind == "pathway":
+            self._pathway_unit(self.rules[task[1]])
+        elif kind == "all":
+            self._browse_all_units(task[1])
+        elif kind == "index":
+            self.output.write(f"search-index.{task[1]}.json", search_index(self.cat, task[1]))
+        self.output.end()
 
     class _Timer:
         def __init__(self, builder: "SiteBuilder", name: str) -> None:
@@ -300,56 +356,60 @@ class SiteBuilder:
             values.sort()
         return matches
 
-    def _load_similar(self) -> dict[str, list[tuple[str, float]]]:
-        """Computed similar specifications of other providers, scored by the equivalence service.
+    def _prepare_similar(self) -> None:
+        """What scoring similar specifications needs (scored per specification, in the workers).
 
-        The service's per-specification search runs several queries; for a
-        whole site the same scoring (:func:`equivalence.similarity`) is applied
-        to candidates found in memory: specifications sharing the most ESCO
-        skills, else the same ISCED-F field.
+        The equivalence service's per-specification search runs several
+        queries; for a whole site the same scoring (:func:`equivalence.similarity`)
+        is applied to candidates found in memory: specifications sharing the
+        most ESCO skills, else the same ISCED-F field.
         """
+        self.facts: dict = {}
         try:
             from credgraph.graph import equivalence, specifications
         except ImportError:
             self.notes.append("equivalence service not available: similar credentials shown as none known")
-            return {}
+            return
         try:
             facts = specifications.load_specs(self.data, list(self.cat.specs))
-            ancestors = specifications.skill_ancestors(self.data, {s for f in facts.values() for s in f.skills})
+            self.ancestors = specifications.skill_ancestors(self.data, {s for f in facts.values() for s in f.skills})
         except (StoreError, ValueError, KeyError, FileNotFoundError) as exc:
             self.notes.append(f"similar credentials could not be computed ({exc})")
-            return {}
-        by_skill: dict[str, list[str]] = defaultdict(list)
-        by_field: dict[str, list[str]] = defaultdict(list)
+            return
+        self.facts, self.similarity = facts, equivalence.similarity
+        self.specs_by_skill: dict[str, list[str]] = defaultdict(list)
+        self.specs_by_field: dict[str, list[str]] = defaultdict(list)
         for iri, f in facts.items():
             for s in f.skills:
-                by_skill[s].append(iri)
+                self.specs_by_skill[s].append(iri)
             for fld in f.fields:
-                by_field[fld].append(iri)
-        similar: dict[str, list[tuple[str, float]]] = {}
-        for iri, base in facts.items():
-            shared: dict[str, int] = defaultdict(int)
-            for s in base.skills:
-                for other in by_skill[s]:
-                    shared[other] += 1
-            if not shared:
-                for fld in base.fields:
-                    for other in by_field[fld][:SIMILAR_CANDIDATES]:
-                        shared[other] += 0
-            shared.pop(iri, None)
-            candidates = sorted(shared, key=lambda o: (-shared[o], o))[:SIMILAR_CANDIDATES]
-            ranked = []
-            for other in candidates:
-                b = facts[other]
-                if base.providers and b.providers & base.providers:
-                    continue
-                score, _ = equivalence.similarity(base, b, ancestors)
-                if score >= SIMILAR_MIN_SCORE:
-                    ranked.append((other, score))
-            ranked.sort(key=lambda x: (-x[1], x[0]))
-            if ranked:
-                similar[iri] = ranked[:SIMILAR_SHOWN]
-        return similar
+                self.specs_by_field[fld].append(iri)
+
+    def _similar(self, iri: str) -> list[tuple[str, float]]:
+        """The most similar specifications of other providers, with their scores."""
+        base = self.facts.get(iri)
+        if base is None:
+            return []
+        shared: dict[str, int] = defaultdict(int)
+        for s in base.skills:
+            for other in self.specs_by_skill[s]:
+                shared[other] += 1
+        if not shared:
+            for fld in base.fields:
+                for other in self.specs_by_field[fld][:SIMILAR_CANDIDATES]:
+                    shared[other] += 0
+        shared.pop(iri, None)
+        candidates = sorted(shared, key=lambda o: (-shared[o], o))[:SIMILAR_CANDIDATES]
+        ranked = []
+        for other in candidates:
+            b = self.facts[other]
+            if base.providers and b.providers & base.providers:
+                continue
+            score, _ = self.similarity(base, b, self.ancestors)
+            if score >= SIMILAR_MIN_SCORE:
+                ranked.append((other, score))
+        ranked.sort(key=lambda x: (-x[1], x[0]))
+        return ranked[:SIMILAR_SHOWN]
 
     def _group(self) -> None:
         cat = self.cat
@@ -367,6 +427,9 @@ class SiteBuilder:
             self.rules_for[rule.target].append(rule)
             for component in sorted(rule.components()):
                 self.rules_with[component].append(rule)
+        # Every card once, before the workers fork: list pages all over the site share them.
+        for lang in LANGS:
+            self._summaries(cat.specs.values(), lang)
 
     # -- rendering ---------------------------------------------------------
     def _render(self, template: str, lang: str, path: str, *, data: str | None = None, jsonld: str | None = None,
@@ -377,63 +440,31 @@ class SiteBuilder:
             lang_names={code: self.strings[code]["language_name"] for code in LANGS}, version=__version__, **context,
         )
         self.output.write(PREFIX[lang] + path + "index.html", html)
-        self.pages += 1
-        self.sitemap.append(PREFIX[lang] + path)
 
-    def _data_files(self, path: str, iri: str, schema_node: dict) -> tuple[str, str]:
+    def _data_files(self, path: str, triples: list, schema_node: dict) -> tuple[str, str]:
         """Write ``index.ttl`` and ``index.jsonld`` beside the English page; return the embedded JSON-LD."""
-        triples = self.triples.get(iri, [])
         self.output.write(path + "index.ttl", linkeddata.turtle(triples))
         nodes = [schema_node, *linkeddata.jsonld_nodes(triples)]
         text = linkeddata.json_text(nodes)
         self.output.write(path + "index.jsonld", text)
         return path, text
 
-    def _spec_pages(self, spec: cg.SpecRecord) -> None:
+    def _spec_unit(self, spec: cg.SpecRecord) -> None:
+        """One specification's pages and data files, unless nothing they show changed."""
         path = cg.page_path("spec", spec.iri)
         details = {lang: cg.specification_detail(self.cat, spec, lang) for lang in LANGS}
-        _, jsonld = self._data_files(path, spec.iri, schema_course(details["en"], self.cat, spec))
+        stacking = {lang: self._stacking_view(spec, lang) for lang in LANGS}
+        similar = self._similar(spec.iri)
+        equivalents = {lang: self._equivalents(spec, lang, similar) for lang in LANGS}
+        triples = linkeddata.describe(self.data, spec.iri)
+        schema = schema_course(details["en"], self.cat, spec)
+        if self.output.reuse("spec " + path, fingerprint(self.code, details, stacking, equivalents, triples, schema)):
+            return
+        _, jsonld = self._data_files(path, triples, schema)
         for lang in LANGS:
             detail = details[lang]
             self._render("spec.html", lang, path, data=path, jsonld=jsonld, title=detail.title.text, d=detail,
-                         stacking=self._stacking_view(spec, lang), equivalents=self._equivalents(spec, lang))
-
-    def _all_spec_pages(self) -> None:
-        """Every specification's pages; on several cores, in forked worker processes.
-
-        Everything the pages need is in memory by now, so workers never touch
-        the store; each returns what it wrote, and the parent merges it.
-        """
-        specs = list(self.cat.specs.values())
-        workers = min(self.workers, max(1, len(specs) // PARALLEL_MIN_SPECS))
-        if workers <= 1 or not hasattr(os, "fork"):
-            for spec in specs:
-                self._spec_pages(spec)
-            return
-        global _ACTIVE
-        _ACTIVE = self
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_render_spec_chunk, [(i, workers) for i in range(workers)])
-        finally:
-            _ACTIVE = None
-        for current, written, unchanged, sitemap, pages in parts:
-            clash = set(current) & set(self.output.current)
-            if clash:
-                raise ValueError(f"the site build wrote {sorted(clash)[0]} twice (two entities share a page path)")
-            self.output.current.update(current)
-            self.output.written.extend(written)
-            self.output.unchanged += unchanged
-            self.sitemap.extend(sitemap)
-            self.pages += pages
-
-    def _render_chunk(self, index: int, count: int) -> tuple:
-        """Render every ``count``-th specification from ``index`` (in a worker); return what was written."""
-        self.output.current, self.output.written, self.output.unchanged = {}, [], 0
-        self.sitemap, self.pages = [], 0
-        for spec in list(self.cat.specs.values())[index::count]:
-            self._spec_pages(spec)
-        return self.output.current, self.output.written, self.output.unchanged, self.sitemap, self.pages
+                         stacking=stacking[lang], equivalents=equivalents[lang])
 
     def _stacking_view(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
         """The rules ``spec`` counts towards: target, and the other components it stacks with."""
@@ -448,48 +479,56 @@ class SiteBuilder:
             })
         return views
 
-    def _equivalents(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
+    def _equivalents(self, spec: cg.SpecRecord, lang: str, similar: list[tuple[str, float]]) -> list[dict]:
         rows = [{"ref": self.cat.ref(o, lang, "spec"), "relation": rel, "score": None} for o, rel in self.matches.get(spec.iri, [])]
         recorded = {o for o, _ in self.matches.get(spec.iri, [])}
         rows += [{"ref": self.cat.ref(o, lang, "spec"), "relation": "similar", "score": score}
-                 for o, score in self.similar.get(spec.iri, []) if o not in recorded]
+                 for o, score in similar if o not in recorded]
         return rows
 
-    def _entity_lists(self) -> None:
-        """Provider, skill, EQF level and field pages: each lists specifications."""
+    def _list_units(self, facet: str, iri: str) -> None:
+        """The pages of a provider, skill, EQF level or field: its specifications, LIST_PAGE a page.
+
+        The provider and skill pages have linked-data files (beside their first page).
+        """
         cat = self.cat
-        for iri, specs in sorted(self.by_provider.items()):
-            path = cg.page_path("provider", iri)
-            org = cat.orgs.get(iri)
-            schema = {"@context": SCHEMA_CONTEXT, "@type": "Organization", "@id": iri,
-                      "name": cat.label(iri, "en").text}
-            if org and org.homepage:
-                schema["url"] = org.homepage
-            _, jsonld = self._data_files(path, iri, schema)
-            for lang in LANGS:
-                name = cat.label(iri, lang)
-                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=name.text, kind="provider",
-                             heading=name, items=self._summaries(specs, lang), list_title=page_t(self, lang, "provider_specs"),
-                             country=cat.ref(org.country if org else None, lang, "country"),
-                             homepage=org.homepage if org else None, iri=iri)
-        for iri, specs in sorted(self.by_skill.items()):
-            path = cg.page_path("skill", iri)
-            schema = {"@context": SCHEMA_CONTEXT, "@type": "DefinedTerm", "@id": iri, "name": cat.label(iri, "en").text,
+        path = cg.page_path(facet, iri)
+        specs = {"provider": self.by_provider, "skill": self.by_skill, "eqf": self.by_eqf, "field": self.by_field}[facet][iri]
+        items = {lang: self._summaries(specs, lang) for lang in LANGS}
+        headings = {lang: cat.label(iri, lang) for lang in LANGS}
+        org = cat.orgs.get(iri) if facet == "provider" else None
+        countries = {lang: cat.ref(org.country if org else None, lang, "country") for lang in LANGS}
+        homepage = org.homepage if org else None
+        schema = triples = None
+        if facet == "provider":
+            schema = {"@context": SCHEMA_CONTEXT, "@type": "Organization", "@id": iri, "name": headings["en"].text}
+            if homepage:
+                schema["url"] = homepage
+            triples = linkeddata.describe(self.data, iri)
+        elif facet == "skill":
+            schema = {"@context": SCHEMA_CONTEXT, "@type": "DefinedTerm", "@id": iri, "name": headings["en"].text,
                       "inDefinedTermSet": "http://data.europa.eu/esco/concept-scheme/skills"}
-            _, jsonld = self._data_files(path, iri, schema)
+            triples = linkeddata.describe_skill(self.data, iri)
+        key = {"provider": "provider_specs", "skill": "skill_specs", "eqf": "level_specs", "field": "field_specs"}[facet]
+        total = max(1, math.ceil(len(specs) / LIST_PAGE))
+        pages = [path if n == 1 else f"{path}{n}/" for n in range(1, total + 1)]
+        for n, page_path in enumerate(pages, 1):
+            window = {lang: items[lang][(n - 1) * LIST_PAGE:n * LIST_PAGE] for lang in LANGS}
+            first = n == 1 and schema is not None
+            cards = {lang: [self.card_digests[(s.iri, lang)] for s in window[lang]] for lang in LANGS}
+            if self.output.reuse(f"{facet} {page_path}", fingerprint(
+                    self.code, headings, countries, homepage, cards, total, (schema, triples) if first else None)):
+                continue
+            data = jsonld = None
+            if first:
+                data, jsonld = self._data_files(path, triples, schema)
             for lang in LANGS:
-                label = cat.label(iri, lang)
-                self._render("list.html", lang, path, data=path, jsonld=jsonld, title=label.text, kind="skill",
-                             heading=label, items=self._summaries(specs, lang), list_title=page_t(self, lang, "skill_specs"),
-                             country=None, homepage=None, iri=iri)
-        for facet, groups, key in (("eqf", self.by_eqf, "level_specs"), ("field", self.by_field, "field_specs")):
-            for iri, specs in sorted(groups.items()):
-                path = cg.page_path(facet, iri)
-                for lang in LANGS:
-                    label = cat.label(iri, lang)
-                    items = self._summaries(specs, lang)
-                    self._render("list.html", lang, path, title=label.text, kind=facet, heading=label, items=items,
-                                 list_title=page_t(self, lang, key), country=None, homepage=None, iri=iri)
+                list_title = page_t(self, lang, key)
+                if total > 1:
+                    list_title += " · " + self.strings[lang]["page_n"].replace("{n}", str(n)).replace("{total}", str(total))
+                self._render("list.html", lang, page_path, data=data, jsonld=jsonld, title=headings[lang].text, kind=facet,
+                             heading=headings[lang], items=window[lang], list_title=list_title,
+                             country=countries[lang], homepage=homepage, iri=iri, paging={"n": n, "pages": pages})
 
     def _summaries(self, specs, lang: str) -> list[cg.SpecSummary]:
         """Search-hit views of ``specs`` sorted by title, each built once per language."""
@@ -500,35 +539,41 @@ class SiteBuilder:
             if key not in cache:
                 s = cache[key] = self.cat.summary(spec, lang)
                 self.sort_keys[key] = (cg.normalise(s.title.text), s.iri)
+                self.card_digests[key] = fingerprint(s)
             items.append(cache[key])
         items.sort(key=lambda s: self.sort_keys[(s.iri, lang)])
         return items
 
-    def _pathway_pages(self) -> None:
+    def _pathway_unit(self, rule) -> None:
         cat = self.cat
-        for rule in self.rules:
-            path = cg.page_path("pathway", rule.iri)
-            schema = {"@context": SCHEMA_CONTEXT, "@type": "EducationalOccupationalCredential", "@id": rule.target,
-                      "name": cat.label(rule.target, "en").text,
-                      "competencyRequired": [cat.label(c, "en").text for c in sorted(rule.components())]}
-            if rule.implied:
-                jsonld = linkeddata.json_text([schema])
-                data = None
-            else:
-                data, jsonld = self._data_files(path, rule.iri, schema)
-            for lang in LANGS:
-                page = Page(self, lang, path)
-                conditions = [self._condition_view(cond, lang, page) for cond in rule.conditions]
-                filters = rule_filters(rule, page)
-                target = cat.ref(rule.target, lang, "spec")
-                title = f'{page.t["pathway"]}: {target.label.text}'
-                svg = diagram.rule_svg(
-                    "d" + cg.slug_of("pathway", rule.iri).replace("/", "-").replace(".", "-"), title, target.label.text,
-                    [diagram.DiagramCondition(c["heading"], [i.label.text for i in c["items"]]) for c in conditions], filters,
-                )
-                self._render("pathway.html", lang, path, data=data, jsonld=jsonld, title=title, rule=rule, target=target,
-                             conditions=conditions, filters=filters, svg=Markup(svg),
-                             rule_title=rule.title)
+        path = cg.page_path("pathway", rule.iri)
+        schema = {"@context": SCHEMA_CONTEXT, "@type": "EducationalOccupationalCredential", "@id": rule.target,
+                  "name": cat.label(rule.target, "en").text,
+                  "competencyRequired": [cat.label(c, "en").text for c in sorted(rule.components())]}
+        triples = [] if rule.implied else linkeddata.describe(self.data, rule.iri)
+        views = {}
+        for lang in LANGS:
+            page = Page(self, lang, path)
+            views[lang] = ([self._condition_view(cond, lang, page) for cond in rule.conditions], rule_filters(rule, page),
+                           cat.ref(rule.target, lang, "spec"))
+        if self.output.reuse("pathway " + path, fingerprint(self.code, rule, views, schema, triples)):
+            return
+        if rule.implied:
+            jsonld = linkeddata.json_text([schema])
+            data = None
+        else:
+            data, jsonld = self._data_files(path, triples, schema)
+        for lang in LANGS:
+            page = Page(self, lang, path)
+            conditions, filters, target = views[lang]
+            title = f'{page.t["pathway"]}: {target.label.text}'
+            svg = diagram.rule_svg(
+                "d" + cg.slug_of("pathway", rule.iri).replace("/", "-").replace(".", "-"), title, target.label.text,
+                [diagram.DiagramCondition(c["heading"], [i.label.text for i in c["items"]]) for c in conditions], filters,
+            )
+            self._render("pathway.html", lang, path, data=data, jsonld=jsonld, title=title, rule=rule, target=target,
+                         conditions=conditions, filters=filters, svg=Markup(svg),
+                         rule_title=rule.title)
 
     def _condition_view(self, cond, lang: str, page: Page) -> dict:
         kind = cond.kind
@@ -553,19 +598,26 @@ class SiteBuilder:
             notes.append(page.fmt("cond_maxage", n=page.num(cond.max_age)))
         return {"heading": heading, "items": items, "notes": notes}
 
-    def _browse_pages(self) -> None:
+    def _browse_all_units(self, lang: str) -> None:
+        """Every specification A to Z, LIST_PAGE a page, in one language."""
+        summaries = self._summaries(self.cat.specs.values(), lang)
+        total = max(1, math.ceil(len(summaries) / LIST_PAGE))
+        pages = ["browse/all/" if n == 1 else f"browse/all/{n}/" for n in range(1, total + 1)]
+        for n, path in enumerate(pages, 1):
+            window = summaries[(n - 1) * LIST_PAGE:n * LIST_PAGE]
+            cards = [self.card_digests[(s.iri, lang)] for s in window]
+            if self.output.reuse(f"all {PREFIX[lang]}{path}", fingerprint(self.code, lang, cards, total)):
+                continue
+            page = Page(self, lang, path)
+            self._render("list.html", lang, path, title=page.t["browse_all"], kind="all",
+                         heading=cg.Text(page.t["browse_all"], lang), items=window,
+                         list_title=page.fmt("page_n", n=n, total=total), country=None, homepage=None, iri=None,
+                         paging={"n": n, "pages": pages})
+
+    def _browse_page(self) -> None:
+        """The browsing entry page: EQF levels, fields, providers, skills, pathways (every language)."""
         cat = self.cat
         for lang in LANGS:
-            summaries = self._summaries(cat.specs.values(), lang)
-            total_pages = max(1, math.ceil(len(summaries) / BROWSE_PAGE))
-            for n in range(1, total_pages + 1):
-                path = "browse/all/" if n == 1 else f"browse/all/{n}/"
-                page = Page(self, lang, path)
-                pages = [("browse/all/" if i == 1 else f"browse/all/{i}/") for i in range(1, total_pages + 1)]
-                self._render("list.html", lang, path, title=page.t["browse_all"], kind="all",
-                             heading=cg.Text(page.t["browse_all"], lang), items=summaries[(n - 1) * BROWSE_PAGE:n * BROWSE_PAGE],
-                             list_title=page.fmt("page_n", n=n, total=total_pages), country=None, homepage=None, iri=None,
-                             paging={"n": n, "pages": pages})
             groups = {
                 "eqf": sorted(((cat.ref(i, lang, "eqf"), len(s)) for i, s in self.by_eqf.items()), key=lambda x: (len(x[0].key), x[0].key)),
                 "field": _by_label((cat.ref(i, lang, "field"), len(s)) for i, s in self.by_field.items()),
@@ -602,7 +654,8 @@ class SiteBuilder:
         self.packed = gzip.compress(nquads, compresslevel=6, mtime=0)
 
     def _sitemap(self) -> None:
-        urls = "".join(f"<url><loc>{escape(self.base_url + p)}</loc></url>\n" for p in sorted(self.sitemap))
+        pages = sorted(rel[:-len("index.html")] for rel in self.output.current if rel.endswith("index.html"))
+        urls = "".join(f"<url><loc>{escape(self.base_url + p)}</loc></url>\n" for p in pages)
         self.output.write("sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
                           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n")
 
@@ -610,9 +663,34 @@ class SiteBuilder:
 _ACTIVE: "SiteBuilder | None" = None
 
 
-def _render_spec_chunk(task: tuple[int, int]) -> tuple:
+def _run_chunk(tasks: list[tuple]) -> dict:
     assert _ACTIVE is not None
-    return _ACTIVE._render_chunk(*task)
+    return _ACTIVE._run_chunk(tasks)
+
+
+def fingerprint(*parts: Any) -> str:
+    """A digest of everything a page is rendered from: equal digests, equal pages.
+
+    The parts are dataclasses, lists, dicts and RDF terms built in a fixed
+    order from the snapshot, so their ``repr`` is a faithful, stable text.
+    """
+    text = repr(parts)
+    if " object at 0x" in text:  # an object without a value repr would make every digest new
+        raise TypeError("a page fingerprint includes an object without a stable repr")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def code_fingerprint(*settings: str) -> str:
+    """A digest of what shapes every page besides the data: templates, strings, this code, settings."""
+    digest = hashlib.sha256(repr((__version__, settings)).encode("utf-8"))
+    package = resources.files("credgraph.site")
+    for folder in ("templates", "i18n", "static"):
+        for item in sorted(package.joinpath(folder).iterdir(), key=lambda x: x.name):
+            if item.is_file():
+                digest.update(item.name.encode("utf-8") + b"\0" + item.read_bytes())
+    for module in ("build.py", "diagram.py", "linkeddata.py", "snapshot.py"):
+        digest.update(package.joinpath(module).read_bytes())
+    return digest.hexdigest()[:32]
 
 
 def page_t(builder: SiteBuilder, lang: str, key: str) -> str:

@@ -33,6 +33,60 @@ def entity_triples(store: Store) -> dict[str, list[Triple]]:
     return {iri: stable_blank_nodes(triples) for iri, triples in grouped.items()}
 
 
+# What an entity's description takes in beside its own triples (as catalogue-entity-triples.rq).
+_FOLLOW = frozenset(NamedNode(iri) for iri in (
+    ns.ELM + "learningOutcome", ns.ELM + "creditPoint", ns.ELM + "entryRequirement", ns.ELM + "provenBy",
+    ns.ELM + "awardingOpportunity", ns.ELM + "accreditation", ns.ELM + "additionalNote", ns.FOAF + "homepage",
+    ns.ELM + "location", ns.ELM + "address", ns.CG + "condition",
+))
+_ENTITY_TYPES = frozenset(NamedNode(iri) for iri in (
+    ns.ELM + "LearningAchievementSpecification", ns.ELM + "Qualification", ns.ELM + "Organisation", ns.CG + "StackingRule",
+))
+_SKILL_PREDICATES = frozenset(NamedNode(iri) for iri in (
+    ns.RDF + "type", ns.SKOS + "inScheme", ns.SKOS + "broader", ns.SKOS + "prefLabel", ns.SKOS + "altLabel", ns.SKOS + "notation",
+))
+_RDF_TYPE = NamedNode(ns.RDF + "type")
+
+
+def describe(store: Store, iri: str) -> list[Triple]:
+    """The description of one specification, organisation or stacking rule, with stable blank nodes.
+
+    The same triples as ``queries/catalogue-entity-triples.rq`` gives for the
+    entity, read with the store's pattern lookups: the site reads ten thousand
+    entities one by one in its worker processes, where one bulk query (and
+    its ~400k rows) would run alone before them. ``store`` must be an
+    embedded store (the site's in-memory snapshot).
+    """
+    native = store.oxigraph
+    root = NamedNode(iri)
+    if not any(q.object in _ENTITY_TYPES for q in native.quads_for_pattern(root, _RDF_TYPE, None)):
+        return []
+    found: set[Triple] = set()
+    seen = {root}
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        for quad in native.quads_for_pattern(node, None, None):
+            found.add(Triple(quad.subject, quad.predicate, quad.object))
+            if quad.predicate in _FOLLOW and isinstance(quad.object, (NamedNode, BlankNode)) and quad.object not in seen:
+                seen.add(quad.object)
+                todo.append(quad.object)
+    return stable_blank_nodes(found)
+
+
+def describe_skill(store: Store, iri: str) -> list[Triple]:
+    """The description of one ESCO skill (as ``queries/catalogue-skill-triples.rq``)."""
+    found: set[Triple] = set()
+    for quad in store.oxigraph.quads_for_pattern(NamedNode(iri), None, None):
+        if quad.predicate not in _SKILL_PREDICATES:
+            continue
+        obj = quad.object
+        if isinstance(obj, Literal) and obj.language and obj.language not in ("en", "de", "fr"):
+            continue
+        found.add(Triple(quad.subject, quad.predicate, obj))
+    return stable_blank_nodes(found)
+
+
 def stable_blank_nodes(triples: set[Triple]) -> list[Triple]:
     """``triples`` sorted, with blank nodes renamed b0, b1 ... in order of appearance.
 

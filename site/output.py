@@ -1,9 +1,13 @@
 """Writing the built site: only files whose content changed, with a manifest.
 
 The manifest (``.credgraph-site.json`` in the output folder) records the
-SHA-256 of every file the last build wrote, so that a rebuild after one
-catalogue change rewrites only the affected files and removes the files of
-entities that are gone, and leaves every other file (and its timestamp) alone.
+SHA-256 of every file the last build wrote, and for every *unit* (a page in
+its three languages with its linked-data files, one page of a list, ...) the
+fingerprint of the data it was rendered from and the files it wrote. A
+rebuild skips the units whose fingerprint did not change (they are neither
+rendered nor written), writes a rendered file only when its content differs,
+and removes the files of entities that are gone; every other file keeps its
+timestamp.
 """
 
 from __future__ import annotations
@@ -22,13 +26,20 @@ class SiteOutput:
         self.root = root
         self.incremental = incremental
         self.previous: dict[str, str] = {}
+        self.previous_units: dict[str, dict] = {}
         manifest = root / MANIFEST
         if manifest.exists():
             try:
-                self.previous = json.loads(manifest.read_text("utf-8")).get("files", {})
-            except (ValueError, OSError):
-                self.previous = {}
+                saved = json.loads(manifest.read_text("utf-8"))
+                self.previous = saved.get("files", {})
+                self.previous_units = saved.get("units", {}) if incremental else {}
+            except (ValueError, OSError, AttributeError):
+                self.previous, self.previous_units = {}, {}
         self.current: dict[str, str] = {}
+        self.units: dict[str, dict] = {}
+        self.units_reused = 0
+        self.units_rendered = 0
+        self._unit: list[str] | None = None
         self.written: list[str] = []
         self.unchanged = 0
         self.removed: list[str] = []
@@ -42,6 +53,8 @@ class SiteOutput:
             raise ValueError(f"the site build wrote {rel} twice (two entities share a page path)")
         digest = hashlib.sha256(data).hexdigest()
         self.current[rel] = digest
+        if self._unit is not None:
+            self._unit.append(rel)
         target = self.root / rel
         if self.incremental and self.previous.get(rel) == digest and target.exists():
             self.unchanged += 1
@@ -54,6 +67,58 @@ class SiteOutput:
         target.write_bytes(data)
         self.written.append(rel)
 
+    def reuse(self, key: str, fingerprint: str) -> bool:
+        """Keep unit ``key``'s files from the last build if its fingerprint is unchanged (True), else start it.
+
+        After False the caller renders the unit; what it writes until the next
+        :meth:`reuse` call is recorded as the unit's files.
+        """
+        self._unit = None
+        previous = self.previous_units.get(key)
+        if previous is not None and previous["fp"] == fingerprint and key not in self.units:
+            files = previous["files"]
+            if all(rel in self.previous and rel not in self.current and (self.root / rel).exists() for rel in files):
+                for rel in files:
+                    self.current[rel] = self.previous[rel]
+                self.unchanged += len(files)
+                self.units[key] = previous
+                self.units_reused += 1
+                return True
+        if key in self.units:
+            raise ValueError(f"the site build made the unit {key} twice (two entities share a page path)")
+        self._unit = []
+        self.units[key] = {"fp": fingerprint, "files": self._unit}
+        self.units_rendered += 1
+        return False
+
+    def end(self) -> None:
+        """Close the current unit: later writes belong to no unit (they are compared by content only)."""
+        self._unit = None
+
+    def merge(self, part: dict) -> None:
+        """Take in what a worker process wrote (see :meth:`state`)."""
+        clash = set(part["current"]) & set(self.current)
+        if clash:
+            raise ValueError(f"the site build wrote {sorted(clash)[0]} twice (two entities share a page path)")
+        self.current.update(part["current"])
+        self.written.extend(part["written"])
+        self.unchanged += part["unchanged"]
+        self.units.update(part["units"])
+        self.units_reused += part["units_reused"]
+        self.units_rendered += part["units_rendered"]
+
+    def reset(self) -> None:
+        """Forget what was written (in a worker process, before its share of the work)."""
+        self.current, self.written, self.unchanged, self.units = {}, [], 0, {}
+        self.units_reused = self.units_rendered = 0
+        self._unit = None
+
+    def state(self) -> dict:
+        """What was written since :meth:`reset`, for :meth:`merge` in the parent process."""
+        self._unit = None
+        return {"current": self.current, "written": self.written, "unchanged": self.unchanged, "units": self.units,
+                "units_reused": self.units_reused, "units_rendered": self.units_rendered}
+
     def finish(self) -> None:
         """Remove files the previous build wrote and this one did not; save the manifest."""
         for rel in sorted(set(self.previous) - set(self.current)):
@@ -65,4 +130,5 @@ class SiteOutput:
                 while parent != self.root and parent.exists() and not any(parent.iterdir()):
                     parent.rmdir()
                     parent = parent.parent
-        (self.root / MANIFEST).write_text(json.dumps({"files": self.current}, sort_keys=True, indent=0), "utf-8")
+        self._unit = None
+        (self.root / MANIFEST).write_text(json.dumps({"files": self.current, "units": self.units}, sort_keys=True, indent=0), "utf-8")
