@@ -69,11 +69,13 @@ class BuildReport:
     units_rendered: int = 0
     units_reused: int = 0
     written_paths: list[str] = field(default_factory=list, repr=False)
+    rendered_units: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
-        """The report as plain data (without the list of written paths)."""
+        """The report as plain data (without the lists of written paths and rendered units)."""
         data = asdict(self)
         data.pop("written_paths")
+        data.pop("rendered_units")
         return data
 
 
@@ -256,6 +258,7 @@ class SiteBuilder:
             seconds=round(seconds, 3), timings={k: round(v, 3) for k, v in self.timings.items()}, notes=self.notes,
             units_rendered=self.output.units_rendered, units_reused=self.output.units_reused,
             written_paths=list(self.output.written),
+            rendered_units=sorted(k for k, v in self.output.units.items() if v.get("rendered")),
         )
 
     def _plan(self) -> list[tuple]:

@@ -87,7 +87,7 @@ class SiteOutput:
         if key in self.units:
             raise ValueError(f"the site build made the unit {key} twice (two entities share a page path)")
         self._unit = []
-        self.units[key] = {"fp": fingerprint, "files": self._unit}
+        self.units[key] = {"fp": fingerprint, "files": self._unit, "rendered": True}
         self.units_rendered += 1
         return False
 
@@ -131,4 +131,5 @@ class SiteOutput:
                     parent.rmdir()
                     parent = parent.parent
         self._unit = None
-        (self.root / MANIFEST).write_text(json.dumps({"files": self.current, "units": self.units}, sort_keys=True, indent=0), "utf-8")
+        units = {key: {"fp": unit["fp"], "files": unit["files"]} for key, unit in self.units.items()}
+        (self.root / MANIFEST).write_text(json.dumps({"files": self.current, "units": units}, sort_keys=True, indent=0), "utf-8")

@@ -118,8 +118,8 @@ def test_build_writes_every_page_type(built):
     assert report.pages == len(html_pages(out))
 
 
-def test_every_internal_link_resolves(built):
-    out, _, _ = built
+def broken_links(out: Path) -> tuple[list[str], int]:
+    """Internal links of every page of the site in ``out`` that lead nowhere, and how many links were checked."""
     broken = []
     checked = 0
     for page in html_pages(out):
@@ -141,6 +141,12 @@ def test_every_internal_link_resolves(built):
                 target = target / "index.html"
             if not target.is_file() or out.resolve() not in target.parents:
                 broken.append(f"{page.relative_to(out)} -> {link}")
+    return broken, checked
+
+
+def test_every_internal_link_resolves(built):
+    out, _, _ = built
+    broken, checked = broken_links(out)
     assert checked > 500
     assert broken == []
 
@@ -269,6 +275,78 @@ def test_incremental_rebuild_rewrites_only_affected_pages(tmp_path):
     store.load_graph("urn:credgraph:source:site-catalogue", triples, Provenance("source", "catalogue.ttl", content_hash(data2.encode())))
     removed = build_site(store, out, incremental=True)
     assert removed.removed >= 3 and not (out / "fr/spec/cloud-security").exists()
+
+
+def test_incremental_rebuild_renders_exactly_the_pages_whose_inputs_changed(tmp_path):
+    store = make_store()
+    out = tmp_path / "site"
+    first = build_site(store, out)
+
+    def files() -> dict[str, tuple[bytes, int]]:
+        return {str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*")
+                if p.is_file() and p.name != ".credgraph-site.json"}
+
+    before = files()
+    assert first.units_rendered > 20 and len(before) == first.files
+    # Nothing changed: no page is rendered, no file is touched.
+    same = build_site(store, out, incremental=True)
+    assert (same.written, same.units_rendered, same.rendered_units) == (0, 0, [])
+    assert same.units_reused == first.units_rendered and same.unchanged == first.files
+    assert files() == before
+    # One specification's German title changes.
+    data = (FIXTURES / "catalogue.ttl").read_text("utf-8").replace("Grundlagen des maschinellen Lernens", "Maschinelles Lernen kompakt")
+    triples = [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(data.encode(), ox.RdfFormat.TURTLE)]
+    store.load_graph("urn:credgraph:source:site-catalogue", triples, Provenance("source", "catalogue.ttl", content_hash(data.encode())))
+    changed = build_site(store, out, incremental=True)
+    # Rendered: the specification itself, every list that shows it, the pathway and the
+    # specifications whose pages name it (stacking, similar); nothing else.
+    assert changed.rendered_units == [
+        "all de/browse/all/", "eqf eqf/7/", "field field/0613/", "pathway pathway/data-science-pathway/",
+        "provider provider/tu-berlin/", "skill skill/c41c4a5a-8658-4357-9b3a-cb9eb7ec6436/",
+        "spec spec/cloud-security/", "spec spec/data-analytics-python/", "spec spec/data-science-certificate/",
+        "spec spec/machine-learning-basics/",
+    ]
+    assert changed.units_reused == first.units_rendered - len(changed.rendered_units)
+    # Written: the German pages showing the title, the specification's own pages in every
+    # language (their embedded JSON-LD holds all its titles), its data files, the German
+    # search index and the dump; every other file keeps its bytes and its timestamp.
+    assert sorted(changed.written_paths) == [
+        "data/credgraph.nq.gz", "de/browse/all/index.html", "de/eqf/7/index.html", "de/field/0613/index.html",
+        "de/pathway/data-science-pathway/index.html", "de/provider/tu-berlin/index.html",
+        "de/skill/c41c4a5a-8658-4357-9b3a-cb9eb7ec6436/index.html", "de/spec/cloud-security/index.html",
+        "de/spec/data-analytics-python/index.html", "de/spec/data-science-certificate/index.html",
+        "de/spec/machine-learning-basics/index.html", "fr/spec/machine-learning-basics/index.html",
+        "search-index.de.json", "spec/machine-learning-basics/index.html", "spec/machine-learning-basics/index.jsonld",
+        "spec/machine-learning-basics/index.ttl",
+    ]
+    after = files()
+    assert set(after) == set(before)
+    differing = sorted(rel for rel in after if after[rel][0] != before[rel][0])
+    touched = sorted(rel for rel in after if after[rel][1] != before[rel][1])
+    assert differing == touched == sorted(changed.written_paths)
+    assert "Maschinelles Lernen kompakt" in (out / "de/eqf/7/index.html").read_text("utf-8")
+    # A full (non-incremental) build renders everything again.
+    assert build_site(store, out).units_rendered == first.units_rendered
+
+
+def test_listing_pages_are_paginated_with_links_the_checker_follows(tmp_path, monkeypatch):
+    from credgraph.site import build as site_build
+
+    monkeypatch.setattr(site_build, "LIST_PAGE", 2)
+    out = tmp_path / "site"
+    store = make_store()
+    build_site(store, out)
+    second = out / "de/provider/tu-berlin/2/index.html"
+    assert second.is_file() and (out / "field/0613/2/index.html").is_file()
+    first_page = parse_page(out / "de/provider/tu-berlin/index.html")
+    pager = [link for tag, link, attrs in first_page.links if tag == "a" and link.endswith("2/")]
+    assert pager, "page 1 links to page 2"
+    text = second.read_text("utf-8")
+    assert 'aria-current="page">2<' in text and 'class="pager"' in text
+    cards = text.count('<li class="card">')
+    assert 1 <= cards <= 2
+    broken, _ = broken_links(out)
+    assert broken == []
 
 
 def test_remote_store_builds_the_same_pages(oxigraph_server, built, tmp_path):
