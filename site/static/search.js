@@ -14,7 +14,7 @@
   var root = form.getAttribute("data-root");
   var T = { count: form.dataset.tCount, none: form.dataset.tNone, ects: form.dataset.tEcts, fallback: form.dataset.tFallback };
   var PAGE = 30, FACET_LIMIT = 30;
-  var index = null, names = [], texts = [], titles = [], shown = PAGE, chosen = {};
+  var index = null, names = [], texts = [], titles = [], ranks = [], shown = PAGE, chosen = {};
   // On narrow screens the filters start folded, so that the results are in view.
   var facetsBox = document.getElementById("facets");
   if (facetsBox && window.matchMedia && !window.matchMedia("(min-width: 56rem)").matches) facetsBox.open = false;
@@ -62,16 +62,51 @@
     }
     return true;
   }
-  function run() {
-    var tokens = norm(input.value).split(" ").filter(Boolean);
-    var sel = keyIndexes();
+  // The documents matching the words typed last: typing on refines them instead of scanning every document.
+  var lastTokens = null, lastMatched = null;
+  function textMatches(tokens) {
+    var pool = null;
+    if (lastTokens && tokens.length >= lastTokens.length && lastTokens.length) {
+      // Every earlier word is contained in its successor (one typed further): the new matches are among the old.
+      var refines = lastTokens.every(function (t, k) { return tokens[k].indexOf(t) >= 0; });
+      if (refines) pool = lastMatched;
+    }
     var matched = [];
-    for (var d = 0; d < index.docs.length; d++) {
-      var text = texts[d], ok = true;
+    var n = pool ? pool.length : texts.length;
+    for (var k = 0; k < n; k++) {
+      var d = pool ? pool[k] : k, text = texts[d], ok = true;
       for (var t = 0; t < tokens.length; t++) if (text.indexOf(tokens[t]) < 0) { ok = false; break; }
       if (ok) matched.push(d);
     }
-    var hits = matched.filter(function (d) { return passes(index.docs[d], sel, -1); });
+    lastTokens = tokens;
+    lastMatched = matched;
+    return matched;
+  }
+  function run() {
+    var tokens = norm(input.value).split(" ").filter(Boolean);
+    var sel = keyIndexes();
+    var matched = textMatches(tokens);
+    // One pass gives the hits and every facet's counts: a document counts for facet i if it
+    // passes every selected facet except perhaps i (the counts show what choosing a value would give).
+    var counts = names.map(function () { return new Int32Array(0); });
+    names.forEach(function (f, i) { counts[i] = new Int32Array(index.facets[f].length); });
+    var hits = [];
+    for (var m = 0; m < matched.length; m++) {
+      var doc = index.docs[matched[m]], failed = -1, fails = 0;
+      for (var i = 0; i < sel.length && fails < 2; i++) {
+        if (!sel[i]) continue;
+        var vals = doc[4][i], ok = false;
+        for (var j = 0; j < vals.length; j++) if (sel[i].has(vals[j])) { ok = true; break; }
+        if (!ok) { fails++; failed = i; }
+      }
+      if (fails === 0) {
+        hits.push(matched[m]);
+        for (var c = 0; c < names.length; c++) { var v = doc[4][c]; for (var x = 0; x < v.length; x++) counts[c][v[x]]++; }
+      } else if (fails === 1) {
+        var w = doc[4][failed];
+        for (var y = 0; y < w.length; y++) counts[failed][w[y]]++;
+      }
+    }
     if (tokens.length) {
       // Title matches first, then the index order (titles A to Z): a stable partition, no sort.
       var inTitle = [], rest = [];
@@ -81,27 +116,22 @@
       });
       hits = inTitle.concat(rest);
     }
-    renderFacets(matched, sel);
+    renderFacets(counts, sel);
     renderResults(hits);
   }
-  function renderFacets(matched, sel) {
+  function renderFacets(allCounts, sel) {
     names.forEach(function (f, i) {
-      var counts = {};
-      matched.forEach(function (d) {
-        var doc = index.docs[d];
-        if (!passes(doc, sel, i)) return;
-        doc[4][i].forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
-      });
+      var counts = allCounts[i];
       var rows = index.facets[f];
-      var order = rows.map(function (_, j) { return j; }).filter(function (j) {
-        return counts[j] || (sel[i] && sel[i].has(j));
-      });
-      if (f !== "eqf" && f !== "ects") order.sort(function (a, b) { return (counts[b] || 0) - (counts[a] || 0) || rows[a][1].localeCompare(rows[b][1]); });
+      var order = [];
+      for (var j = 0; j < rows.length; j++) if (counts[j] || (sel[i] && sel[i].has(j))) order.push(j);
+      // Labels are ranked once (locale collation) when the index loads: sorting compares numbers.
+      if (f !== "eqf" && f !== "ects") order.sort(function (a, b) { return counts[b] - counts[a] || ranks[i][a] - ranks[i][b]; });
       else if (f === "eqf") order.sort(function (a, b) { return rows[a][0].length - rows[b][0].length || rows[a][0].localeCompare(rows[b][0]); });
       var box = form.querySelector('fieldset[data-facet="' + f + '"]');
       var values = box.querySelector(".values");
       var focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('fieldset[data-facet="' + f + '"]') ? document.activeElement.value : null;
-      values.textContent = "";
+      var frag = document.createDocumentFragment(), refocus = null;
       order.slice(0, Math.max(FACET_LIMIT, sel[i] ? sel[i].size : 0)).forEach(function (j) {
         var id = "f-" + f + "-" + j;
         var label = el("label", { "for": id, "class": counts[j] ? null : "zero" });
@@ -111,16 +141,19 @@
         var name = el("span", rows[j][2] ? { lang: rows[j][2] } : {}, rows[j][1]);
         label.appendChild(name);
         label.appendChild(el("span", { "class": "n" }, String(counts[j] || 0)));
-        values.appendChild(label);
-        if (focused === rows[j][0]) cb.focus();
+        frag.appendChild(label);
+        if (focused === rows[j][0]) refocus = cb;
       });
+      values.textContent = "";
+      values.appendChild(frag);
+      if (refocus) refocus.focus();
       box.hidden = order.length === 0;
     });
     clearBtn.hidden = !names.some(function (f) { return chosen[f] && chosen[f].size; });
   }
   function renderResults(hits) {
     countEl.textContent = hits.length ? T.count.replace("{n}", hits.length) : T.none;
-    resultsEl.textContent = "";
+    var frag = document.createDocumentFragment();
     hits.slice(0, shown).forEach(function (d) {
       var doc = index.docs[d];
       var li = el("li", { "class": "card" });
@@ -136,8 +169,10 @@
       if (doc[3] !== null) meta.push(T.ects.replace("{ects}", doc[3]));
       doc[4][3].forEach(function (v) { meta.push(index.facets.mode[v][1]); });
       li.appendChild(el("p", { "class": "meta" }, meta.join(" · ")));
-      resultsEl.appendChild(li);
+      frag.appendChild(li);
     });
+    resultsEl.textContent = "";
+    resultsEl.appendChild(frag);
     moreBtn.hidden = hits.length <= shown;
   }
   function update() { shown = PAGE; writeState(); run(); }
@@ -152,6 +187,14 @@
       var words = [doc[5]];
       extra.forEach(function (i) { doc[4][i].forEach(function (v) { words.push(norm(data.facets[names[i]][v][1])); }); });
       return words.join(" ");
+    });
+    var collator = new Intl.Collator(document.documentElement.lang || undefined);
+    ranks = names.map(function (f) {
+      var rows = data.facets[f], order = rows.map(function (_, j) { return j; });
+      order.sort(function (a, b) { return collator.compare(rows[a][1], rows[b][1]); });
+      var rank = new Int32Array(rows.length);
+      order.forEach(function (j, r) { rank[j] = r; });
+      return rank;
     });
     readState();
     run();
