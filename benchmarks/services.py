@@ -88,8 +88,9 @@ def build(directory: Path, credentials: int, seed: int) -> dict:
 
 def _catalogue(store) -> tuple[dict[str, list[ox.Triple]], dict[str, str], dict[str, list[str]]]:
     """Per specification: the triples describing it (and its provider); its provider; parts of larger ones."""
-    quads = [q for q in store.oxigraph.quads_for_pattern(None, None, None, None)
-             if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(ns.SOURCE_GRAPH + "catalogue-")]
+    catalogues = [g for g in store.oxigraph.named_graphs()
+                  if isinstance(g, ox.NamedNode) and g.value.startswith(ns.SOURCE_GRAPH + "catalogue-")]
+    quads = [q for g in catalogues for q in store.oxigraph.quads_for_pattern(None, None, None, g)]
     by_subject: dict[str, list[ox.Triple]] = {}
     for q in quads:
         by_subject.setdefault(q.subject.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
@@ -116,8 +117,12 @@ def _catalogue(store) -> tuple[dict[str, list[ox.Triple]], dict[str, str], dict[
     return description, provider, {k: sorted(set(v)) for k, v in parts.items()}
 
 
-def add_credentials(store, count: int, seed: int) -> dict:
-    """Add ``count`` issued credentials, one named graph each, with bulk_extend."""
+def add_credentials(store, count: int, seed: int, graphs: list[str] | None = None, one_by_one: bool = False) -> dict:
+    """Add ``count`` issued credentials, one named graph each (their names into ``graphs``).
+
+    With bulk_extend, or with ``one_by_one`` one ``load_graph`` transaction per
+    credential, as the ingest writes them.
+    """
     rng = random.Random(seed)
     description, provider, parts = _catalogue(store)
     micro = sorted(s for s in description if s not in parts)
@@ -146,6 +151,8 @@ def add_credentials(store, count: int, seed: int) -> dict:
             day += timedelta(days=rng.randrange(20, 200))
             key = hashlib.sha256(f"cred-{seed}-{made}".encode()).hexdigest()[:16]
             graph = ox.NamedNode(ns.source_graph(f"cred-{key}"))
+            if graphs is not None:
+                graphs.append(graph.value)
             rec = ox.NamedNode(f"{ns.CG_ID}issuance/cred-{key}")
             triples = [
                 ox.Triple(rec, RDF_TYPE, ox.NamedNode(CG + "IssuanceRecord")),
@@ -158,8 +165,11 @@ def add_credentials(store, count: int, seed: int) -> dict:
             if spec in country_of:
                 triples.append(ox.Triple(rec, ox.NamedNode(CG + "issuerCountry"), ox.NamedNode(country_of[spec])))
             triples += description[spec]
-            quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
             prov = Provenance(kind="source", source=f"cred-{key}.jsonld", content_hash="sha256:" + key)
+            if one_by_one:
+                store.load_graph(graph.value, triples, prov)
+                continue
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
             meta = ox.NamedNode(ns.META_GRAPH)
             quads.extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in provenance_triples(graph.value, prov, len(triples)))
         if len(quads) > 500_000:
@@ -230,6 +240,23 @@ def measure(store, work: dict, at: date, label: str) -> tuple[list[str], dict]:
     return lines, answers
 
 
+def measure_issuing(store, at: date, seed: int) -> list[str]:
+    """Completions right after credentials are issued (the cache brought up to date), then the added graphs dropped."""
+    lines = []
+    for count in (1, 100, 1000):
+        issuance_stats.completions(store, at=at)  # cached (read in full after the drop below)
+        graphs: list[str] = []
+        add_credentials(store, count, seed + count, graphs, one_by_one=True)
+        began = time.perf_counter()
+        updated = issuance_stats.completions(store, at=at)
+        took = (time.perf_counter() - began) * 1000
+        same = _comparable(updated) == _comparable(issuance_stats.completions(store, at=at, cached=False))
+        lines.append(f"[embedded] stats: completions after issuing {count:>4} credential(s) {took:8.1f} ms   "
+                     f"({'same answer as uncached' if same else 'DIFFERENT from uncached'})")
+        store.drop_graphs(graphs)
+    return lines
+
+
 def _comparable(answer) -> dict:
     data = answer.to_dict()
     data.pop("generated_at", None)
@@ -267,6 +294,8 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=30, help="requests per service (default 30)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--build-only", action="store_true", help="build the store in --dir and stop")
+    parser.add_argument("--issuing", action="store_true",
+                        help="also time completions right after issuing 1, 100 and 1000 credentials (added, then dropped again)")
     parser.add_argument("--remote", action="store_true", help="also measure against oxigraph serve-read-only and compare answers")
     args = parser.parse_args()
     directory = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="credgraph-bench-"))
@@ -289,6 +318,8 @@ def main() -> int:
         work = workload(store, args.seed, args.samples)
         lines, embedded_answers = measure(store, work, at, "embedded")
         print("\n".join(lines))
+        if args.issuing:
+            print("\n".join(measure_issuing(store, at, args.seed + 1000)))
         store.close()
         if args.remote:
             process, url = serve(directory)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
@@ -32,7 +32,7 @@ from pyoxigraph import Literal, NamedNode
 from credgraph import queries
 from credgraph.graph import stacking
 from credgraph.graph.binding import Term
-from credgraph.graph.specifications import load_specs, labels, skill_ancestors
+from credgraph.graph.specifications import labels, load_specs, skill_ancestors, spec_graphs
 from credgraph.graph.store import Store
 
 DIMENSIONS = ("eqf", "country", "field", "skill", "provider", "month", "learners", "completions")
@@ -151,7 +151,7 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None, cac
 
 @dataclass
 class _Completions:
-    """What counting completions reads from the store, and the counts per application date.
+    """What counting completions reads from the store, and what each holding earns per application date.
 
     A holding is kept as its tokens (see :func:`_holding_tokens`): a token is the
     hexadecimal index of the specification in ``specs``, followed by ``@`` and the
@@ -165,17 +165,21 @@ class _Completions:
     tokens: Counter[tuple[str, ...]]
     rules: list[stacking.Rule]
     facts: dict
+    fact_graphs: dict[str, str]  # the graph each specification's facts were read from
     ancestors: dict[str, set[str]]
-    counts: dict[date, Counter[str]] = field(default_factory=dict)
+    # Per application date, the targets each holding earns (rules, facts and skills being these).
+    earned: dict[date, dict[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
+    parsed: dict[tuple[str, ...], list[stacking.HeldCredential]] = field(default_factory=dict)
 
-    def holdings(self) -> Iterable[tuple[list[stacking.HeldCredential], int]]:
-        """Each distinct holding and how many learners hold it."""
-        for items, learners in self.tokens.items():
-            held = []
+    def held(self, items: tuple[str, ...]) -> list[stacking.HeldCredential]:
+        """The credentials of a holding given as tokens."""
+        held = self.parsed.get(items)
+        if held is None:
+            held = self.parsed[items] = []
             for token in items:
                 key, _, issued = token.partition("@")
                 held.append(stacking.HeldCredential(self.specs[int(key, 16)], stacking.parse_date(issued or None)))
-            yield held, learners
+        return held
 
     def names(self, targets: Iterable[str]) -> dict[str, str]:
         """The titles of ``targets``."""
@@ -184,7 +188,7 @@ class _Completions:
 
 _cache: "weakref.WeakKeyDictionary[Store, _Completions]" = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
-_DATES_KEPT = 8  # application dates whose counts stay cached (usually only today's is asked for)
+_DATES_KEPT = 8  # application dates whose answers stay cached (usually only today's is asked for)
 _MAX_NEW_GRAPHS = 2000  # more graphs added since the last reading: read everything again
 
 
@@ -209,13 +213,10 @@ def _completion_counts(store: Store, at: date, cached: bool) -> tuple[Counter[st
     if cached:
         with _cache_lock:
             _cache[store] = entry
-    counts = entry.counts.get(at)
-    if counts is None:
-        counts = _count_completions(entry, at)
-        with _cache_lock:
-            while len(entry.counts) >= _DATES_KEPT:
-                entry.counts.pop(next(iter(entry.counts)))
-            entry.counts[at] = counts
+            while at not in entry.earned and len(entry.earned) >= _DATES_KEPT:
+                entry.earned.pop(next(iter(entry.earned)))
+            entry.earned.setdefault(at, {})
+    counts = _count_completions(entry, at)
     return counts, entry.names(counts)
 
 
@@ -223,13 +224,24 @@ def _rules(store: Store) -> list[stacking.Rule]:
     return stacking.load_rules(store) + stacking.implied_rules(store, None)
 
 
-def _facts(store: Store, rules: list[stacking.Rule], specs: Iterable[str]) -> tuple[dict, dict[str, set[str]]]:
-    """The facts of every issued specification and rule target, and the broader skills where a rule needs skills."""
+def _facts(store: Store, rules: list[stacking.Rule], specs: Iterable[str], known: _Completions | None = None,
+           added: set[str] = frozenset()) -> tuple[dict, dict[str, str], dict[str, set[str]]]:
+    """The facts of every issued specification and rule target, the graphs they are read from, and the broader skills.
+
+    The facts ``known`` are reused if they were read from the same graphs and
+    none of those is among the ``added`` graphs (graphs not added are unchanged).
+    Broader skills are read only if a rule requires skills.
+    """
     specs = set(specs)
-    facts = load_specs(store, specs | {r.target for r in rules} | {c for r in rules for c in r.components()}, core=True)
+    wanted = specs | {r.target for r in rules} | {c for r in rules for c in r.components()}
+    graphs = spec_graphs(store, wanted)
+    if known is not None and set(known.facts) == wanted and known.fact_graphs == graphs and added.isdisjoint(graphs.values()):
+        facts = known.facts
+    else:
+        facts = load_specs(store, wanted, core=True)
     needs_skills = any(c.kind == "skills" for r in rules for c in r.conditions)
     ancestors = skill_ancestors(store, {s for i in specs for s in facts[i].skills}) if needs_skills else {}
-    return facts, ancestors
+    return facts, graphs, ancestors
 
 
 def _read_completions(store: Store, fingerprint: tuple) -> _Completions:
@@ -239,8 +251,7 @@ def _read_completions(store: Store, fingerprint: tuple) -> _Completions:
     specs = [s.value for s in issued]
     dated, gating = _dated_specs(rules, issued), _gating_specs(rules, issued)
     tokens = _holding_tokens(store, issued, dated, gating) if rules and issued else None
-    facts, ancestors = _facts(store, rules, specs)
-    return _Completions(fingerprint, specs, dated, gating, tokens, rules, facts, ancestors)
+    return _Completions(fingerprint, specs, dated, gating, tokens, rules, *_facts(store, rules, specs))
 
 
 def _added_to(store: Store, entry: _Completions, fingerprint: tuple) -> _Completions | None:
@@ -249,8 +260,8 @@ def _added_to(store: Store, entry: _Completions, fingerprint: tuple) -> _Complet
     Only the learners with records in the added graphs can hold something
     else: their records are read (old ones and new ones), and each moves from
     its old holding to its new one. Rules, facts and skills are read again
-    (cheap); if the rules now need other tokens for the specifications issued
-    before, None.
+    (cheap; facts only where they come from an added graph); if the rules now
+    need other tokens for the specifications issued before, None.
     """
     graphs, _ = fingerprint
     before, since = entry.fingerprint
@@ -290,12 +301,34 @@ def _added_to(store: Store, entry: _Completions, fingerprint: tuple) -> _Complet
         if any(new_gates):
             tokens[tuple(sorted(new))] += 1
     tokens = Counter({items: n for items, n in tokens.items() if n > 0})
-    facts, ancestors = _facts(store, rules, specs)
-    return _Completions(fingerprint, specs, dated, gating, tokens, rules, facts, ancestors)
+    facts, graphs, ancestors = _facts(store, rules, specs, entry, new_graphs)
+    # Keys only ever get added, so parsed holdings stay right; what a holding earns, if the rules,
+    # facts and skills are the same.
+    same = facts is entry.facts and rules == entry.rules and ancestors == entry.ancestors
+    return _Completions(fingerprint, specs, dated, gating, tokens, rules, facts, graphs, ancestors,
+                        earned={at: {t: memo[t] for t in tokens if t in memo} for at, memo in entry.earned.items()} if same else {},
+                        parsed={t: entry.parsed[t] for t in tokens if t in entry.parsed})
 
 
 def _count_completions(data: _Completions, at: date) -> Counter[str]:
-    """How many learners earn each target at ``at``, from the distinct holdings."""
+    """How many learners earn each target at ``at``, from the distinct holdings (each evaluated once per date)."""
+    memo = data.earned.get(at)
+    if memo is None:
+        memo = {}
+    counts: Counter[str] = Counter()
+    earns = None
+    for items, learners in (data.tokens.items() if data.tokens else ()):
+        targets = memo.get(items)
+        if targets is None:
+            earns = earns or _evaluator(data, at)
+            targets = memo[items] = earns(data.held(items))
+        for target in targets:
+            counts[target] += learners
+    return counts
+
+
+def _evaluator(data: _Completions, at: date) -> Callable[[list[stacking.HeldCredential]], frozenset[str]]:
+    """A function giving the targets a holding earns at ``at``."""
     rules, facts = data.rules, data.facts
     by_spec: dict[str, list[stacking.Rule]] = defaultdict(list)
     open_rules = []
@@ -334,8 +367,7 @@ def _count_completions(data: _Completions, at: date) -> Counter[str]:
             met = undated[key] = stacking.rule_met(rule, held, ctx)
         return met
 
-    counts: Counter[str] = Counter()
-    for held, learners in (data.holdings() if data.tokens else ()):
+    def earns(held: list[stacking.HeldCredential]) -> frozenset[str]:
         held_specs = frozenset(h.spec for h in held)
         candidates = {id(r): r for spec in held_specs for r in by_spec.get(spec, ())}
         candidates.update({id(r): r for r in open_rules})
@@ -352,9 +384,9 @@ def _count_completions(data: _Completions, at: date) -> Counter[str]:
                 met = _met_by_set(rule, held, held_specs)
             if met:
                 earned.add(rule.target)
-        for target in earned:
-            counts[target] += learners
-    return counts
+        return frozenset(earned)
+
+    return earns
 
 
 def _uses_dates(rule: stacking.Rule) -> bool:
