@@ -14,8 +14,8 @@ joining every record to its specification's outcomes.
 
 Stacking completions need every learner's credentials, which is by far the
 dearest read (about 0.7 s of SPARQL at 100,000 credentials); what it reads is
-kept per store until a graph is added, replaced or dropped, which the meta
-graph's provenance shows (named query ``stats-fingerprint``).
+kept per store, and brought up to date from the graphs added since (the meta
+graph's provenance shows them), or read again after a replace or drop.
 """
 
 from __future__ import annotations
@@ -139,9 +139,11 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None, cac
     the same tokens hold the same credentials, so each distinct holding is
     evaluated once and counted as often as it occurs.
 
-    What is read from the store is kept per store until a graph is added,
-    replaced or dropped (named query ``stats-fingerprint``); ``cached=False``
-    reads everything again.
+    What is read from the store is kept per store and checked against the
+    store's fingerprint (named query ``stats-fingerprint``) on every call: when
+    graphs were only added (credentials issued), only the learners in them are
+    read again; after a replace or drop, everything. ``cached=False`` reads
+    everything again.
     """
     at = at or date.today()
     counts, names = _completion_counts(store, at, cached)
@@ -263,12 +265,12 @@ def _added_to(store: Store, entry: _Completions, fingerprint: tuple) -> _Complet
     (cheap; facts only where they come from an added graph); if the rules now
     need other tokens for the specifications issued before, None.
     """
-    graphs, _ = fingerprint
+    count, _ = fingerprint
     before, since = entry.fingerprint
-    if entry.tokens is None or since is None or not 0 < graphs - before <= _MAX_NEW_GRAPHS:
+    if entry.tokens is None or since is None or not 0 < count - before <= _MAX_NEW_GRAPHS:
         return None
     added = [row["graph"] for row in store.select(queries.load("stats-graphs-since"), {"since": since}).rows]
-    if len(added) != graphs - before:  # something was replaced or dropped too
+    if len(added) != count - before:  # something was replaced or dropped too
         return None
     learners = [row["learner"] for row in store.select(queries.load("stats-graph-learners"),
                                                         values=[{"graph": g} for g in added]).rows]
@@ -305,8 +307,10 @@ def _added_to(store: Store, entry: _Completions, fingerprint: tuple) -> _Complet
     # Keys only ever get added, so parsed holdings stay right; what a holding earns, if the rules,
     # facts and skills are the same.
     same = facts is entry.facts and rules == entry.rules and ancestors == entry.ancestors
+    with _cache_lock:
+        memos = list(entry.earned.items()) if same else []
     return _Completions(fingerprint, specs, dated, gating, tokens, rules, facts, graphs, ancestors,
-                        earned={at: {t: memo[t] for t in tokens if t in memo} for at, memo in entry.earned.items()} if same else {},
+                        earned={at: {t: memo[t] for t in tokens if t in memo} for at, memo in memos},
                         parsed={t: entry.parsed[t] for t in tokens if t in entry.parsed})
 
 
