@@ -180,3 +180,18 @@ def test_completions_without_records_or_rules(store):
     store.load_graph("urn:credgraph:source:test-records", record_triples(), Provenance("source", "records", "sha256:r"))
     table = issuance_stats(store, "completions", k=1)
     assert table.cells == [] and table.suppressed_cells == 0
+
+
+def test_completions_follow_replaced_and_dropped_records(fx):
+    """The cached completions are read again when the records graph is replaced or dropped."""
+    assert shown(issuance_stats(fx, "completions", k=3)) == [("S1 and S2", 6), ("Ten credits", 6), ("Any S3", 3)]
+    # L1..L3 lose S2 (the graph is replaced): "S1 and S2" and "Ten credits" keep L4..L6.
+    kept = [t for t in record_triples()
+            if not any(t.subject.value.endswith(f"/r{n}") for n, (learner, spec, *_) in enumerate(records())
+                       if spec == "S2" and learner in ("L1", "L2", "L3"))]
+    fx.load_graph("urn:credgraph:source:test-records", kept, Provenance("source", "records", "sha256:r2"))
+    assert shown(issuance_stats(fx, "completions", k=3)) == [("Any S3", 3), ("S1 and S2", 3), ("Ten credits", 3)]
+    assert shown(issuance_stats(fx, "completions")) == []
+    fx.drop_graphs(["urn:credgraph:source:test-records"])
+    table = issuance_stats(fx, "completions", k=1)
+    assert table.cells == [] and table.suppressed_cells == 0
