@@ -14,6 +14,7 @@ import functools
 
 import gzip
 import hashlib
+import heapq
 import io
 import json
 import math
@@ -21,7 +22,8 @@ import multiprocessing
 import os
 import threading
 import time
-from collections import defaultdict
+from itertools import chain
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -161,6 +163,12 @@ class Page:
         parts.append("</ul>")
         return Markup("\n".join(parts))
 
+    def refs(self, items: list[cg.Ref | None]) -> Markup:
+        """References separated by commas, or "not stated" when there are none."""
+        if not items:
+            return Markup(self.site.missing[self.lang])
+        return Markup(", ").join(self.ref(r) for r in items)
+
     def num(self, value: float | None) -> str:
         """A number formatted for this page's language (``2.5`` / ``2,5``)."""
         if value is None:
@@ -217,6 +225,19 @@ class SiteBuilder:
     def build(self) -> BuildReport:
         start = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
+        self.code = code_fingerprint(self.base_url, self.sparql_endpoint)
+        # Every graph with its content hash and import time: when neither they nor the code
+        # changed since the last build, no page can have changed, and nothing is read.
+        inputs = fingerprint(self.code, [(g.name, g.content_hash, g.imported_at, g.triples) for g in self.store.graphs()])
+        if self.output.unchanged_since(inputs):
+            return BuildReport(
+                out=str(self.out), specifications=self.output.previous_specifications,
+                pages=sum(1 for rel in self.output.current if rel.endswith(".html")), files=len(self.output.current),
+                written=0, unchanged=self.output.unchanged, removed=0, seconds=round(time.perf_counter() - start, 3),
+                notes=["no graph and no template changed since the last build: nothing to do"],
+                units_reused=self.output.units_reused,
+            )
+        self.output.inputs = inputs
         with self._timed("dump and snapshot"):
             nquads = snapshot.dump_nquads(self.store)
             packer = threading.Thread(target=self._dump, args=(nquads,))
@@ -231,7 +252,6 @@ class SiteBuilder:
             self._prepare_similar()
         with self._timed("group"):
             self._group()
-            self.code = code_fingerprint(self.base_url, self.sparql_endpoint)
             tasks = self._plan()
         with self._timed("pages"):
             self._run(tasks)
@@ -249,6 +269,7 @@ class SiteBuilder:
             self.output.write("data/credgraph.nq.gz", self.packed)
             self._sitemap()
             self.output.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.base_url}sitemap.xml\n")
+        self.output.specifications = len(self.cat.specs)
         self.output.finish()
         seconds = time.perf_counter() - start
         return BuildReport(
@@ -374,7 +395,7 @@ class SiteBuilder:
             self.notes.append("equivalence service not available: similar credentials shown as none known")
             return
         try:
-            facts = specifications.load_specs(self.data, list(self.cat.specs))
+            facts = specifications.load_specs(self.data, list(self.cat.specs), core=True)
             self.ancestors = specifications.skill_ancestors(self.data, {s for f in facts.values() for s in f.skills})
         except (StoreError, ValueError, KeyError, FileNotFoundError) as exc:
             self.notes.append(f"similar credentials could not be computed ({exc})")
@@ -393,16 +414,11 @@ class SiteBuilder:
         base = self.facts.get(iri)
         if base is None:
             return []
-        shared: dict[str, int] = defaultdict(int)
-        for s in base.skills:
-            for other in self.specs_by_skill[s]:
-                shared[other] += 1
+        shared = Counter(chain.from_iterable(self.specs_by_skill[s] for s in base.skills))
         if not shared:
-            for fld in base.fields:
-                for other in self.specs_by_field[fld][:SIMILAR_CANDIDATES]:
-                    shared[other] += 0
+            shared = Counter({other: 0 for fld in base.fields for other in self.specs_by_field[fld][:SIMILAR_CANDIDATES]})
         shared.pop(iri, None)
-        candidates = sorted(shared, key=lambda o: (-shared[o], o))[:SIMILAR_CANDIDATES]
+        candidates = [o for o, _ in heapq.nsmallest(SIMILAR_CANDIDATES, shared.items(), key=lambda x: (-x[1], x[0]))]
         ranked = []
         for other in candidates:
             b = self.facts[other]

@@ -27,14 +27,21 @@ class SiteOutput:
         self.incremental = incremental
         self.previous: dict[str, str] = {}
         self.previous_units: dict[str, dict] = {}
+        self.previous_inputs = ""
+        self.previous_specifications = 0
         manifest = root / MANIFEST
         if manifest.exists():
             try:
                 saved = json.loads(manifest.read_text("utf-8"))
                 self.previous = saved.get("files", {})
-                self.previous_units = saved.get("units", {}) if incremental else {}
+                if incremental:
+                    self.previous_units = saved.get("units", {})
+                    self.previous_inputs = saved.get("inputs", "")
+                    self.previous_specifications = saved.get("specifications", 0)
             except (ValueError, OSError, AttributeError):
                 self.previous, self.previous_units = {}, {}
+        self.inputs = ""
+        self.specifications = 0
         self.current: dict[str, str] = {}
         self.units: dict[str, dict] = {}
         self.units_reused = 0
@@ -66,6 +73,18 @@ class SiteOutput:
         # Written in place (a rename per file costs more than the page itself on some file systems).
         target.write_bytes(data)
         self.written.append(rel)
+
+    def unchanged_since(self, inputs: str) -> bool:
+        """True (and every file kept) if the last build had the same ``inputs`` and all its files are in place."""
+        if not self.incremental or not inputs or inputs != self.previous_inputs:
+            return False
+        if not all((self.root / rel).exists() for rel in self.previous):
+            return False
+        self.current = dict(self.previous)
+        self.unchanged = len(self.current)
+        self.units = dict(self.previous_units)
+        self.units_reused = len(self.units)
+        return True
 
     def reuse(self, key: str, fingerprint: str) -> bool:
         """Keep unit ``key``'s files from the last build if its fingerprint is unchanged (True), else start it.
@@ -132,4 +151,5 @@ class SiteOutput:
                     parent = parent.parent
         self._unit = None
         units = {key: {"fp": unit["fp"], "files": unit["files"]} for key, unit in self.units.items()}
-        (self.root / MANIFEST).write_text(json.dumps({"files": self.current, "units": units}, sort_keys=True, indent=0), "utf-8")
+        manifest = {"files": self.current, "units": units, "inputs": self.inputs, "specifications": self.specifications}
+        (self.root / MANIFEST).write_text(json.dumps(manifest, sort_keys=True, indent=0), "utf-8")
