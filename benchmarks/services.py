@@ -19,13 +19,16 @@ Then it times, on the embedded on-disk store (warm, median of repeated
 requests over different learners/specifications): stacking evaluation for
 one learner, what a specification stacks into, a comparability report, the
 top-10 similar specifications, the recorded equivalents, and each issuance
-statistic; with ``--remote`` also against ``oxigraph serve`` on the same
-directory, checking that the answers are identical.
+statistic (stacking completions also uncached: they are cached until the
+store is written to); with ``--issuing`` completions right after 1, 100 and
+1,000 more credentials are issued (then dropped again); with ``--remote`` also
+against ``oxigraph serve`` on the same directory, checking that the answers
+are identical.
 
 Usage:
     python benchmarks/services.py                       # 100,000 credentials in a temp dir
     python benchmarks/services.py --credentials 20000 --dir /tmp/bench --keep
-    python benchmarks/services.py --dir /tmp/bench --reuse --remote
+    python benchmarks/services.py --dir /tmp/bench --reuse --remote --issuing
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ class _Completions:
     tokens: Counter[tuple[str, ...]]
     rules: list[stacking.Rule]
     facts: dict
-    fact_graphs: dict[str, str]  # the graph each specification's facts were read from
+    fact_graphs: dict[str, str] | None  # the graph each specification's facts were read from, once looked up
     ancestors: dict[str, set[str]]
     # Per application date, the targets each holding earns (rules, facts and skills being these).
     earned: dict[date, dict[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
@@ -227,16 +227,16 @@ def _rules(store: Store) -> list[stacking.Rule]:
 
 
 def _facts(store: Store, rules: list[stacking.Rule], specs: Iterable[str], known: _Completions | None = None,
-           added: set[str] = frozenset()) -> tuple[dict, dict[str, str], dict[str, set[str]]]:
+           added: set[str] = frozenset()) -> tuple[dict, dict[str, str] | None, dict[str, set[str]]]:
     """The facts of every issued specification and rule target, the graphs they are read from, and the broader skills.
 
-    The facts ``known`` are reused if they were read from the same graphs and
-    none of those is among the ``added`` graphs (graphs not added are unchanged).
-    Broader skills are read only if a rule requires skills.
+    When bringing ``known`` up to date, its facts are reused if they were read
+    from the same graphs and none of those is among the ``added`` graphs (graphs
+    not added are unchanged). Broader skills are read only if a rule requires skills.
     """
     specs = set(specs)
     wanted = specs | {r.target for r in rules} | {c for r in rules for c in r.components()}
-    graphs = spec_graphs(store, wanted)
+    graphs = spec_graphs(store, wanted) if known is not None else None  # a first reading needs no comparison
     if known is not None and set(known.facts) == wanted and known.fact_graphs == graphs and added.isdisjoint(graphs.values()):
         facts = known.facts
     else:

@@ -122,6 +122,13 @@ def test_issuing_more_credentials_changes_the_counts(demo, monkeypatch):
     assert {c.key: c.count for c in after.cells} == dict(evaluated(store, held))
     assert after.to_dict() == completions(store, k=1, at=AT, cached=False).to_dict()
     assert after.to_dict() != before.to_dict()
-    store.drop_graphs(["urn:credgraph:source:test-second"])
+    # Once more, with specifications issued before (seed 2 again): the facts and what each
+    # holding earns are carried over.
+    for learner, items in issue(store, "third", [f"pseudo-{n}" for n in range(1, 90, 4)], pathways, micro, seed=2).items():
+        held.setdefault(learner, []).extend(items)
+    third = completions(store, k=1, at=AT)
+    assert len(full_reads) == 1  # only the uncached call above
+    assert {c.key: c.count for c in third.cells} == dict(evaluated(store, held))
+    store.drop_graphs(["urn:credgraph:source:test-second", "urn:credgraph:source:test-third"])
     assert completions(store, k=1, at=AT).to_dict() == before.to_dict()
-    assert len(full_reads) == 2  # the uncached call above, and after the drop
+    assert len(full_reads) == 2  # after the drop
