@@ -16,24 +16,38 @@ Stacking completions need every learner's credentials, which is by far the
 dearest read (about 0.7 s of SPARQL at 100,000 credentials); what it reads is
 kept per store, and brought up to date from the graphs added since (the meta
 graph's provenance shows them), or read again after a replace or drop.
+Given a file (:func:`completions_file`: ``<data_dir>/derived/completions.json``),
+what was read is also kept there with the store's fingerprint, so that a new
+process answers from it while the store is unchanged; imports refresh it
+(:func:`refresh_completions`). It holds aggregates only: distinct holdings
+(specification keys and issue dates) with how many learners hold each, never a
+learner pseudonym.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import tempfile
 import threading
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
+from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
 from credgraph import queries
 from credgraph.graph import stacking
 from credgraph.graph.binding import Term
-from credgraph.graph.specifications import labels, load_specs, skill_ancestors, spec_graphs
+from credgraph.graph.specifications import SpecFacts, labels, load_specs, skill_ancestors, spec_graphs
 from credgraph.graph.store import Store
+from credgraph.settings import Settings
+
+log = logging.getLogger(__name__)
 
 DIMENSIONS = ("eqf", "country", "field", "skill", "provider", "month", "learners", "completions")
 DEFAULT_K = 5
@@ -90,8 +104,12 @@ def _grouped(store: Store, name: str) -> dict[str, int]:
     return {r["key"].value: int(r["credentials"].value) for r in store.select(queries.load(name)).rows if r.get("key")}
 
 
-def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None = None) -> StatsTable:
-    """Issuance counts by ``by`` (one of :data:`DIMENSIONS`), cells below ``k`` suppressed."""
+def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None = None,
+                   kept: Path | None = None) -> StatsTable:
+    """Issuance counts by ``by`` (one of :data:`DIMENSIONS`), cells below ``k`` suppressed.
+
+    ``kept``: the file completions are kept in across processes (see :func:`completions`).
+    """
     if by not in DIMENSIONS:
         raise ValueError(f"unknown statistic {by!r}; expected one of {', '.join(DIMENSIONS)}")
     if k < 1:
@@ -128,10 +146,11 @@ def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None
         table = _table(by, counts, {"learners": "distinct learners", "credentials": "issued credentials"}, k, measure="learners")
         table.cells.sort(key=lambda c: c.key != "learners")
         return table
-    return completions(store, k=k, at=at)
+    return completions(store, k=k, at=at, kept=kept)
 
 
-def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None, cached: bool = True) -> StatsTable:
+def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None, cached: bool = True,
+                kept: Path | None = None) -> StatsTable:
     """Learners whose issued credentials meet each stacking rule's target (stacking completions).
 
     The store groups the records per learner (without returning the pseudonyms)
@@ -143,10 +162,15 @@ def completions(store: Store, *, k: int = DEFAULT_K, at: date | None = None, cac
     store's fingerprint (named query ``stats-fingerprint``) on every call: when
     graphs were only added (credentials issued), only the learners in them are
     read again; after a replace or drop, everything. ``cached=False`` reads
-    everything again.
+    everything again (and neither reads nor writes ``kept``).
+
+    ``kept`` (see :func:`completions_file`): when nothing is cached in this
+    process for the store's current fingerprint, the file is used if it was
+    written for that fingerprint; whatever is read or evaluated anew is written
+    back to it. A missing, unreadable or outdated file is only ignored.
     """
     at = at or date.today()
-    counts, names = _completion_counts(store, at, cached)
+    counts, names = _completion_counts(store, at, cached, kept if cached else None)
     return _table("completions", dict(counts), names, k, measure="learners",
                   note=f"learners whose issued credentials meet a stacking rule (evaluated at {at.isoformat()})")
 
@@ -200,26 +224,211 @@ def _fingerprint(store: Store) -> tuple[int, Term | None]:
     return int(row["graphs"].value), row.get("latest")
 
 
-def _completion_counts(store: Store, at: date, cached: bool) -> tuple[Counter[str], dict[str, str]]:
+def _completion_counts(store: Store, at: date, cached: bool, kept: Path | None,
+                       keep_always: bool = False) -> tuple[Counter[str], dict[str, str]]:
     # The fingerprint is read first: a write made while the rest is read changes it, so
     # what was read then is never reused for the newer data.
     fingerprint = _fingerprint(store) if cached else (0, None)
     entry = None
+    renewed = False  # read or brought up to date here, not as cached or kept
     if cached:
         with _cache_lock:
             entry = _cache.get(store)
-        if entry is not None and entry.fingerprint != fingerprint:
-            entry = _added_to(store, entry, fingerprint)
+        if entry is None or entry.fingerprint != fingerprint:
+            # Another process (an import) may have kept the current state already: cheaper than any reading.
+            found = _load_kept(kept, fingerprint) if kept else None
+            if found is not None:
+                entry = found
+            elif entry is not None:
+                entry = _added_to(store, entry, fingerprint)
+                renewed = entry is not None
     if entry is None:
         entry = _read_completions(store, fingerprint)
+        renewed = True
+    new_date = False
     if cached:
         with _cache_lock:
             _cache[store] = entry
             while at not in entry.earned and len(entry.earned) >= _DATES_KEPT:
                 entry.earned.pop(next(iter(entry.earned)))
-            entry.earned.setdefault(at, {})
+            memo = entry.earned.setdefault(at, {})
+            new_date = entry.tokens is not None and len(memo) < len(entry.tokens)
     counts = _count_completions(entry, at)
+    if kept and (renewed or new_date or keep_always):
+        _keep(kept, entry)
     return counts, entry.names(counts)
+
+
+# -- kept across processes -------------------------------------------------------------
+
+_FORMAT = 1
+_SET_FIELDS = frozenset(f.name for f in fields(SpecFacts) if f.default_factory is set)
+
+
+def completions_file(settings: Settings) -> Path | None:
+    """Where completions are kept for the store of ``settings``; None for an in-memory store (nothing outlives it)."""
+    if settings.store == "memory:":
+        return None
+    return Path(settings.data_dir) / "derived" / "completions.json"
+
+
+def refresh_completions(store: Store, kept: Path | None, at: date | None = None) -> None:
+    """Bring the completions of ``store`` up to date and keep them in ``kept`` (after an import).
+
+    Uses the in-process cache when there is one (only the added graphs are
+    read), else reads everything. Never raises: the import it follows has
+    succeeded, and a later statistics request reads the store anyway.
+    Concurrent calls for the same file are folded into one more run.
+    """
+    if kept is None:
+        return
+    key = str(kept)
+    with _refresh_lock:
+        if key in _refreshing:
+            _refreshing[key] = True  # the running refresh goes round once more
+            return
+        _refreshing[key] = False
+    try:
+        while True:
+            try:
+                _completion_counts(store, at or date.today(), True, kept, keep_always=True)
+            except Exception as exc:  # noqa: BLE001 - see docstring
+                log.warning("stacking completions not refreshed (%s: %s)", type(exc).__name__, exc)
+            with _refresh_lock:
+                if not _refreshing[key]:
+                    return
+                _refreshing[key] = False
+    finally:
+        with _refresh_lock:
+            _refreshing.pop(key, None)
+
+
+def warm_completions(store: Store, kept: Path | None) -> threading.Thread:
+    """Start :func:`refresh_completions` in a background (daemon) thread and return it (server start-up)."""
+    thread = threading.Thread(target=refresh_completions, args=(store, kept), name="credgraph-completions-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+_refresh_lock = threading.Lock()
+_refreshing: dict[str, bool] = {}  # file -> another refresh was asked for while one runs
+
+
+def _term_json(term: Term | None) -> list | None:
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        return ["literal", term.value, term.datatype.value]
+    return ["iri", term.value]
+
+
+def _term(data: list | None) -> Term | None:
+    if data is None:
+        return None
+    if data[0] == "literal":
+        return Literal(data[1], datatype=NamedNode(data[2]))
+    if data[0] == "iri":
+        return NamedNode(data[1])
+    raise ValueError(f"unknown term kind {data[0]!r}")
+
+
+def _facts_json(facts: SpecFacts) -> dict:
+    return {f.name: sorted(getattr(facts, f.name)) if f.name in _SET_FIELDS else getattr(facts, f.name)
+            for f in fields(SpecFacts)}
+
+
+def _facts_from(data: dict) -> SpecFacts:
+    return SpecFacts(**{name: set(value) if name in _SET_FIELDS else value for name, value in data.items()})
+
+
+def _rule_from(data: dict) -> stacking.Rule:
+    return stacking.Rule(**{**data, "conditions": [stacking.Condition(**c) for c in data["conditions"]]})
+
+
+def _keep(path: Path, entry: _Completions) -> None:
+    """Write ``entry`` to ``path`` (a temporary file renamed over it: a reader sees the old or the new file whole)."""
+    with _cache_lock:
+        memos = {at: dict(memo) for at, memo in entry.earned.items()}
+    holdings = list(entry.tokens) if entry.tokens is not None else None
+    targets = sorted({t for memo in memos.values() for ts in memo.values() for t in ts})
+    index = {t: n for n, t in enumerate(targets)}
+    data = {
+        "format": _FORMAT,
+        "note": "credgraph stacking completions: distinct holdings (specification keys and issue dates) and how many "
+                "learners hold each; no learner is named. Rewritten from the store whenever it is out of date.",
+        "fingerprint": [entry.fingerprint[0], _term_json(entry.fingerprint[1])],
+        "specs": entry.specs,
+        "dated": sorted(entry.dated),
+        "gating": sorted(entry.gating),
+        "holdings": holdings,
+        "learners": [entry.tokens[h] for h in holdings] if holdings is not None else None,
+        "rules": [asdict(rule) for rule in entry.rules],
+        "facts": {iri: _facts_json(f) for iri, f in entry.facts.items()},
+        "fact_graphs": entry.fact_graphs,
+        "ancestors": {skill: sorted(broader) for skill, broader in entry.ancestors.items()},
+        "targets": targets,
+        # Per application date, per holding (same order): the targets it earns, null if not evaluated yet.
+        "earned": {at.isoformat(): [sorted(index[t] for t in memo[h]) if h in memo else None for h in holdings or ()]
+                   for at, memo in memos.items()},
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".completions-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError as exc:
+        log.warning("stacking completions not kept in %s (%s)", path, exc.strerror or exc)
+
+
+def _load_kept(path: Path, fingerprint: tuple) -> _Completions | None:
+    """What ``path`` keeps, if it was written for ``fingerprint`` and reads back whole; else None."""
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") != _FORMAT:
+            return None
+        count, latest = data["fingerprint"]
+        if (int(count), _term(latest)) != fingerprint:
+            return None
+        specs = [str(s) for s in data["specs"]]
+        holdings = data["holdings"]
+        tokens = None
+        if holdings is not None:
+            holdings = [tuple(str(t) for t in h) for h in holdings]
+            learners = [int(n) for n in data["learners"]]
+            if len(learners) != len(holdings) or any(n < 1 for n in learners):
+                raise ValueError("holdings and learner counts disagree")
+            keys = {t.partition("@")[0] for h in holdings for t in h}
+            if any(not 0 <= int(key, 16) < len(specs) for key in keys):
+                raise ValueError("a holding names an unknown specification")
+            tokens = Counter(dict(zip(holdings, learners)))
+        targets = [str(t) for t in data["targets"]]
+        earned = {}
+        for day, answers in data["earned"].items():
+            if len(answers) != len(holdings or ()):
+                raise ValueError("earned targets and holdings disagree")
+            earned[date.fromisoformat(day)] = {h: frozenset(targets[i] for i in ts)
+                                               for h, ts in zip(holdings, answers) if ts is not None}
+        entry = _Completions(
+            fingerprint, specs, set(data["dated"]), set(data["gating"]), tokens,
+            [_rule_from(r) for r in data["rules"]],
+            {iri: _facts_from(f) for iri, f in data["facts"].items()},
+            data["fact_graphs"],
+            {skill: set(broader) for skill, broader in data["ancestors"].items()},
+            earned=earned)
+        missing = {r.target for r in entry.rules} - set(entry.facts)
+        if missing:
+            raise ValueError("a rule's target has no facts")
+        return entry
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        log.warning("ignoring %s: %s (%s); reading the store instead", path, type(exc).__name__, exc)
+        return None
 
 
 def _rules(store: Store) -> list[stacking.Rule]:
