@@ -126,6 +126,11 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        from credgraph.graph import issuance_stats
+
+        # Stacking completions are the one dear statistic: read (or loaded from the kept file) while
+        # the server already answers, so that the first request does not pay for it.
+        issuance_stats.warm_completions(app.state.store, issuance_stats.completions_file(workspace.settings))
         yield
         close = getattr(app.state.executor, "close", None)
         if close:

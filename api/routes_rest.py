@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from credgraph import queries
@@ -321,7 +322,8 @@ async def stats_issuance(request: Request,
     from credgraph.graph import issuance_stats
 
     when = _date(at, "at")
-    return plain(await _service(issuance_stats.issuance_stats, store(request), by, at=when))
+    kept = issuance_stats.completions_file(request.app.state.workspace.settings)
+    return plain(await _service(issuance_stats.issuance_stats, store(request), by, at=when, kept=kept))
 
 
 # -- documents: validate, verify, ingest ---------------------------------------------------
@@ -442,7 +444,17 @@ async def post_credential(request: Request, who: Caller = Depends(require("issue
                              "title": "Unprocessable Content", "status": 422,
                              "detail": "; ".join(result.problems) or "the document was rejected", **body},
                             status_code=422, media_type="application/problem+json")
-    return JSONResponse(body, status_code=201 if result.status in ("imported", "replaced") else 200)
+    return JSONResponse(body, status_code=201 if result.status in ("imported", "replaced") else 200,
+                        background=_refresh_stats(request, result.status))
+
+
+def _refresh_stats(request: Request, status: str) -> BackgroundTask | None:
+    """After a write, the kept stacking completions brought up to date once the response is sent."""
+    if status not in ("imported", "replaced"):
+        return None
+    from credgraph.graph.issuance_stats import refresh_after_import
+
+    return BackgroundTask(refresh_after_import, request.app.state.workspace)
 
 
 @router.post("/catalogue", tags=["Documents"], summary="Import one catalogue CSV file (issuer key)")
@@ -472,7 +484,8 @@ async def post_catalogue(request: Request, who: Caller = Depends(require("issuer
                              "title": "Unprocessable Content", "status": 422,
                              "detail": "; ".join(body["problems"][:5]) or "the file was rejected", **body},
                             status_code=422, media_type="application/problem+json")
-    return JSONResponse(body, status_code=201 if result.status in ("imported", "replaced") else 200)
+    return JSONResponse(body, status_code=201 if result.status in ("imported", "replaced") else 200,
+                        background=_refresh_stats(request, result.status))
 
 
 # -- private data (agency, admin; audited) -----------------------------------------------

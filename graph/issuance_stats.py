@@ -34,6 +34,7 @@ import threading
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -46,6 +47,9 @@ from credgraph.graph.binding import Term
 from credgraph.graph.specifications import SpecFacts, labels, load_specs, skill_ancestors, spec_graphs
 from credgraph.graph.store import Store
 from credgraph.settings import Settings
+
+if TYPE_CHECKING:
+    from credgraph.graph.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +305,11 @@ def refresh_completions(store: Store, kept: Path | None, at: date | None = None)
     finally:
         with _refresh_lock:
             _refreshing.pop(key, None)
+
+
+def refresh_after_import(workspace: "Workspace") -> None:
+    """:func:`refresh_completions` for the workspace's public store and file (CLI and API import handlers)."""
+    refresh_completions(workspace.store, completions_file(workspace.settings))
 
 
 def warm_completions(store: Store, kept: Path | None) -> threading.Thread:

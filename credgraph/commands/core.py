@@ -185,9 +185,9 @@ def cmd_stats(ws: Workspace, args) -> int:
 def _issuance_stats(ws: Workspace, args) -> int:
     import json
 
-    from credgraph.graph.issuance_stats import issuance_stats
+    from credgraph.graph.issuance_stats import completions_file, issuance_stats
 
-    table = issuance_stats(ws.store, args.by, k=args.k)
+    table = issuance_stats(ws.store, args.by, k=args.k, kept=completions_file(ws.settings))
     if args.json:
         print(json.dumps(table.to_dict(), indent=1, ensure_ascii=False))
         return 0

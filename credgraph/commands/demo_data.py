@@ -57,4 +57,7 @@ def cmd_demo_data(ws: Workspace, args) -> int:
               f"{len(s.rejected):,} rejected ({s.elapsed:.1f} s)")
     for problem in loaded.problems[:20]:
         print(f"  problem: {problem}")
+    from credgraph.graph.issuance_stats import refresh_after_import
+
+    refresh_after_import(ws)  # the first statistics request then answers from what is kept
     return 0 if not loaded.problems else 1

@@ -123,6 +123,8 @@ def cmd_import_credentials(ws: Workspace, args) -> int:
     progress = Progress(f"importing {args.kind}s", quiet=args.quiet or args.json)
     summary = ingest.ingest_paths(ws, args.paths, options, on_document=lambda r: progress.advance(1, note=r.status))
     progress.finish()
+    if summary.count("imported", "replaced"):
+        _refresh_stats(ws)
     if args.json:
         print(json.dumps({
             "imported": summary.count("imported"), "replaced": summary.count("replaced"),
@@ -159,6 +161,7 @@ def _element_order(item) -> tuple:
 
 def cmd_import_catalogue(ws: Workspace, args) -> int:
     status = 0
+    written = False
     for file in args.files:
         result = ingest.ingest_catalogue(ws, file, frozenset(args.require))
         if result.status == "rejected":
@@ -171,7 +174,18 @@ def cmd_import_catalogue(ws: Workspace, args) -> int:
         if result.compliance and result.compliance.missing:
             line += f"  Annex I missing: {', '.join(result.compliance.missing)}"
         print(line)
+        if result.status in ("imported", "replaced"):
+            written = True
+    if written:
+        _refresh_stats(ws)
     return status
+
+
+def _refresh_stats(ws: Workspace) -> None:
+    """Bring the kept stacking completions up to date, so that the next statistics request is fast."""
+    from credgraph.graph.issuance_stats import refresh_after_import
+
+    refresh_after_import(ws)
 
 
 def _report_json(report) -> object:
@@ -245,4 +259,5 @@ def cmd_delete(ws: Workspace, args) -> int:
         return 1
     for graph in removed:
         print(f"removed {graph}")
+    _refresh_stats(ws)
     return 0
