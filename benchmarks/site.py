@@ -27,6 +27,8 @@ import functools
 import http.server
 import io
 import math
+import os
+import resource
 import shutil
 import tempfile
 import threading
@@ -73,18 +75,29 @@ def sizes(out: Path) -> dict[str, float]:
 
 
 def report(name: str, ws: Workspace, out: Path, change) -> None:
+    cpu = _cpu_seconds()
     full = build_site(ws.store, out)
+    cpu = _cpu_seconds() - cpu
     print(f"\n== {name}: {full.specifications:,} specifications")
-    print(f"full build: {full.seconds:.1f} s, {full.pages:,} pages ({full.pages / full.seconds:,.0f} pages/s), {full.files:,} files")
+    print(f"full build: {full.seconds:.1f} s, {full.pages:,} pages ({full.pages / full.seconds:,.0f} pages/s), {full.files:,} files; "
+          f"CPU {cpu:.0f} s (this process and its workers; the machine's load average was {os.getloadavg()[0]:.1f})")
     print("  stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in full.timings.items()))
     same = build_site(ws.store, out, incremental=True)
-    print(f"incremental, nothing changed: {same.seconds:.1f} s, {same.written} files rewritten")
+    print(f"incremental, nothing changed: {same.seconds:.2f} s, {same.units_rendered} pages rendered, {same.written} files rewritten")
     change()
     one = build_site(ws.store, out, incremental=True)
-    print(f"incremental, one title changed: {one.seconds:.1f} s, {one.written} files rewritten: "
+    print(f"incremental, one title changed: {one.seconds:.1f} s, {one.units_rendered} of {one.units_rendered + one.units_reused} "
+          f"page units rendered, {one.written} files rewritten: "
           + ", ".join(sorted(one.written_paths)[:12]) + (" ..." if one.written > 12 else ""))
+    print("  stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in one.timings.items()))
     for key, value in sizes(out).items():
         print(f"  {key}: {value:,.1f}" if isinstance(value, float) else f"  {key}: {value}")
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the build's worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def change_title(ws: Workspace, csv_path: Path, old: str, new: str) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup, escape
+from pyoxigraph import NamedNode
 
 from credgraph import __version__
 from credgraph.graph import catalogue as cg
@@ -44,12 +45,15 @@ PREFIX = {"en": "", "de": "de/", "fr": "fr/"}
 # Below this many specifications per worker, forking costs more than it saves.
 PARALLEL_MIN_SPECS = 200
 TASK_CHUNK = 40
+# Below this many quads in the offer, reading rules and facts in a second process costs more than it saves.
+SIDE_READS_MIN_QUADS = 100_000
 # Listing pages (provider, skill, EQF level, field, all) show this many specifications a page.
 LIST_PAGE = 100
 SIMILAR_CANDIDATES = 40
 # An inline context, so that the JSON-LD parses offline (no remote context to fetch).
 SCHEMA_CONTEXT = {"@vocab": "https://schema.org/"}
 SIMILAR_SHOWN = 5
+_RDF_TYPE = NamedNode(ns.RDF + "type")
 SIMILAR_MIN_SCORE = 0.3
 FACET_LABELS = {name: f"facet_{name}" for name in cg.FACETS}
 
@@ -245,11 +249,13 @@ class SiteBuilder:
             self.data = snapshot.offer_snapshot(self.store, nquads)
             del nquads
         with self._timed("read catalogue"):
+            side = self._start_side_reads()
             self.cat = snapshot.read_offer_catalogue(self.data)
         with self._timed("read rules and matches"):
-            self.rules = self._load_rules()
-            self.matches = self._load_matches()
-            self._prepare_similar()
+            results = self._side_results(side)
+            self.rules = self._load_rules(results)
+            self.matches = results["matches"]
+            self._prepare_similar(results)
         with self._timed("group"):
             self._group()
             tasks = self._plan()
@@ -351,15 +357,77 @@ class SiteBuilder:
         return self._Timer(self, name)
 
     # -- data beyond the catalogue service --------------------------------
-    def _load_rules(self) -> list:
-        """Stacking rules, explicit and implied by elm:hasPart (stacking service)."""
+    def _side_reads(self) -> dict:
+        """What the pages need beside the catalogue: explicit stacking rules, recorded matches, the facts for similarity.
+
+        None of it depends on the catalogue, so on a large site it is read in a
+        forked process while this one reads the catalogue. Facts are read for
+        every typed specification; :meth:`_prepare_similar` keeps the catalogue's.
+        """
+        from credgraph import queries
+
+        out: dict[str, Any] = {"explicit": None, "rules_note": None, "facts": None, "ancestors": {}, "similar_note": None}
         try:
             from credgraph.graph import stacking
+
+            out["explicit"] = stacking.load_rules(self.data)
         except ImportError:
-            self.notes.append("stacking service not available: no pathway pages")
-            return []
+            out["rules_note"] = "stacking service not available: no pathway pages"
+        except (StoreError, AttributeError, FileNotFoundError, KeyError) as exc:
+            out["rules_note"] = f"stacking rules could not be read ({exc}): no pathway pages"
+        matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for row in self.data.select(queries.load("catalogue-matches")):
+            pair = (row["other"].value, row["relation"].value)
+            if pair not in matches[row["spec"].value]:
+                matches[row["spec"].value].append(pair)
+        for values in matches.values():
+            values.sort()
+        out["matches"] = dict(matches)
         try:
-            explicit = stacking.load_rules(self.data)
+            from credgraph.graph import specifications
+        except ImportError:
+            out["similar_note"] = "equivalence service not available: similar credentials shown as none known"
+            return out
+        try:
+            native = self.data.oxigraph
+            typed = {q.subject.value for kind in (ns.ELM + "LearningAchievementSpecification", ns.ELM + "Qualification")
+                     for q in native.quads_for_pattern(None, _RDF_TYPE, NamedNode(kind)) if isinstance(q.subject, NamedNode)}
+            facts = specifications.load_specs(self.data, sorted(typed), core=True)
+            out["facts"] = facts
+            out["ancestors"] = specifications.skill_ancestors(self.data, {s for f in facts.values() for s in f.skills})
+        except (StoreError, ValueError, KeyError, FileNotFoundError) as exc:
+            out["similar_note"] = f"similar credentials could not be computed ({exc})"
+        return out
+
+    def _start_side_reads(self):
+        """Start :meth:`_side_reads` in a forked process on a large site (a handle for :meth:`_side_results`)."""
+        if self.workers <= 1 or not hasattr(os, "fork") or len(self.data.oxigraph) < SIDE_READS_MIN_QUADS:
+            return None
+        global _ACTIVE
+        _ACTIVE = self
+        pool = multiprocessing.get_context("fork").Pool(1)
+        _ACTIVE = None
+        return pool, pool.apply_async(_side_reads_entry)
+
+    def _side_results(self, handle) -> dict:
+        if handle is None:
+            return self._side_reads()
+        pool, pending = handle
+        try:
+            return pending.get()
+        finally:
+            pool.close()
+            pool.join()
+
+    def _load_rules(self, side: dict) -> list:
+        """Stacking rules, explicit and implied by elm:hasPart (stacking service)."""
+        if side["explicit"] is None:
+            self.notes.append(side["rules_note"])
+            return []
+        from credgraph.graph import stacking
+
+        explicit = side["explicit"]
+        try:
             with_parts = [s.iri for s in self.cat.specs.values() if s.many("hasPart")]
             targets = {r.target for r in explicit}
             implied = [r for r in stacking.implied_rules(self.data, with_parts) if r.target not in targets]
@@ -368,19 +436,7 @@ class SiteBuilder:
             return []
         return explicit + implied
 
-    def _load_matches(self) -> dict[str, list[tuple[str, str]]]:
-        matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        from credgraph import queries
-
-        for row in self.data.select(queries.load("catalogue-matches")):
-            pair = (row["other"].value, row["relation"].value)
-            if pair not in matches[row["spec"].value]:
-                matches[row["spec"].value].append(pair)
-        for values in matches.values():
-            values.sort()
-        return matches
-
-    def _prepare_similar(self) -> None:
+    def _prepare_similar(self, side: dict) -> None:
         """What scoring similar specifications needs (scored per specification, in the workers).
 
         The equivalence service's per-specification search runs several
@@ -389,18 +445,13 @@ class SiteBuilder:
         most ESCO skills, else the same ISCED-F field.
         """
         self.facts: dict = {}
-        try:
-            from credgraph.graph import equivalence, specifications
-        except ImportError:
-            self.notes.append("equivalence service not available: similar credentials shown as none known")
+        if side["facts"] is None:
+            self.notes.append(side["similar_note"])
             return
-        try:
-            facts = specifications.load_specs(self.data, list(self.cat.specs), core=True)
-            self.ancestors = specifications.skill_ancestors(self.data, {s for f in facts.values() for s in f.skills})
-        except (StoreError, ValueError, KeyError, FileNotFoundError) as exc:
-            self.notes.append(f"similar credentials could not be computed ({exc})")
-            return
-        self.facts, self.similarity = facts, equivalence.similarity
+        from credgraph.graph import equivalence
+
+        facts = {iri: f for iri, f in side["facts"].items() if iri in self.cat.specs}
+        self.facts, self.similarity, self.ancestors = facts, equivalence.similarity, side["ancestors"]
         self.specs_by_skill: dict[str, list[str]] = defaultdict(list)
         self.specs_by_field: dict[str, list[str]] = defaultdict(list)
         for iri, f in facts.items():
@@ -680,6 +731,11 @@ class SiteBuilder:
 
 
 _ACTIVE: "SiteBuilder | None" = None
+
+
+def _side_reads_entry() -> dict:
+    assert _ACTIVE is not None
+    return _ACTIVE._side_reads()
 
 
 def _run_chunk(tasks: list[tuple]) -> dict:

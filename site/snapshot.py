@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 import pyoxigraph as ox
 
 from credgraph.graph import catalogue as cg
-from credgraph.graph.store import Store
+from credgraph.graph.binding import inject_values
+from credgraph.graph.store import QuerySyntaxError, Solutions, Store, StoreError, syntax_message
 from credgraph.graph.store_embedded import EmbeddedStore
 
 
@@ -36,7 +37,24 @@ class OfferStore(EmbeddedStore):
         self.offer = offer
 
     def _query(self, text: str, bindings, default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None):
-        return super()._query(text, bindings, None, named_graphs)
+        if named_graphs is not None:
+            return super()._query(text, bindings, None, named_graphs)
+        if bindings:
+            text = inject_values(text, [dict(bindings)])
+        try:
+            result = self._store.query(text, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(syntax_message(exc)) from exc
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"query failed on the site's snapshot: {exc}") from exc
+        if isinstance(result, ox.QuerySolutions):
+            # Rows as the embedded store makes them (unbound variables absent), read once per value:
+            # the site reads some 500,000 rows from this store.
+            names = [v.value for v in result.variables]
+            return Solutions(names, [{k: v for k, v in zip(names, solution) if v is not None} for solution in result])
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        return [ox.Triple(t.subject, t.predicate, t.object) for t in result]
 
 
 def dump_nquads(store: Store) -> bytes:
