@@ -20,7 +20,9 @@ requests over different learners/specifications): stacking evaluation for
 one learner, what a specification stacks into, a comparability report, the
 top-10 similar specifications, the recorded equivalents, and each issuance
 statistic (stacking completions also uncached: they are cached until the
-store is written to); with ``--issuing`` completions right after 1, 100 and
+store is written to; and as a new process finds them: in-memory cache
+cleared, answered from ``<dir>/derived/completions.json``, and in a new
+Python process); with ``--issuing`` completions right after 1, 100 and
 1,000 more credentials are issued (then dropped again); with ``--remote`` also
 against ``oxigraph serve`` on the same directory, checking that the answers
 are identical.
@@ -212,8 +214,11 @@ def workload(store, seed: int, samples: int) -> dict:
     }
 
 
-def measure(store, work: dict, at: date, label: str) -> tuple[list[str], dict]:
-    """Time every service on ``store``; returns printable lines and the answers (for comparison)."""
+def measure(store, work: dict, at: date, label: str, kept: Path) -> tuple[list[str], dict]:
+    """Time every service on ``store``; returns printable lines and the answers (for comparison).
+
+    ``kept``: the file stacking completions are kept in (``<data dir>/derived/completions.json``).
+    """
     lines, answers = [], {}
     policy = recognition.load_policy()
     checks = [
@@ -240,7 +245,47 @@ def measure(store, work: dict, at: date, label: str) -> tuple[list[str], dict]:
     lines.append(summary(f"[{label}] stats: completions, uncached", times))
     if _comparable(results[0]) != answers["stats completions"][0]:
         lines.append(f"[{label}] stats: completions, uncached: DIFFERENT from the cached answer")
+    # A new process (in-memory cache empty) while the store is as the kept file says.
+    issuance_stats.refresh_completions(store, kept, at=at)
+
+    def cold_kept():
+        issuance_stats._cache.clear()
+        return issuance_stats.completions(store, at=at, kept=kept)
+
+    times, results = timed(cold_kept, [()] * 5)
+    lines.append(summary(f"[{label}] stats: completions, cold process, kept file", times))
+    if _comparable(results[0]) != answers["stats completions"][0]:
+        lines.append(f"[{label}] stats: completions, cold process, kept file: DIFFERENT from the uncached answer")
+    times, _ = timed(lambda: issuance_stats.completions(store, at=at, kept=kept), [()] * 5)
+    lines.append(summary(f"[{label}] stats: completions, warm (in-process cache)", times))
     return lines, answers
+
+
+FRESH_PROCESS = """
+import sys, time
+began = time.perf_counter()
+from datetime import date
+from pathlib import Path
+from credgraph.graph import issuance_stats
+from credgraph.graph.store import open_store
+store = open_store(sys.argv[1])
+opened = time.perf_counter()
+issuance_stats.completions(store, at=date.fromisoformat(sys.argv[3]), kept=Path(sys.argv[2]))
+done = time.perf_counter()
+print(f"{(opened - began) * 1000:.1f} {(done - opened) * 1000:.1f}")
+"""
+
+
+def measure_fresh_process(directory: Path, at: date, kept: Path) -> str:
+    """Completions in a new Python process (the embedded store closed here first) answering from ``kept``."""
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", FRESH_PROCESS, str(directory / "store"), str(kept), at.isoformat()],
+                             capture_output=True, text=True, check=True).stdout.split()
+        runs.append((float(out[0]), float(out[1])))
+    startup, answer = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    return (f"[embedded] stats: completions, new process, kept file   median {answer:8.1f} ms   "
+            f"(plus {startup:.0f} ms to import credgraph and open the store; n=3)")
 
 
 def measure_issuing(store, at: date, seed: int) -> list[str]:
@@ -319,16 +364,19 @@ def main() -> int:
         print(f"store: {directory / 'store'}  {size / 2**20:,.0f} MiB on disk, {int(quads):,} quads, "
               f"{int(records['credentials'].value):,} issued credentials, {int(records['learners'].value):,} learners")
         work = workload(store, args.seed, args.samples)
-        lines, embedded_answers = measure(store, work, at, "embedded")
+        kept = directory / "derived" / "completions.json"
+        lines, embedded_answers = measure(store, work, at, "embedded", kept)
         print("\n".join(lines))
         if args.issuing:
             print("\n".join(measure_issuing(store, at, args.seed + 1000)))
+        issuance_stats.refresh_completions(store, kept, at=at)
         store.close()
+        print(measure_fresh_process(directory, at, kept), flush=True)
         if args.remote:
             process, url = serve(directory)
             try:
                 remote = open_store(url)
-                lines, remote_answers = measure(remote, work, at, "remote")
+                lines, remote_answers = measure(remote, work, at, "remote", kept)
                 print("\n".join(lines))
                 same = [k for k in embedded_answers if embedded_answers[k] == remote_answers[k]]
                 print(f"identical answers embedded vs remote: {len(same)} of {len(embedded_answers)} services")
