@@ -407,11 +407,11 @@ def _load_kept(path: Path, fingerprint: tuple) -> _Completions | None:
         holdings = data["holdings"]
         tokens = None
         if holdings is not None:
-            holdings = [tuple(str(t) for t in h) for h in holdings]
-            learners = [int(n) for n in data["learners"]]
-            if len(learners) != len(holdings) or any(n < 1 for n in learners):
+            holdings = list(map(tuple, holdings))
+            learners = data["learners"]
+            if len(learners) != len(holdings) or not all(type(n) is int and n > 0 for n in learners):
                 raise ValueError("holdings and learner counts disagree")
-            keys = {t.partition("@")[0] for h in holdings for t in h}
+            keys = {t.partition("@")[0] for t in set().union(*holdings)}
             if any(not 0 <= int(key, 16) < len(specs) for key in keys):
                 raise ValueError("a holding names an unknown specification")
             tokens = Counter(dict(zip(holdings, learners)))
@@ -420,8 +420,9 @@ def _load_kept(path: Path, fingerprint: tuple) -> _Completions | None:
         for day, answers in data["earned"].items():
             if len(answers) != len(holdings or ()):
                 raise ValueError("earned targets and holdings disagree")
-            earned[date.fromisoformat(day)] = {h: frozenset(targets[i] for i in ts)
-                                               for h, ts in zip(holdings, answers) if ts is not None}
+            # Most holdings earn the same few target sets: one frozenset each.
+            sets = {tuple(ts): frozenset(targets[i] for i in ts) for ts in {tuple(ts) for ts in answers if ts is not None}}
+            earned[date.fromisoformat(day)] = {h: sets[tuple(ts)] for h, ts in zip(holdings, answers) if ts is not None}
         entry = _Completions(
             fingerprint, specs, set(data["dated"]), set(data["gating"]), tokens,
             [_rule_from(r) for r in data["rules"]],
