@@ -381,6 +381,8 @@ def test_parallel_build_writes_the_same_files(built, tmp_path, monkeypatch):
 
     out, _, _ = built
     monkeypatch.setattr(site_build, "PARALLEL_MIN_SPECS", 1)
+    # Rules, matches and similarity facts read in a forked process too (as on a large site).
+    monkeypatch.setattr(site_build, "SIDE_READS_MIN_QUADS", 1)
     store = make_store()
     report = build_site(store, tmp_path / "parallel", workers=2)
     serial = json.loads((out / ".credgraph-site.json").read_text())["files"]
