@@ -280,13 +280,12 @@ def refresh_completions(store: Store, kept: Path | None, at: date | None = None)
     """Bring the completions of ``store`` up to date and keep them in ``kept`` (after an import).
 
     Uses the in-process cache when there is one (only the added graphs are
-    read), else reads everything. Never raises: the import it follows has
-    succeeded, and a later statistics request reads the store anyway.
-    Concurrent calls for the same file are folded into one more run.
+    read), else reads everything; with ``kept`` None only the in-process cache
+    is brought up to date. Never raises: the import it follows has succeeded,
+    and a later statistics request reads the store anyway. Concurrent calls
+    for the same file (or store) are folded into one more run.
     """
-    if kept is None:
-        return
-    key = str(kept)
+    key = str(kept) if kept is not None else f"store {id(store)}"
     with _refresh_lock:
         if key in _refreshing:
             _refreshing[key] = True  # the running refresh goes round once more
@@ -295,7 +294,7 @@ def refresh_completions(store: Store, kept: Path | None, at: date | None = None)
     try:
         while True:
             try:
-                _completion_counts(store, at or date.today(), True, kept, keep_always=True)
+                _completion_counts(store, at or date.today(), True, kept, keep_always=kept is not None)
             except Exception as exc:  # noqa: BLE001 - see docstring
                 log.warning("stacking completions not refreshed (%s: %s)", type(exc).__name__, exc)
             with _refresh_lock:

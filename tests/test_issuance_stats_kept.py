@@ -183,9 +183,15 @@ def test_a_damaged_file_is_ignored_and_replaced(ws, damage, caplog):
         assert completions(store, k=1, at=AT, kept=path).to_dict() == right
 
 
-def test_refresh_never_raises_and_is_skipped_for_a_memory_store(ws, tmp_path):
+def test_refresh_never_raises_and_keeps_nothing_for_a_memory_store(ws, tmp_path, monkeypatch):
     assert completions_file(Settings(store="memory:", data_dir=tmp_path)) is None
-    issuance_stats.refresh_completions(ws.store, None)  # nothing to keep: nothing done
+    cold()
+    issuance_stats.refresh_completions(ws.store, None)  # nothing to keep: only the in-process cache
+    assert not list(tmp_path.rglob("*.json"))
+    uncached = completions(ws.store, k=1, cached=False)
+    with monkeypatch.context() as patched:
+        no_reading(patched)
+        assert completions(ws.store, k=1).to_dict() == uncached.to_dict()
 
     class Broken:
         def select(self, *_args, **_kwargs):
