@@ -28,6 +28,7 @@ from pyoxigraph import Literal, NamedNode
 
 from credgraph import queries
 from credgraph.graph import namespaces as ns
+from credgraph.graph.offer_copy import OfferCopy, copy_offer
 from credgraph.graph.store import Store
 
 LANGUAGES = ("en", "de", "fr")
@@ -402,16 +403,6 @@ class _Doc:
 
 # -- reading ---------------------------------------------------------------
 
-class _OfferView:
-    """``select`` over the offer graphs only."""
-
-    def __init__(self, store: Store, graphs: list[str]) -> None:
-        self._store, self._graphs = store, graphs
-
-    def select(self, query, bindings=None, **kw):
-        return self._store.select(query, bindings, default_graphs=self._graphs, **kw)
-
-
 _cache: "weakref.WeakKeyDictionary[Store, tuple[tuple, Catalogue]]" = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
@@ -451,12 +442,19 @@ def read_catalogue(store: Store, spec: str | None = None, graphs: list[str] | No
     """Read the catalogue (or the part about one specification ``spec``) from ``store``.
 
     ``graphs``: the offer graphs, if the caller has them already.
+
+    The queries run on an in-memory copy of the offer graphs
+    (:func:`credgraph.graph.offer_copy.copy_offer`) over its union default
+    graph, not on ``store`` with the offer as an explicit default graph list,
+    which Oxigraph evaluates graph by graph for every triple pattern (minutes
+    instead of seconds with hundreds of catalogue graphs). The copy lives for
+    this read only. ``store`` may be such a copy already (the site's snapshot).
     """
     bind = {"spec": NamedNode(spec)} if spec else None
     cat = Catalogue()
-    if graphs is None:
+    if graphs is None and not isinstance(store, OfferCopy):
         graphs = [name for name, _, _ in offer_graphs(store)]
-    store = _OfferView(store, graphs)
+    store = copy_offer(store, graphs or [])
     facts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(queries.load("catalogue-specs"), bind):
         facts[row["spec"].value][row["key"].value].append(row.get("value"))
