@@ -19,6 +19,7 @@ import io
 import json
 import math
 import multiprocessing
+import operator
 import os
 import re
 import threading
@@ -199,6 +200,102 @@ class Page:
         return label
 
 
+def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], equivalents: list[dict]) -> dict[str, Markup]:
+    """The parts of a specification page inside each Annex I element, as escaped markup.
+
+    Built in Python rather than in ``spec.html``: a Jinja call per value (link,
+    label, number) was the largest share of rendering ten thousand pages.
+    """
+    t, tx, ref, refs, url = page.t, page.tx, page.ref, page.refs, page.url
+    missing = page.site.missing[page.lang]
+    workload = []
+    if d.ects is not None:
+        workload.append(escape(page.fmt("ects_hours", ects=page.num(d.ects))))
+    if d.ects is not None and d.hours is not None:
+        workload.append(" · ")
+    if d.hours is not None:
+        workload.append(escape(page.fmt("hours", hours=page.num(d.hours))))
+    if d.ects is None and d.hours is None:
+        workload.append(missing)
+    if d.outcomes:
+        items = []
+        for o in d.outcomes:
+            li = f"<li>{tx(o.title)}"
+            if o.skills:
+                li += (f'<br><span class="small">{escape(t["skills_label"])}:</span> '
+                       + " ".join(f'<a class="tag" href="{escape(url(s.path))}">{tx(s.label)}</a>' for s in o.skills))
+            items.append(li + "</li>\n")
+        outcomes = '<ul class="outcomes">\n' + "".join(items) + "</ul>\n"
+    else:
+        outcomes = missing
+    participation = str(refs(d.modes))
+    if d.settings:
+        participation += f' ({escape(t["el_setting"])}: {refs(d.settings)})'
+    if d.quality_assurance:
+        parts = []
+        for q in d.quality_assurance:
+            text = str(tx(q.title) if q.title else tx(q.type.label) if q.type else "")
+            if q.title and q.type:
+                text += f" ({tx(q.type.label)})"
+            if q.agent:
+                text += f' {escape(page.fmt("accredited_by", agent=""))}{ref(q.agent)}'
+            parts.append(text)
+        quality = "; ".join(parts)
+    else:
+        quality = missing
+    st = d.stackability
+    if st.is_part_of or st.has_part or st.entitles_to:
+        stack = ""
+        if st.is_part_of:
+            stack += f'<p>{escape(t["stacks_into"])}: {refs(st.is_part_of)}</p>'
+        if st.has_part:
+            stack += f'<p>{escape(t["consists_of"])}: {refs(st.has_part)}</p>'
+        if st.entitles_to:
+            stack += f'<p>{escape(t["entitles_to"])}: {refs(st.entitles_to)}</p>'
+    else:
+        stack = missing
+    none_known = f'<p class="missing">{escape(t["none_known"])}</p>'
+    if stacking:
+        rows = []
+        for s in stacking:
+            row = f'<li>{escape(t["stacks_into"])} {ref(s["target"])}'
+            if s["with"]:
+                row += f' {escape(t["stacks_with"])} {refs(s["with"])}'
+            rows.append(row + f' — <a href="{escape(url(s["path"]))}">{escape(t["pathway"])}</a></li>\n')
+        stacking_html = "<ul>\n" + "".join(rows) + "</ul>\n"
+    else:
+        stacking_html = none_known
+    if equivalents:
+        rows = []
+        for e in equivalents:
+            relation = e["relation"]
+            if relation == "exact":
+                what = escape(t["equivalent"])
+            elif relation == "close":
+                what = escape(t["close"])
+            else:
+                what = str(escape(t["similar"]))
+                if e["score"] is not None:
+                    what += f' ({escape(page.fmt("similarity", score=page.num(round(e["score"], 2))))})'
+            rows.append(f'<li>{ref(e["ref"])} — {what}</li>\n')
+        equivalents_html = "<ul>\n" + "".join(rows) + "</ul>\n"
+    else:
+        equivalents_html = none_known
+    title = tx(d.title)
+    return {
+        "home": url(""), "all": url("browse/all/"),
+        "title": title,
+        "lead": Markup(f'<p class="lead">{tx(d.description)}</p>') if d.description else "",
+        "provider": ref(d.provider), "country": ref(d.country), "workload": Markup("".join(workload)),
+        "eqf": ref(d.eqf), "field": ref(d.field), "outcomes": Markup(outcomes), "assessment": refs(d.assessment),
+        "participation": Markup(participation), "quality": Markup(quality), "prerequisites": tx(d.prerequisites),
+        "id_verification": refs(d.id_verification), "stackability": Markup(stack), "languages": refs(d.languages),
+        "homepages": Markup("".join(f'<a href="{escape(h)}" rel="external">{escape(h)}</a> ' for h in d.homepages)),
+        "note": tx(d.note) if d.note else "",
+        "stacking": Markup(stacking_html), "equivalents": Markup(equivalents_html),
+    }
+
+
 # -- the builder -------------------------------------------------------------
 
 
@@ -220,7 +317,9 @@ class SiteBuilder:
         self.missing = {lang: f'<span class="missing">{escape(self.strings[lang]["not_stated"])}</span>' for lang in LANGS}
         self.fallback_notes = {lang: {other: escape(f'{self.strings[lang]["fallback_note"]} {self.strings[lang]["lang_" + other]}')
                                       for other in LANGS} for lang in LANGS}
+        self.lang_names = {code: self.strings[code]["language_name"] for code in LANGS}
         self.card_cache: dict[tuple[str, str, str], str] = {}
+        self.candidate_cache: dict[frozenset[str], list[str]] = {}
         self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
         self.sort_keys: dict[tuple[str, str], tuple[str, str]] = {}
         self.card_digests: dict[tuple[str, str], str] = {}
@@ -467,11 +566,20 @@ class SiteBuilder:
         base = self.facts.get(iri)
         if base is None:
             return []
-        shared = Counter(chain.from_iterable(self.specs_by_skill[s] for s in base.skills))
-        if not shared:
+        if base.skills:
+            # Specifications with the same skills have the same candidates: ranked once, with one
+            # more place for the specification itself (it shares all its skills, and is dropped).
+            key = frozenset(base.skills)
+            ranked_by_skills = self.candidate_cache.get(key)
+            if ranked_by_skills is None:
+                shared = Counter(chain.from_iterable(self.specs_by_skill[s] for s in key))
+                ranked_by_skills = self.candidate_cache[key] = [o for _, o in heapq.nsmallest(
+                    SIMILAR_CANDIDATES + 1, zip(map(operator.neg, shared.values()), shared.keys()))]
+            candidates = [o for o in ranked_by_skills if o != iri][:SIMILAR_CANDIDATES]
+        else:
             shared = Counter({other: 0 for fld in base.fields for other in self.specs_by_field[fld][:SIMILAR_CANDIDATES]})
-        shared.pop(iri, None)
-        candidates = [o for o, _ in heapq.nsmallest(SIMILAR_CANDIDATES, shared.items(), key=lambda x: (-x[1], x[0]))]
+            shared.pop(iri, None)
+            candidates = [o for o, _ in heapq.nsmallest(SIMILAR_CANDIDATES, shared.items(), key=lambda x: (-x[1], x[0]))]
         ranked = []
         for other in candidates:
             b = self.facts[other]
@@ -505,13 +613,19 @@ class SiteBuilder:
 
     # -- rendering ---------------------------------------------------------
     def _render(self, template: str, lang: str, path: str, *, data: str | None = None, jsonld: str | None = None,
-                **context: Any) -> None:
-        page = Page(self, lang, path)
+                page: Page | None = None, **context: Any) -> None:
+        page = page or Page(self, lang, path)
+        # The links every page has, made here once rather than by a template call each.
+        url, asset = page.url, page.asset
+        links = {"css": asset("static/style.css"), "alternates": [(code, url(path, code)) for code in LANGS],
+                 "home": url(""), "search": url("search/"), "browse": url("browse/"), "about": url("about/")}
+        if data:
+            links["ttl"], links["jsonld"] = asset(data + "index.ttl"), asset(data + "index.jsonld")
         html = self.templates[template].render(
-            p=page, t=page.t, lang=lang, langs=LANGS, path=path, data=data, jsonld=jsonld,
-            lang_names={code: self.strings[code]["language_name"] for code in LANGS}, version=__version__, **context,
+            p=page, t=page.t, lang=lang, langs=LANGS, path=path, data=data, jsonld=jsonld, u=links,
+            lang_names=self.lang_names, version=__version__, **context,
         )
-        self.output.write(PREFIX[lang] + path + "index.html", html)
+        self.output.write(PREFIX[lang] + path + "index.html", html.encode("utf-8"))
 
     def _data_files(self, path: str, triples: list, schema_node: dict) -> tuple[str, str]:
         """Write ``index.ttl`` and ``index.jsonld`` beside the English page; return the embedded JSON-LD."""
@@ -535,8 +649,9 @@ class SiteBuilder:
         _, jsonld = self._data_files(path, triples, schema)
         for lang in LANGS:
             detail = details[lang]
-            self._render("spec.html", lang, path, data=path, jsonld=jsonld, title=detail.title.text, d=detail,
-                         stacking=stacking[lang], equivalents=equivalents[lang])
+            page = Page(self, lang, path)
+            self._render("spec.html", lang, path, data=path, jsonld=jsonld, title=detail.title.text,
+                         f=spec_fragments(page, detail, stacking[lang], equivalents[lang]), page=page)
 
     def _stacking_view(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
         """The rules ``spec`` counts towards: target, and the other components it stacks with."""
