@@ -161,3 +161,116 @@ def test_issued_credentials_do_not_change_the_offer(cat_store):
     after = cg.search(cat_store, page_size=50)
     assert after.total == before.total
     assert titles(after) == titles(before)
+
+
+# -- the offer copy: same catalogue as the explicit default graph list ------------
+
+from credgraph import queries  # noqa: E402
+from credgraph.graph import offer_copy  # noqa: E402
+from credgraph.graph.store_embedded import EmbeddedStore  # noqa: E402
+
+ELM = "http://data.europa.eu/snb/model/elm/"
+TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+class ExplicitList(offer_copy.OfferCopy):
+    """The way the catalogue was read before the copy: the offer graphs as explicit default graphs."""
+
+    def __init__(self, store, graphs) -> None:
+        super().__init__(ox.Store(), (), "explicit-list")
+        self._real, self._graphs = store, list(graphs)
+
+    def _query(self, text, bindings, default_graphs, named_graphs):
+        return self._real._query(text, bindings, self._graphs, named_graphs)
+
+
+def split_fixture(parts: int) -> list[list[ox.Triple]]:
+    """The fixture catalogue in ``parts`` pieces; a blank node stays with the IRI it describes."""
+    triples = [ox.Triple(t.subject, t.predicate, t.object)
+               for t in ox.parse((FIXTURES / "catalogue.ttl").read_bytes(), ox.RdfFormat.TURTLE)]
+    parent = {t.object: t.subject for t in triples if isinstance(t.object, ox.BlankNode)}
+
+    def root(node):
+        while isinstance(node, ox.BlankNode):
+            node = parent[node]
+        return node.value
+
+    roots = sorted({root(t.subject) for t in triples})
+    piece = {r: i % parts for i, r in enumerate(roots)}
+    out: list[list[ox.Triple]] = [[] for _ in range(parts)]
+    for t in triples:
+        out[piece[root(t.subject)]].append(t)
+    return out
+
+
+def not_offer(spec_iri: str) -> dict[str, list[ox.Triple]]:
+    """Graphs the catalogue must not read: a credential, a badge and a shared description."""
+    spec = ox.NamedNode(spec_iri)
+    only_desc = ox.NamedNode(SPEC + "described-only-in-a-desc-graph")
+    badge_org = ox.NamedNode(ORG + "only-in-a-badge")
+    return {
+        "urn:credgraph:source:cred-00000000000000aa": [
+            ox.Triple(spec, TITLE, ox.Literal("A title only a credential states", language="en"))],
+        "urn:credgraph:source:desc-00000000000000bb": [
+            ox.Triple(only_desc, RDF_TYPE, ox.NamedNode(ELM + "LearningAchievementSpecification")),
+            ox.Triple(only_desc, TITLE, ox.Literal("Only in a description graph", language="en")),
+            ox.Triple(spec, TITLE, ox.Literal("A title only a description states", language="en"))],
+        "urn:credgraph:source:badge-00000000000000cc": [
+            ox.Triple(badge_org, RDF_TYPE, ox.NamedNode(ELM + "Organisation")),
+            ox.Triple(badge_org, ox.NamedNode("http://www.w3.org/ns/regorg#legalName"), ox.Literal("Badge issuer", language="en"))],
+    }
+
+
+@pytest.fixture
+def split_store(store):
+    """The fixture catalogue over three catalogue graphs, its labels, and graphs that are not the offer."""
+    for i, triples in enumerate(split_fixture(3)):
+        store.load_graph(f"urn:credgraph:source:catalogue-part{i}", triples, Provenance("source", f"part{i}.ttl", f"sha256:{i}"))
+    data = (FIXTURES / "labels.ttl").read_bytes()
+    store.load_graph("urn:credgraph:source:site-labels", ox.parse(data, ox.RdfFormat.TURTLE), Provenance("source", "labels.ttl", content_hash(data)))
+    for name, triples in not_offer(SPEC + "cloud-security").items():
+        store.load_graph(name, triples, Provenance("source", name, "sha256:" + name[-2:]))
+    return store
+
+
+def snapshot(cat: cg.Catalogue) -> tuple:
+    return cat.specs, cat.orgs, cat.labels
+
+
+def test_offer_copy_reads_what_the_explicit_list_reads(split_store):
+    graphs = [name for name, _, _ in cg.offer_graphs(split_store)]
+    assert len(graphs) == 4 and not any("cred-" in g or "desc-" in g or "badge-" in g for g in graphs)
+    copied = cg.read_catalogue(split_store)
+    explicit = cg.read_catalogue(ExplicitList(split_store, graphs), graphs=graphs)
+    assert snapshot(copied) == snapshot(explicit)
+    assert len(copied.specs) == 5 and copied.labels
+    one = SPEC + "data-analytics-python"
+    assert snapshot(cg.read_catalogue(split_store, one)) == snapshot(cg.read_catalogue(ExplicitList(split_store, graphs), one, graphs))
+    assert list(cg.read_catalogue(split_store, one).specs) == [one]
+
+
+def test_offer_copy_leaves_out_credentials_badges_and_descriptions(split_store):
+    cat = cg.load_catalogue(split_store, cached=False)
+    assert SPEC + "described-only-in-a-desc-graph" not in cat.specs
+    assert ORG + "only-in-a-badge" not in cat.orgs
+    assert cat.specs[SPEC + "cloud-security"].titles == {"en": "Cloud Security Fundamentals"}
+    # The same catalogue as the fixture in one graph on a store with nothing else.
+    whole = EmbeddedStore(None)
+    load_fixture(whole)
+    assert snapshot(cat) == snapshot(cg.load_catalogue(whole, cached=False))
+    assert cg.search(split_store, "description graph").total == 0
+
+
+def test_copy_holds_the_offer_graphs_only(split_store):
+    graphs = [name for name, _, _ in cg.offer_graphs(split_store)]
+    copy = offer_copy.copy_offer(split_store, graphs)
+    assert isinstance(copy, offer_copy.OfferCopy)
+    assert offer_copy.copy_offer(copy, graphs) is copy
+    triples = {(q.subject, q.predicate, q.object) for q in copy.oxigraph.quads_for_pattern(None, None, None, None)}
+    offered = {(t.subject, t.predicate, t.object) for t in split_store.construct(queries.load("catalogue-offer-copy"), default_graphs=graphs)}
+    assert len(triples) == len(offered) > 100
+    assert not any(s == ox.NamedNode(SPEC + "described-only-in-a-desc-graph") for s, _, _ in triples)
+    # Writes after the copy do not reach it.
+    split_store.drop_graphs(["urn:credgraph:source:catalogue-part0"])
+    assert len({(q.subject, q.predicate, q.object) for q in copy.oxigraph.quads_for_pattern(None, None, None, None)}) == len(triples)
