@@ -13,48 +13,17 @@ plain union default graph, which then *is* the union of the offer graphs.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
 from credgraph.graph import catalogue as cg
-from credgraph.graph.binding import inject_values
-from credgraph.graph.store import QuerySyntaxError, Solutions, Store, StoreError, syntax_message
-from credgraph.graph.store_embedded import EmbeddedStore
+from credgraph.graph.offer_copy import OfferCopy
+from credgraph.graph.store import Store
 
 
-class OfferStore(EmbeddedStore):
-    """An in-memory store holding only the offer graphs.
-
-    ``default_graphs`` is ignored: callers (the catalogue service) pass the
-    offer graph list, and the union of this store is exactly that list.
-    """
-
-    def __init__(self, oxigraph_store: ox.Store, offer: tuple[tuple[str, str, str], ...]) -> None:
-        self.path = None
-        self.location = "memory:offer-snapshot"
-        self._store = oxigraph_store
-        self.offer = offer
-
-    def _query(self, text: str, bindings, default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None):
-        if named_graphs is not None:
-            return super()._query(text, bindings, None, named_graphs)
-        if bindings:
-            text = inject_values(text, [dict(bindings)])
-        try:
-            result = self._store.query(text, use_default_graph_as_union=True)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(syntax_message(exc)) from exc
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"query failed on the site's snapshot: {exc}") from exc
-        if isinstance(result, ox.QuerySolutions):
-            # Rows as the embedded store makes them (unbound variables absent), read once per value:
-            # the site reads some 500,000 rows from this store.
-            names = [v.value for v in result.variables]
-            return Solutions(names, [{k: v for k, v in zip(names, solution) if v is not None} for solution in result])
-        if isinstance(result, ox.QueryBoolean):
-            return bool(result)
-        return [ox.Triple(t.subject, t.predicate, t.object) for t in result]
+# The site's snapshot is the catalogue's offer copy, made from the dump the site needs anyway.
+OfferStore = OfferCopy
 
 
 def dump_nquads(store: Store) -> bytes:
@@ -67,8 +36,13 @@ def dump_nquads(store: Store) -> bytes:
     return raw.getvalue()
 
 
-def offer_snapshot(store: Store, nquads: bytes) -> OfferStore:
-    """An :class:`OfferStore` of ``store``'s offer graphs, loaded from its dump ``nquads``."""
+def offer_snapshot(store: Store, nquads: bytes) -> OfferCopy:
+    """An offer copy of ``store`` (:class:`~credgraph.graph.offer_copy.OfferCopy`), loaded from its dump ``nquads``.
+
+    Loading the whole dump natively and dropping the other graphs is faster here
+    than :func:`~credgraph.graph.offer_copy.copy_offer`'s graph-by-graph read,
+    since the site has the dump already.
+    """
     offer = cg.offer_graphs(store)
     copy = ox.Store()
     if nquads:
@@ -77,11 +51,11 @@ def offer_snapshot(store: Store, nquads: bytes) -> OfferStore:
     for graph in list(copy.named_graphs()):
         if isinstance(graph, ox.NamedNode) and graph.value not in keep:
             copy.remove_graph(graph)
-    return OfferStore(copy, offer)
+    return OfferCopy(copy, offer, "memory:offer-snapshot")
 
 
-def read_offer_catalogue(snapshot: OfferStore) -> cg.Catalogue:
-    """The catalogue (as :func:`credgraph.graph.catalogue.load_catalogue` reads it) from the snapshot."""
+def read_offer_catalogue(snapshot: OfferCopy) -> cg.Catalogue:
+    """The catalogue (as :func:`credgraph.graph.catalogue.load_catalogue` reads it) from the snapshot (no further copy)."""
     return cg.read_catalogue(snapshot, graphs=[name for name, _, _ in snapshot.offer])
 
 
