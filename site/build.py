@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined
@@ -100,15 +101,41 @@ def load_strings() -> dict[str, dict[str, str]]:
     return {lang: json.loads(_package_text("i18n", f"{lang}.json")) for lang in LANGS}
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=FunctionLoader(lambda name: _package_text("templates", name)),
+_STRING_OUTPUT = re.compile(r"\{\{ t\.(\w+) \}\}")
+_EXTENDS = re.compile(r'\{% extends "([\w.]+)" %\}')
+
+
+def _environment(strings: dict[str, dict[str, str]]) -> Environment:
+    """Templates are loaded as ``<lang>/<name>``: the template with its interface strings written in.
+
+    ``{{ t.key }}`` becomes the escaped string itself, as autoescaping would
+    print it (same bytes), so a page does not look up and escape some thirty
+    constant strings each time it is rendered.
+    """
+
+    def load(name: str) -> str:
+        lang, _, base = name.partition("/")
+        table = strings[lang]
+
+        def constant(match: re.Match) -> str:
+            text = table.get(match.group(1))
+            if not text or not text.strip():
+                return match.group(0)  # left to the template (and to StrictUndefined when missing)
+            escaped = str(escape(text))
+            return match.group(0) if any(d in escaped for d in ("{{", "{%", "{#")) else escaped
+
+        source = _STRING_OUTPUT.sub(constant, _package_text("templates", base))
+        return _EXTENDS.sub(lambda m: '{% extends "' + lang + "/" + m.group(1) + '" %}', source)
+
+    return Environment(
+        loader=FunctionLoader(load),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=-1,
     )
-    return env
 
 
 STATIC_FILES = ("style.css", "search.js")
@@ -200,7 +227,7 @@ class Page:
         return label
 
 
-def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], equivalents: list[dict]) -> dict[str, Markup]:
+def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], equivalents: list[dict]) -> SimpleNamespace:
     """The parts of a specification page inside each Annex I element, as escaped markup.
 
     Built in Python rather than in ``spec.html``: a Jinja call per value (link,
@@ -282,7 +309,7 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
     else:
         equivalents_html = none_known
     title = tx(d.title)
-    return {
+    return SimpleNamespace(**{
         "home": url(""), "all": url("browse/all/"),
         "title": title,
         "lead": Markup(f'<p class="lead">{tx(d.description)}</p>') if d.description else "",
@@ -293,7 +320,7 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
         "homepages": Markup("".join(f'<a href="{escape(h)}" rel="external">{escape(h)}</a> ' for h in d.homepages)),
         "note": tx(d.note) if d.note else "",
         "stacking": Markup(stacking_html), "equivalents": Markup(equivalents_html),
-    }
+    })
 
 
 # -- the builder -------------------------------------------------------------
@@ -311,8 +338,8 @@ class SiteBuilder:
         self.sparql_endpoint = sparql_endpoint
         self.output = SiteOutput(self.out, incremental=incremental)
         self.strings = load_strings()
-        self.env = _environment()
-        self.templates = {name: self.env.get_template(name) for name in (
+        self.env = _environment(self.strings)
+        self.templates = {(lang, name): self.env.get_template(f"{lang}/{name}") for lang in LANGS for name in (
             "home.html", "search.html", "spec.html", "list.html", "browse.html", "pathway.html", "about.html")}
         self.missing = {lang: f'<span class="missing">{escape(self.strings[lang]["not_stated"])}</span>' for lang in LANGS}
         self.fallback_notes = {lang: {other: escape(f'{self.strings[lang]["fallback_note"]} {self.strings[lang]["lang_" + other]}')
@@ -352,6 +379,7 @@ class SiteBuilder:
         with self._timed("read catalogue"):
             side = self._start_side_reads()
             self.cat = snapshot.read_offer_catalogue(self.data)
+            _memoise_lookups(self.cat)
         with self._timed("read rules and matches"):
             results = self._side_results(side)
             self.rules = self._load_rules(results)
@@ -391,7 +419,7 @@ class SiteBuilder:
 
     def _plan(self) -> list[tuple]:
         """The work shared out to the worker processes, largest first (for an even share)."""
-        tasks: list[tuple] = [("index", lang) for lang in LANGS]
+        tasks: list[tuple] = [("index",)]
         tasks += [("all", lang) for lang in LANGS]
         for facet, groups in (("eqf", self.by_eqf), ("field", self.by_field), ("skill", self.by_skill),
                               ("provider", self.by_provider)):
@@ -441,7 +469,8 @@ class SiteBuilder:
         elif kind == "all":
             self._browse_all_units(task[1])
         elif kind == "index":
-            self.output.write(f"search-index.{task[1]}.json", search_index(self.cat, task[1]))
+            for lang, text in search_indexes(self.cat).items():
+                self.output.write(f"search-index.{lang}.json", text.encode("utf-8"))
         self.output.end()
 
     class _Timer:
@@ -621,8 +650,8 @@ class SiteBuilder:
                  "home": url(""), "search": url("search/"), "browse": url("browse/"), "about": url("about/")}
         if data:
             links["ttl"], links["jsonld"] = asset(data + "index.ttl"), asset(data + "index.jsonld")
-        html = self.templates[template].render(
-            p=page, t=page.t, lang=lang, langs=LANGS, path=path, data=data, jsonld=jsonld, u=links,
+        html = self.templates[lang, template].render(
+            p=page, t=page.t, lang=lang, langs=LANGS, path=path, data=data, jsonld=jsonld, u=SimpleNamespace(**links),
             lang_names=self.lang_names, version=__version__, **context,
         )
         self.output.write(PREFIX[lang] + path + "index.html", html.encode("utf-8"))
@@ -860,6 +889,16 @@ def _run_chunk(tasks: list[tuple]) -> dict:
     return _ACTIVE._run_chunk(tasks)
 
 
+def _memoise_lookups(cat: cg.Catalogue) -> None:
+    """Remember the catalogue's labels and references: every page asks for the same few thousand again and again.
+
+    Safe because the catalogue is not changed once read, and :class:`cg.Ref` and
+    :class:`cg.Text` are immutable. Each worker process fills its own copy.
+    """
+    cat.ref = functools.lru_cache(maxsize=None)(cat.ref)  # type: ignore[method-assign]
+    cat.label = functools.lru_cache(maxsize=None)(cat.label)  # type: ignore[method-assign]
+
+
 def fingerprint(*parts: Any) -> str:
     """A digest of everything a page is rendered from: equal digests, equal pages.
 
@@ -968,42 +1007,57 @@ def normalise(text: str) -> str:
 
 
 def search_index(cat: cg.Catalogue, lang: str) -> str:
-    """The compact offline search index of one language.
+    """The compact offline search index of one language (see :func:`search_indexes`)."""
+    return search_indexes(cat, (lang,))[lang]
+
+
+def search_indexes(cat: cg.Catalogue, langs: tuple[str, ...] = LANGS) -> dict[str, str]:
+    """The compact offline search index of each language in ``langs``.
 
     ``facets``: per facet, a table of ``[key, label, label language if fallback]``;
     ``docs``: per specification ``[path, title, title language if fallback,
     ECTS, [[value indexes] per facet in FACETS order], normalised text]``.
     The text holds title, description and outcomes; the browser adds the
-    labels of the provider, field and skills from the facet tables.
+    labels of the provider, field and skills from the facet tables. What does
+    not depend on the language (facet keys, paths) is worked out once for all.
     """
-    tables: dict[str, dict[str, int]] = {f: {} for f in cg.FACETS}
-    rows: dict[str, list] = {f: [] for f in cg.FACETS}
-    for key, _, _ in cg.ECTS_RANGES:
-        tables["ects"][key] = len(rows["ects"])
-        rows["ects"].append([key, key.replace("-", "–") + " ECTS", ""])
-    docs = []
-    for spec in sorted(cat.specs.values(), key=lambda s: normalise(cg.pick(s.titles, lang).text) if s.titles else s.iri):
-        values = cat.facet_values(spec)
-        idx = []
-        for facet in cg.FACETS:
-            column = []
-            for key in values[facet]:
-                if key not in tables[facet]:
-                    iri = cat.facet_iri(facet, key)
-                    label = cat.label(iri, lang) if iri else cg.Text(key, "", True)
-                    tables[facet][key] = len(rows[facet])
-                    rows[facet].append([key, label.text, label.lang if label.fallback else ""])
-                column.append(tables[facet][key])
-            idx.append(column)
-        title = cg.pick(spec.titles, lang) if spec.titles else cg.Text(cg.key_of(spec.iri), "", True)
-        words = [title.text]
-        if spec.descriptions:
-            words.append(cg.pick(spec.descriptions, lang).text)
-        words.extend(cg.pick(o.titles, lang).text for o in spec.outcomes if o.titles)
-        docs.append([cg.page_path("spec", spec.iri), title.text, title.lang if title.fallback else "", spec.ects, idx,
-                     normalise(" ".join(words))])
-    return json.dumps({"v": 1, "lang": lang, "facetNames": list(cg.FACETS), "facets": rows, "docs": docs},
-                      ensure_ascii=False, separators=(",", ":"))
+    specs = list(cat.specs.values())
+    shared = [(cg.page_path("spec", spec.iri), cat.facet_values(spec)) for spec in specs]
+    indexes = {}
+    for lang in langs:
+        tables: dict[str, dict[str, int]] = {f: {} for f in cg.FACETS}
+        rows: dict[str, list] = {f: [] for f in cg.FACETS}
+        for key, _, _ in cg.ECTS_RANGES:
+            tables["ects"][key] = len(rows["ects"])
+            rows["ects"].append([key, key.replace("-", "–") + " ECTS", ""])
+        titles = [cg.pick(s.titles, lang) if s.titles else None for s in specs]
+        # Equal titles in IRI order: the catalogue's own order may differ from one read to the next.
+        order = sorted(range(len(specs)), key=lambda i: (normalise(titles[i].text) if titles[i] else specs[i].iri, specs[i].iri))
+        docs = []
+        for i in order:
+            spec = specs[i]
+            path, values = shared[i]
+            idx = []
+            for facet in cg.FACETS:
+                column = []
+                table = tables[facet]
+                for key in values[facet]:
+                    if key not in table:
+                        iri = cat.facet_iri(facet, key)
+                        label = cat.label(iri, lang) if iri else cg.Text(key, "", True)
+                        table[key] = len(rows[facet])
+                        rows[facet].append([key, label.text, label.lang if label.fallback else ""])
+                    column.append(table[key])
+                idx.append(column)
+            title = titles[i] or cg.Text(cg.key_of(spec.iri), "", True)
+            words = [title.text]
+            if spec.descriptions:
+                words.append(cg.pick(spec.descriptions, lang).text)
+            words.extend(cg.pick(o.titles, lang).text for o in spec.outcomes if o.titles)
+            docs.append([path, title.text, title.lang if title.fallback else "", spec.ects, idx, normalise(" ".join(words))])
+        indexes[lang] = json.dumps({"v": 1, "lang": lang, "facetNames": list(cg.FACETS), "facets": rows, "docs": docs},
+                                   ensure_ascii=False, separators=(",", ":"))
+    return indexes
 
 
 def build_site(store: Store, out: str | Path, *, incremental: bool = False, base_url: str = "http://localhost:8000/",
