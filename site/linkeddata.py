@@ -102,6 +102,8 @@ def stable_blank_nodes(triples: set[Triple]) -> list[Triple]:
         )
 
     ordered = sorted(triples, key=shape)
+    if not any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in ordered):
+        return ordered
     names: dict[str, BlankNode] = {}
 
     def rename(term):

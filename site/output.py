@@ -74,8 +74,13 @@ class SiteOutput:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
         # Written in place (a rename per file costs more than the page itself on some file systems).
-        with open(target, "wb") as handle:
-            handle.write(data)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         self.written.append(rel)
 
     def unchanged_since(self, inputs: str) -> bool:
