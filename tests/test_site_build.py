@@ -403,3 +403,27 @@ def test_about_page_lists_sources_not_issued_credentials(tmp_path):
     about = (tmp_path / "about" / "index.html").read_text(encoding="utf-8")
     assert "cred-0123456789abcdef" not in about
     assert "catalogue" in about or "vocab" in about
+
+
+def test_search_indexes_do_not_depend_on_the_catalogues_order(built):
+    """Equal titles are ordered by IRI: the catalogue's own order differs between reads of a large store."""
+    import copy
+
+    from credgraph.graph import catalogue as cg
+    from credgraph.site.build import search_index, search_indexes
+
+    _, _, store = built
+    cat = cg.load_catalogue(store)
+    twin = copy.copy(cat)
+    # The same catalogue, read in the opposite order, with every title made equal.
+    twin.specs = {iri: copy.replace(spec, titles={"en": "Same title"}) if hasattr(copy, "replace")
+                  else type(spec)(**{**spec.__dict__, "titles": {"en": "Same title"}})
+                  for iri, spec in reversed(list(cat.specs.items()))}
+    same = copy.copy(twin)
+    same.specs = dict(sorted(twin.specs.items()))
+    indexes, reordered = search_indexes(same), search_indexes(twin)
+    assert indexes == reordered
+    docs = json.loads(indexes["de"])["docs"]
+    assert [d[0] for d in docs] == [cg.page_path("spec", iri) for iri in sorted(cat.specs)]
+    assert all(d[1] == "Same title" and d[2] == "en" for d in docs)  # a fallback, marked with its language
+    assert search_index(cat, "fr") == search_indexes(cat)["fr"]
