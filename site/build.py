@@ -345,6 +345,7 @@ class SiteBuilder:
         self.fallback_notes = {lang: {other: escape(f'{self.strings[lang]["fallback_note"]} {self.strings[lang]["lang_" + other]}')
                                       for other in LANGS} for lang in LANGS}
         self.lang_names = {code: self.strings[code]["language_name"] for code in LANGS}
+        self.lang_names_html = {code: escape(name) for code, name in self.lang_names.items()}
         self.card_cache: dict[tuple[str, str, str], str] = {}
         self.candidate_cache: dict[frozenset[str], list[str]] = {}
         self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
@@ -646,7 +647,15 @@ class SiteBuilder:
         page = page or Page(self, lang, path)
         # The links every page has, made here once rather than by a template call each.
         url, asset = page.url, page.asset
-        links = {"css": asset("static/style.css"), "alternates": [(code, url(path, code)) for code in LANGS],
+        hrefs = [(code, escape(url(path, code))) for code in LANGS]
+        alternates = "".join(f'<link rel="alternate" hreflang="{code}" href="{href}">\n' for code, href in hrefs)
+        switcher = []
+        for code, href in hrefs:
+            current = ' aria-current="true"' if code == lang else ""
+            switcher.append(f'<li><a href="{href}" hreflang="{code}" lang="{code}" data-lang="{code}"{current}>'
+                            f'{self.lang_names_html[code]}</a></li>\n')
+        links = {"css": asset("static/style.css"), "default": hrefs[0][1], "alternates": Markup(alternates),
+                 "switcher": Markup("".join(switcher)),
                  "home": url(""), "search": url("search/"), "browse": url("browse/"), "about": url("about/")}
         if data:
             links["ttl"], links["jsonld"] = asset(data + "index.ttl"), asset(data + "index.jsonld")
