@@ -17,7 +17,10 @@ the same triples kept graph by graph).
 - embedded store: each offer graph is dumped natively (N-Triples) and loaded
   into the copy, with no Python object per quad;
 - remote store: one CONSTRUCT over the offer graphs as explicit default graphs
-  (cheap for a single triple pattern, unlike the catalogue's joins).
+  (cheap for a single triple pattern, unlike the catalogue's joins). Measured
+  with ``benchmarks/catalogue_offer.py``: 3.3 s instead of 29.5 s at 116 offer
+  graphs, 28 s at 870; faster than keeping the explicit list from a few dozen
+  graphs on.
 
 The copy keeps blank nodes as the source names them, so a node shared by two
 offer graphs stays one node, as it is in the explicit-list query.
@@ -91,11 +94,9 @@ def copy_offer(store: Store, graphs: Sequence[str], offer: Offer = ()) -> OfferC
     native = getattr(store, "oxigraph", None)
     if isinstance(native, ox.Store):
         _copy_native(native, graphs, copy)
-        location = f"memory:offer-copy-of:{store.location}"
     else:
         _copy_remote(store, graphs, copy)
-        location = f"memory:offer-copy-of:{store.location}"
-    return OfferCopy(copy, offer, location)
+    return OfferCopy(copy, offer, f"memory:offer-copy-of:{store.location}")
 
 
 def _copy_native(source: ox.Store, graphs: Sequence[str], copy: ox.Store) -> None:
