@@ -237,17 +237,7 @@ class ForkingExecutor(QueryExecutor):
                 raise
             _discard(child)
             if reused and failure.kind == "failed":
-                fresh = self._fork()
-                try:
-                    answer = self._ask(fresh, job, timeout_s)
-                except QueryFailure as again:
-                    if again.kind in ("syntax", "not_acceptable"):
-                        self._give_back(fresh)
-                    else:
-                        _discard(fresh)
-                    raise
-                self._give_back(fresh)
-                return answer
+                return self._run_fresh(job, timeout_s, failure)
             raise
         self._give_back(child)
         return answer

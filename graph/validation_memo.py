@@ -197,38 +197,33 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
     inspected = {o for _, p, o in rows if p in kept} if kept else ()
     numbers: dict = {}
     texts: list[str] = []
+
+    def node(term):
+        """The number of ``term`` (blank nodes negative), or the IRI itself where it is kept."""
+        number = numbers.get(term)
+        if number is None:
+            if type(term) is ox.BlankNode:
+                number = numbers[term] = -len(texts) - 1
+                texts.append("_:" + term.value)
+            elif term not in named and term not in inspected:
+                number = numbers[term] = len(texts)
+                texts.append(term.value)
+            else:
+                return term
+        return number
+
     key = []
     for s, p, o in rows:
-        number = numbers.get(s)
-        if number is None:
-            if type(s) is ox.BlankNode:
-                number = numbers[s] = -len(texts) - 1
-                texts.append("_:" + s.value)
-            elif s not in named and s not in inspected:
-                number = numbers[s] = len(texts)
-                texts.append(s.value)
-            else:
-                number = s
-        kind = type(o)
-        if kind is ox.Literal:
+        subject = node(s)
+        if type(o) is ox.Literal:
             if p not in kept:
                 datatype = o.datatype
                 if datatype in _FREE_TEXT_NODES or (
                         (datatype == _XSD_DATETIME or datatype == _XSD_DATE) and _plain_date(o, datatype == _XSD_DATE)):
                     o = (datatype, o.language)
         else:
-            found = numbers.get(o)
-            if found is None:
-                if kind is ox.BlankNode:
-                    found = numbers[o] = -len(texts) - 1
-                    texts.append("_:" + o.value)
-                elif o not in named and o not in inspected:
-                    found = numbers[o] = len(texts)
-                    texts.append(o.value)
-                else:
-                    found = o
-            o = found
-        key.append((number, p, o))
+            o = node(o)
+        key.append((subject, p, o))
     return tuple(key), texts
 
 
