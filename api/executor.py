@@ -510,17 +510,22 @@ def _solutions_json(result: ox.QuerySolutions, row_cap: int) -> tuple[dict, byte
         return {"ok": True, "kind": "solutions", "format": formats.JSON, "count": None, "truncated": False}, body
     parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
     variables = [v.value for v in parsed.variables]
-    rows, truncated = [], False
-    for solution in parsed:
-        if len(rows) >= row_cap:
-            truncated = True
-            break
-        rows.append(solution)
+    rows, truncated = _first_rows(parsed, row_cap)
     if not truncated:
         return {"ok": True, "kind": "solutions", "format": formats.JSON, "count": len(rows), "truncated": False}, body
     rows = [{name: solution[name] for name in variables if solution[name] is not None} for solution in rows]
     body = formats.write_solutions(variables, rows, formats.JSON)
     return {"ok": True, "kind": "solutions", "format": formats.JSON, "count": len(rows), "truncated": True}, body
+
+
+def _first_rows(solutions, row_cap: int) -> tuple[list, bool]:
+    """At most ``row_cap`` solutions, and whether there were more."""
+    rows = []
+    for solution in solutions:
+        if len(rows) >= row_cap:
+            return rows, True
+        rows.append(solution)
+    return rows, False
 
 
 def _serialise(result, job: QueryJob, row_cap: int) -> tuple[dict, bytes]:
@@ -536,12 +541,8 @@ def _serialise(result, job: QueryJob, row_cap: int) -> tuple[dict, bytes]:
         if fmt is None:
             return {"ok": False, "kind": "not_acceptable", "message": "SELECT"}, b""
         variables = [v.value for v in result.variables]
-        rows, truncated = [], False
-        for solution in result:
-            if len(rows) >= row_cap:
-                truncated = True
-                break
-            rows.append({name: solution[name] for name in variables if solution[name] is not None})
+        solutions, truncated = _first_rows(result, row_cap)
+        rows = [{name: solution[name] for name in variables if solution[name] is not None} for solution in solutions]
         body = formats.write_solutions(variables, rows, fmt)
         return {"ok": True, "kind": "solutions", "format": fmt, "count": len(rows), "truncated": truncated}, body
     fmt = job.formats.get("graph")
