@@ -265,6 +265,22 @@ def _scheme_of(iri: ox.NamedNode) -> ox.NamedNode | None:
     return scheme
 
 
+def _expected_private_graph(document: dict) -> ox.NamedNode | None:
+    """The private graph an EDC credential will most likely go to: named after its top-level ``id``.
+
+    Known before parsing, so that the document's statements can be made as
+    quads of that graph at once. Only a guess: the write uses the graph
+    the credential really gets, converting if the guess was wrong.
+    """
+    credential = document.get("id")
+    if not isinstance(credential, str) or badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"}:
+        return None
+    try:
+        return ox.NamedNode(ns.private_graph(edc.source_id("cred", credential)))
+    except ValueError:
+        return None
+
+
 def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, timer: _Timer) -> _Prepared | DocumentResult:
     """Everything that can be decided about one document on its own."""
     if doc.error:
@@ -286,7 +302,7 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         if not isinstance(document, dict):
             raise DocumentError(f"{name}: expected a JSON object (a credential), found a JSON {type(document).__name__}")
         started = timer.add("read", started)
-        rdf = jsonld.to_triples(document, name)
+        rdf = jsonld.to_triples(document, name, _expected_private_graph(document))
         started = timer.add("json-ld", started)
         is_badge = bool(badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"})
         if options.kind == "badge" and not is_badge:

@@ -343,11 +343,13 @@ def _replace_nested(node: object, replace) -> object:
     return node
 
 
-def to_triples(document: dict, name: str) -> list[ox.Triple]:
+def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> list:
     """RDF triples of a JSON-LD ``document`` (contexts inlined from bundled copies), normalised.
 
     Duplicates are removed; order is kept. Documents of one template are
-    parsed once (see :mod:`credgraph.graph.jsonld_templates`).
+    parsed once (see :mod:`credgraph.graph.jsonld_templates`). ``graph``:
+    the graph the statements will be written to, if known; they may then
+    come as quads in it (with the same subject, predicate and object).
     """
     top = document.get("@context")
     terms = _literal_terms(tuple(top if isinstance(top, list) else [top])) if _plain_urls(top) else NO_TERMS
@@ -402,7 +404,7 @@ def to_triples(document: dict, name: str) -> list[ox.Triple]:
             TEMPLATES.put(key, template)
     if template is not None:
         try:
-            return template.instantiate(list(literals), list(iris))
+            return template.instantiate(list(literals), list(iris), graph)
         except ValueError:
             pass  # an IRI pyoxigraph refuses: the parser names it below
     scan = _scan(document, name)

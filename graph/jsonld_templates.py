@@ -115,11 +115,13 @@ class Template:
     blank_count: int
     literal_slots: tuple[tuple[int, str | None, ox.NamedNode | None], ...]  # (token, language, datatype)
 
-    def instantiate(self, literals: Sequence[str], iris: Sequence[str]) -> list[ox.Triple]:
+    def instantiate(self, literals: Sequence[str], iris: Sequence[str], graph: ox.NamedNode | None = None) -> list:
         """The triples of the document whose tokenised strings are ``literals`` and ``iris``.
 
-        Duplicates are removed, order kept. Raises ValueError for an IRI
-        pyoxigraph does not accept (the caller then parses the document itself).
+        With ``graph``, quads in that graph (which have the triples'
+        attributes). Duplicates are removed, order kept. Raises ValueError
+        for an IRI pyoxigraph does not accept (the caller then parses the
+        document itself).
         """
         terms: list = [ox.NamedNode(iri) for iri in iris]
         # Blank nodes are per document: a template's own would join every
@@ -129,6 +131,11 @@ class Template:
             ox.Literal(literals[token], language=language) if language else ox.Literal(literals[token], datatype=datatype)
             for token, language, datatype in self.literal_slots
         ]
+        if graph is not None:
+            return list(dict.fromkeys(
+                ox.Quad(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o, graph)
+                for s, p, o in self.recipe
+            ))
         return list(dict.fromkeys(
             ox.Triple(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o)
             for s, p, o in self.recipe

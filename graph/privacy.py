@@ -184,7 +184,8 @@ def mint_local(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) ->
         s, o = t.subject, t.object
         s2 = new_term(s)
         o2 = o if type(o) is ox.Literal else new_term(o)
-        out.append(t if s2 is s and o2 is o else ox.Triple(s2, t.predicate, o2))
+        # Always a triple: the document's statements may come as quads of its private graph.
+        out.append(t if s2 is s and o2 is o and type(t) is ox.Triple else ox.Triple(s2, t.predicate, o2))
     return out, mapping
 
 

@@ -130,6 +130,19 @@ def as_triples(data: Iterable[Triple | Quad]) -> list[Triple]:
     return [Triple(t.subject, t.predicate, t.object) if isinstance(t, Quad) else t for t in data]
 
 
+def for_graph(data: Iterable[Triple | Quad], name: str) -> list[Triple | Quad]:
+    """``data`` for the graph ``name``: quads already in it kept as they are, anything else as triples.
+
+    An importer that knows the graph early makes quads at once; the embedded
+    store then inserts them without building each statement a second time.
+    """
+    graph = NamedNode(name)
+    return [
+        t if type(t) is not Quad else t if t.graph_name == graph else Triple(t.subject, t.predicate, t.object)
+        for t in data
+    ]
+
+
 class Store(ABC):
     """The operations every backend offers. Graph names are IRIs as strings."""
 
@@ -211,12 +224,13 @@ class Store(ABC):
         missing = set(graphs) - set(provenance)
         if missing:
             raise ValueError(f"no provenance for {sorted(missing)}")
-        data = {name: as_triples(triples) for name, triples in graphs.items()}
+        data = {name: for_graph(triples, name) for name, triples in graphs.items()}
         meta: list[Triple] = []
         for name, triples in data.items():
             meta.extend(provenance_triples(name, provenance[name], len(set(triples))))
         if self._insert_new_graphs(data, meta):
             return
+        data = {name: as_triples(triples) for name, triples in data.items()}  # SPARQL text holds triples
         forget = queries.load("forget-provenance")
         operations = [
             inject_values(forget.text, [{"target": NamedNode(name)} for name in data]),
@@ -226,8 +240,11 @@ class Store(ABC):
         ]
         self.update(" ;\n".join(operations))
 
-    def _insert_new_graphs(self, data: Mapping[str, list[Triple]], meta: list[Triple]) -> bool:
-        """A backend's faster path when none of the graphs exists yet; False if not taken."""
+    def _insert_new_graphs(self, data: Mapping[str, list[Triple | Quad]], meta: list[Triple]) -> bool:
+        """A backend's faster path when none of the graphs exists yet; False if not taken.
+
+        ``data``: per graph, triples, or quads already in that graph.
+        """
         return False
 
     def load_graph(self, graph: str, triples: Iterable[Triple | Quad], provenance: Provenance) -> None:

@@ -95,7 +95,7 @@ class EmbeddedStore(Store):
         quads = [ox.Quad(t.subject, t.predicate, t.object, meta_graph) for t in meta]
         for name, triples in data.items():
             graph = ox.NamedNode(name)
-            quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            quads.extend(t if type(t) is ox.Quad else ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
         try:
             self._store.extend(quads)
         except OSError as exc:

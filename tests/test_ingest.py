@@ -14,7 +14,7 @@ import pytest
 
 from credgraph import queries
 from credgraph.cli import main
-from credgraph.graph import ingest, vocab
+from credgraph.graph import ingest, jsonld, vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.ingest import IngestOptions, SourceDocument
 from credgraph.graph.store import StoreError
@@ -440,3 +440,31 @@ def test_shared_descriptions_are_stored_once(ws, samples):
     for result in summary.documents:
         ingest.delete_source(ws, result.source_id)
     assert [g for g in ws.store.graphs() if g.kind == "source"] == []
+
+
+@pytest.mark.parametrize("guess", ["right", "wrong"])
+def test_private_graph_holds_exactly_the_documents_statements(ws, samples, monkeypatch, guess):
+    # Statements are made as quads of the expected private graph when the
+    # credential's id is known early; a wrong guess must not leak anywhere.
+    if guess == "wrong":
+        wrong = ox.NamedNode("urn:credgraph:private:cred-0000000000000000")
+        monkeypatch.setattr(ingest, "_expected_private_graph", lambda document: wrong)
+    base = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
+    docs = [(f"{i}.jsonld", json.dumps(variant(base, i)).encode()) for i in (1, 2)]
+    summary = run(ws, docs)
+    assert summary.count("imported") == 2
+    for name, data in docs:
+        result = next(d for d in summary.documents if d.name == name)
+        graph = ox.NamedNode(f"urn:credgraph:private:{result.source_id}")
+        stored = [q for q in ws.private.quads() if q.graph_name == graph]
+        # What writing the document's triples the plain way stores (Oxigraph normalises some datatypes).
+        plain_store = ox.Store()
+        plain_store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in jsonld.to_triples(json.loads(data), name))
+        expected = list(plain_store)
+        assert len(stored) == len(expected)
+        named = lambda quads: {str(q) for q in quads if not any(isinstance(x, ox.BlankNode) for x in (q.subject, q.object))}  # noqa: E731
+        assert named(stored) == named(expected)
+    graphs = {q.graph_name.value for q in ws.private.quads()}
+    assert all(g.startswith("urn:credgraph:private:cred-") or g == "urn:credgraph:meta" for g in graphs)
+    assert len(graphs - {"urn:credgraph:meta"}) == 2
+    assert "urn:credgraph:private:cred-0000000000000000" not in graphs
