@@ -85,13 +85,13 @@ def mixed_run(tmp: Path, count: int, args) -> tuple[int, float, float, int]:
     with Workspace(settings) as ws:
         vocab.load_shipped(ws.store)
         forget_templates()
-        before = len(jsonld_templates.TEMPLATES._items)
+        before = len(jsonld_templates.TEMPLATES)
         started, cpu_started = time.perf_counter(), time.process_time()
         summary = ingest.ingest_documents(ws, docs, IngestOptions(chunk_size=args.chunk, write_chunk=args.write_chunk))
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if summary.rejected:
         print(f"mixed: {len(summary.rejected)} rejected, e.g. {summary.rejected[0].problems[:2]}", file=sys.stderr)
-    return len(docs), seconds, cpu, len(jsonld_templates.TEMPLATES._items) - before
+    return len(docs), seconds, cpu, len(jsonld_templates.TEMPLATES) - before
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from credgraph import queries
 from credgraph.graph import badges, edc, jsonld, privacy, seal
 from credgraph.graph import namespaces as ns
+from credgraph.graph.bounded_cache import BoundedCache
 from credgraph.graph.edc import CredentialError, CredentialSplit
 from credgraph.graph.jsonld import DocumentError
 from credgraph.graph.store import Provenance, Store, StoreError, content_hash
@@ -265,7 +266,7 @@ def _scheme_of(iri: ox.NamedNode) -> ox.NamedNode | None:
     return scheme
 
 
-def _expected_private_graph(document: dict) -> ox.NamedNode | None:
+def _expected_private_graph(document: dict, is_badge: bool) -> ox.NamedNode | None:
     """The private graph an EDC credential will most likely go to: named after its top-level ``id``.
 
     Known before parsing, so that the document's statements can be made as
@@ -273,7 +274,7 @@ def _expected_private_graph(document: dict) -> ox.NamedNode | None:
     the credential really gets, converting if the guess was wrong.
     """
     credential = document.get("id")
-    if not isinstance(credential, str) or badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"}:
+    if not isinstance(credential, str) or is_badge:
         return None
     try:
         return ox.NamedNode(ns.private_graph(edc.source_id("cred", credential)))
@@ -302,9 +303,9 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         if not isinstance(document, dict):
             raise DocumentError(f"{name}: expected a JSON object (a credential), found a JSON {type(document).__name__}")
         started = timer.add("read", started)
-        rdf = jsonld.to_triples(document, name, _expected_private_graph(document))
-        started = timer.add("json-ld", started)
         is_badge = bool(badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"})
+        rdf = jsonld.to_triples(document, name, _expected_private_graph(document, is_badge))
+        started = timer.add("json-ld", started)
         if options.kind == "badge" and not is_badge:
             raise CredentialError(f"{name}: not an Open Badges 3.0 OpenBadgeCredential")
         if is_badge:
@@ -514,13 +515,12 @@ def description_graph(description: Sequence[ox.Triple]) -> tuple[str | None, str
     numbered = _numbered_blank_nodes(description)
     found = _DESCRIPTIONS.get(numbered)
     if found is None:
-        found = _DESCRIPTIONS[numbered] = _description_hash(description)
-        if len(_DESCRIPTIONS) > 4096:
-            _DESCRIPTIONS.pop(next(iter(_DESCRIPTIONS)))
+        found = _description_hash(description)
+        _DESCRIPTIONS.put(numbered, found)
     return found
 
 
-_DESCRIPTIONS: dict[tuple, tuple[str, str]] = {}
+_DESCRIPTIONS = BoundedCache(4096)  # numbered description -> (graph, content hash)
 
 
 def _numbered_blank_nodes(triples: Sequence[ox.Triple]) -> tuple:

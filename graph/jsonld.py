@@ -393,8 +393,8 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
         needs_normalising, template = True, None  # an IRI token would hide what normalise() mends
     else:
         key = hashlib.sha256(text).digest()
-        known, template = TEMPLATES.get(key)
-        if not known:
+        template = TEMPLATES.get(key, _UNKNOWN)
+        if template is _UNKNOWN:
             try:
                 triples = _parse(text, name)
             except DocumentError:
@@ -410,6 +410,9 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
     scan = _scan(document, name)
     triples = _parse(json.dumps(inline_contexts(document, name, scan)).encode("utf-8"), name)
     return normalise(triples) if needs_normalising else list(triples)
+
+
+_UNKNOWN = object()  # no template for this text yet (None: one that cannot be used)
 
 
 def _parse(text: bytes, name: str) -> dict[ox.Triple, None]:

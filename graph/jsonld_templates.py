@@ -28,12 +28,12 @@ used (the document is parsed as it is).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+
+from credgraph.graph.bounded_cache import BoundedCache
 
 TOKEN = "urn:credgraph:value:"
 IRI_TOKEN = "urn:credgraph:iri:"
@@ -184,30 +184,5 @@ def make_template(triples: Iterable[ox.Triple], literals: int, iris: int) -> Tem
     return Template(tuple(recipe), iris, len(blanks), tuple(slots))
 
 
-class TemplateCache:
-    """Templates by the digest of their tokenised document; bounded, thread-safe. ``None`` marks an unusable one."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._items: OrderedDict[bytes, Template | None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> tuple[bool, Template | None]:
-        with self._lock:
-            if key not in self._items:
-                return False, None
-            self._items.move_to_end(key)
-            return True, self._items[key]
-
-    def put(self, key: bytes, template: Template | None) -> None:
-        with self._lock:
-            self._items[key] = template
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-TEMPLATES = TemplateCache()
+# Templates by the digest of their tokenised document; None marks one that cannot be used.
+TEMPLATES = BoundedCache(256)

@@ -33,7 +33,8 @@ from rdflib import BNode, Literal, URIRef
 
 from credgraph import vocabularies
 from credgraph.graph import namespaces as ns
-from credgraph.graph.validation_memo import Abstraction, ReportMemo, abstraction_for, rebind, skeleton
+from credgraph.graph.bounded_cache import BoundedCache
+from credgraph.graph.validation_memo import Abstraction, abstraction_for, rebind, skeleton
 
 PROFILES: dict[str, str] = {
     "annex-i-credential": "shapes/annex-i-credential.ttl",
@@ -252,7 +253,7 @@ def _validate(documents: list, profile: str, skeletons: list) -> list[Validation
     for i, computed in zip(to_run, _validate_batch(documents, to_run, settings, profile)):
         results[i] = computed
         if skeletons[i] is not None:
-            shapes.memo.put(skeletons[i][0], computed, skeletons[i][1])
+            shapes.memo.put(skeletons[i][0], (computed, skeletons[i][1]))
     reports = []
     for i, found in enumerate(skeletons):
         if results[i] is None:
@@ -310,7 +311,7 @@ class _Shapes:
     predicates: frozenset[str] | None  # IRIs the shapes mention; None: keep every triple
     lock: threading.Lock
     abstraction: Abstraction | None  # what documents of the same shape may differ in (None: never reuse)
-    memo: ReportMemo
+    memo: BoundedCache  # skeleton -> (results, texts of the document they were computed on)
     named: frozenset  # rdflib IRIs the shapes (and this module) look at by name
 
 
@@ -346,7 +347,7 @@ def _shapes(profile: str) -> _Shapes:
     looked_at = frozenset(str(c) for c in (*settings.roots, _EDC, _VC))
     abstraction = abstraction_for(graph, predicates, generic_messages=profile == "edc-generic", also_named=looked_at)
     named = frozenset(URIRef(i) for i in mentioned | looked_at)
-    return _Shapes(shapes, names, elements, predicates, threading.Lock(), abstraction, ReportMemo(), named)
+    return _Shapes(shapes, names, elements, predicates, threading.Lock(), abstraction, BoundedCache(256), named)
 
 
 class _ResultsValidator(Validator):

@@ -26,8 +26,6 @@ messages written by pySHACL that quote values) are never memoised.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -225,32 +223,6 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
             o = node(o)
         key.append((subject, p, o))
     return tuple(key), texts
-
-
-class ReportMemo:
-    """A bounded, thread-safe map from skeleton to (results, texts of the document they were computed on)."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key, results: list, texts: list[str]) -> None:
-        with self._lock:
-            self._items[key] = (results, texts)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 def rebind(results: list, texts: list[str], to: list[str]) -> list:

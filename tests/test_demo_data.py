@@ -221,4 +221,4 @@ def test_credentials_parse_the_same_from_templates(demo):
         reference = jsonld.normalise(q.triple for q in ox.parse(json.dumps(inlined).encode(), ox.RdfFormat.JSON_LD))
         ours = jsonld.to_triples(document, path.name)
         assert len(ours) == len(reference) and canonical(ours) == canonical(reference), path.name
-    assert 0 < len(jsonld_templates.TEMPLATES._items) < 80
+    assert 0 < len(jsonld_templates.TEMPLATES) < 80

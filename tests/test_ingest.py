@@ -448,7 +448,7 @@ def test_private_graph_holds_exactly_the_documents_statements(ws, samples, monke
     # credential's id is known early; a wrong guess must not leak anywhere.
     if guess == "wrong":
         wrong = ox.NamedNode("urn:credgraph:private:cred-0000000000000000")
-        monkeypatch.setattr(ingest, "_expected_private_graph", lambda document: wrong)
+        monkeypatch.setattr(ingest, "_expected_private_graph", lambda document, is_badge: wrong)
     base = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
     docs = [(f"{i}.jsonld", json.dumps(variant(base, i)).encode()) for i in (1, 2)]
     summary = run(ws, docs)
