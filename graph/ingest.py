@@ -44,6 +44,7 @@ from credgraph.graph import namespaces as ns
 from credgraph.graph.bounded_cache import BoundedCache
 from credgraph.graph.edc import CredentialError, CredentialSplit
 from credgraph.graph.jsonld import DocumentError
+from credgraph.graph.jsonld_templates import Statements, is_token
 from credgraph.graph.store import Provenance, Store, StoreError, content_hash
 from credgraph.graph.workspace import Workspace
 
@@ -239,6 +240,8 @@ def _source_id(kind: str, credential_id: str | None, data: bytes) -> str:
 
 def _concept_pairs(triples: Iterable[ox.Triple]) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
     """(concept, scheme) for every object IRI of an EC controlled list (``data.europa.eu/snb/<list>/<code>``)."""
+    if isinstance(triples, Statements):
+        triples = triples.select("ingest.concepts", _may_cite_concept)
     pairs = {}
     for t in triples:
         o = t.object
@@ -247,6 +250,12 @@ def _concept_pairs(triples: Iterable[ox.Triple]) -> list[tuple[ox.NamedNode, ox.
             if scheme is not None:
                 pairs[o] = scheme
     return list(pairs.items())
+
+
+def _may_cite_concept(t: ox.Triple) -> bool:
+    """For a template's statement: its object is an EC concept, or a document's IRI that may be one."""
+    o = t.object
+    return type(o) is ox.NamedNode and t.predicate != RDF_TYPE and (is_token(o) or _scheme_of(o) is not None)
 
 
 _SCHEMES: dict[ox.NamedNode, ox.NamedNode | None] = {}

@@ -30,6 +30,7 @@ from credgraph.graph.jsonld_templates import (
     TEMPLATES,
     TOKEN,
     LiteralTerms,
+    Statements,
     literal_terms,
     make_template,
 )
@@ -512,6 +513,15 @@ def literal_problem(literal: ox.Literal) -> str | None:
     return None if ok else f'"{v}" is not a valid xsd:{local}'
 
 
+def _checked(t: ox.Triple) -> bool:
+    """Whether a statement's value needs checking: a typed literal, or a value of a numeric property.
+
+    Most literals are strings, which every value is: skipped without copying the value.
+    """
+    o = t.object
+    return type(o) is ox.Literal and (o.datatype not in _ANY_VALUE or t.predicate in _NUMERIC_NODES)
+
+
 def literal_problems(triples: Iterable[ox.Triple], withheld: Iterable[str] = ()) -> list[str]:
     """Ill-typed literals, and non-numeric values of numeric ELM properties (``elm:point``).
 
@@ -519,13 +529,12 @@ def literal_problems(triples: Iterable[ox.Triple], withheld: Iterable[str] = ())
     """
     withheld = set(withheld)
     problems = []
+    if isinstance(triples, Statements):
+        triples = triples.select("jsonld.literal-problems", _checked)
     for t in triples:
+        if not _checked(t):
+            continue
         o = t.object
-        if type(o) is not ox.Literal:
-            continue
-        # Most literals are strings, which every value is: skip them without copying the value.
-        if o.datatype in _ANY_VALUE and t.predicate not in _NUMERIC_NODES:
-            continue
         problem = literal_problem(o)
         if problem is None and t.predicate.value in _NUMERIC_PROPERTIES and not _DECIMAL.match(o.value.strip()):
             problem = f'"{o.value}" is not a number'

@@ -28,8 +28,8 @@ used (the document is parsed as it is).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -102,18 +102,23 @@ def _kind(definition: object) -> str:
     return "language" if "@language" in containers else "plain"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Template:
     """The triples of a tokenised document as a recipe: each term is fixed, or the n-th term of a document.
 
     A document's terms are, in this order: its IRIs (one per distinct IRI
     token), fresh blank nodes, and its literals (one per literal slot).
+    Templates compare by identity: one is made per tokenised text.
     """
 
     recipe: tuple[tuple[object, ox.NamedNode, object], ...]  # (subject, predicate, object): a term or an int
     iri_count: int
     blank_count: int
     literal_slots: tuple[tuple[int, str | None, ox.NamedNode | None], ...]  # (token, language, datatype)
+    sample: tuple[ox.Triple, ...] = ()  # the tokenised triples themselves, one per recipe row
+    fixed_iris: frozenset[str] = frozenset()  # values of the IRIs in the recipe (not tokens)
+    fixed_literals: frozenset[str] = frozenset()  # values of the literals in the recipe (not tokens)
+    derived: dict = field(default_factory=dict, repr=False)  # what checks decided about this template, by key
 
     def instantiate(self, literals: Sequence[str], iris: Sequence[str], graph: ox.NamedNode | None = None) -> list:
         """The triples of the document whose tokenised strings are ``literals`` and ``iris``.
@@ -121,7 +126,9 @@ class Template:
         With ``graph``, quads in that graph (which have the triples'
         attributes). Duplicates are removed, order kept. Raises ValueError
         for an IRI pyoxigraph does not accept (the caller then parses the
-        document itself).
+        document itself). The result is :class:`Statements`, one per recipe
+        row, unless a document string equals a fixed term of the template
+        (two rows may then make one statement).
         """
         terms: list = [ox.NamedNode(iri) for iri in iris]
         # Blank nodes are per document: a template's own would join every
@@ -132,14 +139,58 @@ class Template:
             for token, language, datatype in self.literal_slots
         ]
         if graph is not None:
-            return list(dict.fromkeys(
+            made = [
                 ox.Quad(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o, graph)
                 for s, p, o in self.recipe
-            ))
-        return list(dict.fromkeys(
-            ox.Triple(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o)
-            for s, p, o in self.recipe
-        ))
+            ]
+        else:
+            made = [ox.Triple(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o) for s, p, o in self.recipe]
+        # Distinct tokens hold distinct strings, and the recipe's rows are
+        # distinct: rows can only meet where a string equals a fixed term.
+        if self.fixed_iris.isdisjoint(iris) and self.fixed_literals.isdisjoint(literals):
+            return Statements(made, self, terms)
+        return list(dict.fromkeys(made))
+
+
+class Statements(list):
+    """The statements of one document made from a :class:`Template`, one per recipe row, in order.
+
+    They remember the template and the document's terms, so that a check
+    which looks at every statement can decide once per template which ones
+    matter to it (:meth:`select`), and skip the rest in every other document.
+    """
+
+    __slots__ = ("template", "terms")
+
+    def __init__(self, statements: list, template: Template, terms: list) -> None:
+        super().__init__(statements)
+        self.template = template
+        self.terms = terms  # as in Template: IRIs, blank nodes, literals
+
+    def select(self, key: Hashable, keep: Callable[[ox.Triple], bool]) -> list:
+        """The statements whose template statement passes ``keep`` (decided once per template, under ``key``).
+
+        ``keep`` sees the template's own triples, where each of the
+        document's strings is a token (:func:`is_token`): it may look at
+        predicates, kinds of terms, datatypes, languages and fixed values,
+        never at a token's value.
+        """
+        rows = self.template.derived.get(key)
+        if rows is None:
+            rows = self.template.derived[key] = [i for i, t in enumerate(self.template.sample) if keep(t)]
+        return [self[i] for i in rows]
+
+    def _read_only(self, *args, **kwargs):
+        # A changed list would no longer match its template's rows.
+        raise TypeError("Statements made from a template are read-only; copy them with list() to change them")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _read_only
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+
+
+def is_token(term: object) -> bool:
+    """True for a template's stand-in for a document's string (an IRI or a literal value)."""
+    return type(term) in (ox.NamedNode, ox.Literal) and term.value.startswith((TOKEN, IRI_TOKEN))  # type: ignore[attr-defined]
 
 
 def _token(value: str, prefix: str, count: int) -> int | None:
@@ -181,7 +232,12 @@ def make_template(triples: Iterable[ox.Triple], literals: int, iris: int) -> Tem
     text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     if text.count(TOKEN.encode()) + text.count(IRI_TOKEN.encode()) != found:
         return None
-    return Template(tuple(recipe), iris, len(blanks), tuple(slots))
+    fixed = [term for s, _, o in recipe for term in (s, o) if type(term) is not int]
+    return Template(
+        tuple(recipe), iris, len(blanks), tuple(slots), sample=triples,
+        fixed_iris=frozenset(t.value for t in fixed if type(t) is ox.NamedNode),
+        fixed_literals=frozenset(t.value for t in fixed if type(t) is ox.Literal),
+    )
 
 
 # Templates by the digest of their tokenised document; None marks one that cannot be used.

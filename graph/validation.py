@@ -34,7 +34,8 @@ from rdflib import BNode, Literal, URIRef
 from credgraph import vocabularies
 from credgraph.graph import namespaces as ns
 from credgraph.graph.bounded_cache import BoundedCache
-from credgraph.graph.validation_memo import Abstraction, abstraction_for, rebind, skeleton
+from credgraph.graph.jsonld_templates import Statements
+from credgraph.graph.validation_memo import Abstraction, abstraction_for, rebind, skeleton, template_skeleton
 
 PROFILES: dict[str, str] = {
     "annex-i-credential": "shapes/annex-i-credential.ttl",
@@ -228,7 +229,12 @@ def _skeletons(documents: list, abstraction: Abstraction | None, namespace: str)
     """Each document's skeleton (None where it has none), marked with what it was computed for."""
     out: list[tuple | None] = []
     for d in documents:
-        found = skeleton(d, abstraction) if abstraction is not None and not isinstance(d, rdflib.Graph) else None
+        if abstraction is None or isinstance(d, rdflib.Graph):
+            found = None
+        elif isinstance(d, Statements):
+            found = template_skeleton(d, abstraction)
+        else:
+            found = skeleton(d, abstraction)
         out.append(None if found is None else ((namespace, found[0]), found[1]))
     return out
 

@@ -34,6 +34,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, URIRef
 
+from credgraph.graph.bounded_cache import BoundedCache
+from credgraph.graph.jsonld_templates import Statements
+
 SH = "http://www.w3.org/ns/shacl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -223,6 +226,87 @@ def skeleton(triples: Sequence, abstraction: Abstraction) -> tuple[tuple, list[s
             o = node(o)
         key.append((subject, p, o))
     return tuple(key), texts
+
+
+# How a document's term enters the key of its template skeleton (see template_skeleton).
+_VALUE, _IF_NAMED, _IF_NOT_PLAIN_DATE, _IF_NOT_PLAIN_DATETIME = range(4)
+
+
+@dataclass
+class _TemplatePlan:
+    """For one template and abstraction: which of a document's terms can change its skeleton, and how."""
+
+    rules: tuple[tuple[int, int], ...]  # (term index, how it enters the key)
+    known: BoundedCache  # key -> (skeleton, each abstracted node as a term index or a fixed text)
+
+
+def template_skeleton(statements: Statements, abstraction: Abstraction) -> tuple[tuple, list[str]]:
+    """:func:`skeleton` of statements made from a JSON-LD template, computed once per template and key.
+
+    Within one template, a skeleton can only differ by the document's terms:
+    which IRIs are named or inspected (then kept as they are), which literal
+    values are kept (inspected, not free text, or a date not plainly
+    written). Those make the key; everything else (rows, predicates, blank
+    nodes, which terms are equal) is the template's. Distinct terms of a
+    :class:`Statements` are distinct (its template checked that no string
+    equals a fixed term), so the numbering of nodes is the template's too.
+    """
+    template = statements.template
+    plan = template.derived.get(("validation.skeleton", abstraction))
+    if plan is None:
+        plan = template.derived[("validation.skeleton", abstraction)] = _plan(template, abstraction)
+    terms = statements.terms
+    named = abstraction._named  # type: ignore[attr-defined]
+    key = []
+    for index, rule in plan.rules:
+        term = terms[index]
+        if rule == _VALUE:
+            key.append(term.value)
+        elif rule == _IF_NAMED:
+            key.append(term.value if term in named else None)
+        else:
+            key.append(None if _plain_date(term, rule == _IF_NOT_PLAIN_DATE) else term.value)
+    key = tuple(key)
+    found = plan.known.get(key)
+    if found is None:
+        skeleton_key, texts = skeleton(statements, abstraction)  # type: ignore[misc]
+        where = {_text(terms[i]): i for i in range(template.iri_count + template.blank_count)}
+        plan.known.put(key, (skeleton_key, [where.get(t, t) for t in texts]))
+        return skeleton_key, texts
+    skeleton_key, places = found
+    return skeleton_key, [p if type(p) is str else _text(terms[p]) for p in places]
+
+
+def _plan(template, abstraction: Abstraction) -> _TemplatePlan:
+    relevant, kept = abstraction._relevant, abstraction._kept  # type: ignore[attr-defined]
+    rows = [row for row in template.recipe if relevant is None or row[1] in relevant]
+    iri_end, blank_end = template.iri_count, template.iri_count + template.blank_count
+    rules: set[tuple[int, int]] = set()
+    for s, p, o in rows:
+        for term, is_object in ((s, False), (o, True)):
+            if type(term) is not int or iri_end <= term < blank_end:
+                continue  # fixed, or a blank node (always numbered)
+            if term < iri_end:
+                rules.add((term, _VALUE if is_object and p in kept else _IF_NAMED))
+                continue
+            _, language, datatype = template.literal_slots[term - blank_end]
+            if p in kept:
+                rules.add((term, _VALUE))
+            elif language or datatype in _FREE_TEXT_NODES:
+                continue  # reduced to its datatype and language, the slot's own
+            elif datatype == _XSD_DATE:
+                rules.add((term, _IF_NOT_PLAIN_DATE))
+            elif datatype == _XSD_DATETIME:
+                rules.add((term, _IF_NOT_PLAIN_DATETIME))
+            else:
+                rules.add((term, _VALUE))
+    # A few keys per template are expected (documents with other named IRIs or odd dates); a
+    # template whose kept values differ in every document gains nothing and is kept small.
+    return _TemplatePlan(tuple(sorted(rules)), BoundedCache(64))
+
+
+def _text(term) -> str:
+    return "_:" + term.value if type(term) is ox.BlankNode else term.value
 
 
 def rebind(results: list, texts: list[str], to: list[str]) -> list:

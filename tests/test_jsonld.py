@@ -288,3 +288,30 @@ def test_odd_iris_come_out_as_a_straightforward_parse_gives_them(iri):
            "credentialSubject": {"id": iri, "type": "Person"}}
     for _ in range(2):
         assert set(jsonld.to_triples(doc, "odd.jsonld")) == _reference_triples(doc)
+
+
+def test_checks_that_pick_statements_by_template_find_what_they_find_in_all(unsigned):
+    from credgraph.graph import ingest
+    from credgraph.graph.jsonld_templates import Statements
+
+    docs = [_learner(unsigned, i) for i in range(4)]
+    docs[1]["credentialSubject"]["dateOfBirth"] = "1990-13-45T00:00:00Z"
+    docs[2]["validFrom"] = "yesterday"
+    docs[3]["credentialSubject"]["hasClaim"]["specifiedBy"]["mode"]["id"] = "http://data.europa.eu/snb/learning-assessment/0000000000"
+    for doc in docs + docs:  # the second time the template's choices are known
+        made = jsonld.to_triples(doc, "doc")
+        assert isinstance(made, Statements)
+        assert jsonld.literal_problems(made) == jsonld.literal_problems(list(made))
+        assert ingest._concept_pairs(made) == ingest._concept_pairs(list(made))
+    problems = [jsonld.literal_problems(jsonld.to_triples(d, "doc")) for d in docs]
+    assert not problems[0] and problems[1] and any("yesterday" in p for p in problems[2])
+    concepts = [{c.value for c, _ in ingest._concept_pairs(jsonld.to_triples(d, "doc"))} for d in docs]
+    assert concepts[3] - concepts[0] == {"http://data.europa.eu/snb/learning-assessment/0000000000"}
+
+
+def test_statements_made_from_a_template_are_read_only(unsigned):
+    made = jsonld.to_triples(_learner(unsigned, 1), "doc")
+    with pytest.raises(TypeError):
+        made.append(made[0])
+    copy = list(made) + [made[0]]
+    assert len(copy) == len(made) + 1

@@ -167,3 +167,41 @@ def test_properties_compared_by_a_shape_keep_their_values():
             sh:path <urn:start> ; sh:lessThan <urn:end> .""", format="turtle")
     found = abstraction_for(shapes, None, generic_messages=False)
     assert {"urn:start", "urn:end"} <= found.kept_values
+
+
+def _named_iri(abstraction) -> str:
+    """An IRI the shapes name that is not an RDF or SHACL term (a class of ELM)."""
+    return next(i for i in sorted(abstraction.named) if i.startswith("http://data.europa.eu/snb/model/elm/"))
+
+
+@pytest.mark.parametrize("profiles", [("storable-credential", "annex-i-credential"), ("edc-generic",)])
+def test_skeletons_from_a_template_equal_those_of_the_statements(base, documents, profiles):
+    from credgraph.graph.jsonld_templates import Statements
+    from credgraph.graph.validation_memo import template_skeleton
+
+    abstraction = validation._joint_abstraction(profiles)
+    more = [
+        # The learner's IRI replaced by one the shapes name: kept as it is, not numbered.
+        variant(base, 20, **{"credentialSubject.id": _named_iri(abstraction)}),
+        variant(base, 21, **{"issued": "2024-01-01T10:00:00.0000000000Z"}),  # a date-time not plainly written
+        variant(base, 22, **{"credentialSubject.dateOfBirth": "0000-01-01T00:00:00Z"}),
+        variant(base, 23, **{"credentialSubject.id": "urn:epass:person:other"}),
+    ]
+    made = [d for d in documents + more if isinstance(d, Statements)]
+    assert len(made) >= len(documents + more) - 2  # nearly all made from a template
+    for d in made + made[::-1]:  # the second time every key is known
+        assert template_skeleton(d, abstraction) == skeleton(list(d), abstraction)
+    keys = {template_skeleton(d, abstraction)[0] for d in made}
+    assert len(keys) > 3  # the documents differ in what the shapes can see
+
+
+def test_a_document_string_equal_to_a_fixed_iri_of_its_template_is_not_taken_from_rows(base):
+    from credgraph.graph.jsonld_templates import Statements
+
+    abstraction = validation._joint_abstraction(("storable-credential", "annex-i-credential"))
+    person = "http://data.europa.eu/snb/model/elm/Person"  # also the type of the learner: a fixed IRI
+    d = variant(base, 30, **{"credentialSubject.id": person})
+    assert not isinstance(d, Statements)
+    assert len(d) == len(set(d))
+    assert validation.validate_profiles([d], ("storable-credential",))["storable-credential"][0] == fresh(d, "storable-credential")
+    assert skeleton(d, abstraction) is not None
