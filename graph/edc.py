@@ -132,19 +132,23 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
     return split
 
 
-def issuance_record(split: CredentialSplit, slug: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
-    """The ``cg:IssuanceRecord`` of ``split`` (DESIGN.md), minted under ``issuance/<slug>``."""
+def issuance_record(split: CredentialSplit, slug: str, graph: ox.NamedNode | None = None) -> tuple[ox.NamedNode, list]:
+    """The ``cg:IssuanceRecord`` of ``split`` (DESIGN.md), minted under ``issuance/<slug>``.
+
+    With ``graph``, the statements are quads in that graph (the graph the record is written to).
+    """
     cg = ns.CG
     node = ox.NamedNode(f"{ns.CG_ID}issuance/{slug}")
-    triples = [ox.Triple(node, ox.NamedNode(ns.RDF + "type"), ox.NamedNode(cg + "IssuanceRecord"))]
+    statement = ox.Triple if graph is None else lambda s, p, o: ox.Quad(s, p, o, graph)
+    triples = [statement(node, ox.NamedNode(ns.RDF + "type"), ox.NamedNode(cg + "IssuanceRecord"))]
     for spec in split.specifications:
-        triples.append(ox.Triple(node, ox.NamedNode(cg + "specification"), spec))
+        triples.append(statement(node, ox.NamedNode(cg + "specification"), spec))
     if split.awarding_body is not None:
-        triples.append(ox.Triple(node, ox.NamedNode(cg + "awardingBody"), split.awarding_body))
+        triples.append(statement(node, ox.NamedNode(cg + "awardingBody"), split.awarding_body))
     if split.issuer_country is not None:
-        triples.append(ox.Triple(node, ox.NamedNode(cg + "issuerCountry"), split.issuer_country))
+        triples.append(statement(node, ox.NamedNode(cg + "issuerCountry"), split.issuer_country))
     if split.issued:
-        triples.append(ox.Triple(node, ox.NamedNode(cg + "issued"), ox.Literal(split.issued, datatype=XSD_DATE)))
+        triples.append(statement(node, ox.NamedNode(cg + "issued"), ox.Literal(split.issued, datatype=XSD_DATE)))
     if split.learner:
-        triples.append(ox.Triple(node, ox.NamedNode(cg + "learner"), ox.Literal(split.learner)))
+        triples.append(statement(node, ox.NamedNode(cg + "learner"), ox.Literal(split.learner)))
     return node, triples

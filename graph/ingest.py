@@ -336,26 +336,31 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
     return prepared
 
 
-def _report_triples(prepared: _Prepared) -> list[ox.Triple]:
-    """The issuance record, its compliance result and seal verification (public)."""
+def _report_triples(prepared: _Prepared) -> list:
+    """The issuance record, its compliance result and seal verification (public), as quads of the source graph."""
     sid = prepared.result.source_id
-    record, triples = edc.issuance_record(prepared.split, sid)
+    graph = ox.NamedNode(ns.source_graph(sid))
+    record, triples = edc.issuance_record(prepared.split, sid, graph)
     compliance = prepared.result.compliance
     if compliance is not None:
         node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-compliance")
         triples += [
-            ox.Triple(record, ox.NamedNode(CG + "compliance"), node),
-            ox.Triple(node, RDF_TYPE, ox.NamedNode(CG + "ComplianceResult")),
-            ox.Triple(node, ox.NamedNode(CG + "conforms"), ox.Literal("true" if compliance.conforms else "false", datatype=ox.NamedNode(ns.XSD + "boolean"))),
-            ox.Triple(node, ox.NamedNode(CG + "profile"), ox.Literal(compliance.profile)),
+            ox.Quad(record, ox.NamedNode(CG + "compliance"), node, graph),
+            ox.Quad(node, RDF_TYPE, ox.NamedNode(CG + "ComplianceResult"), graph),
+            ox.Quad(node, ox.NamedNode(CG + "conforms"), _TRUE if compliance.conforms else _FALSE, graph),
+            ox.Quad(node, ox.NamedNode(CG + "profile"), ox.Literal(compliance.profile), graph),
         ]
-        triples += [ox.Triple(node, ox.NamedNode(CG + "presentElement"), ox.Literal(e)) for e in compliance.present]
-        triples += [ox.Triple(node, ox.NamedNode(CG + "missingElement"), ox.Literal(e)) for e in compliance.missing]
+        triples += [ox.Quad(node, ox.NamedNode(CG + "presentElement"), ox.Literal(e), graph) for e in compliance.present]
+        triples += [ox.Quad(node, ox.NamedNode(CG + "missingElement"), ox.Literal(e), graph) for e in compliance.missing]
     if prepared.result.seal is not None:
         node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-seal")
-        triples.append(ox.Triple(record, ox.NamedNode(CG + "seal"), node))
+        triples.append(ox.Quad(record, ox.NamedNode(CG + "seal"), node, graph))
         triples += prepared.result.seal.to_triples(node)
     return triples
+
+
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
+_FALSE = ox.Literal("false", datatype=ox.NamedNode(ns.XSD + "boolean"))
 
 
 # -- batch steps ----------------------------------------------------------------
@@ -478,7 +483,8 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
         if graph:
             # The record names the shared graph describing what it awards, so
             # that descriptions no credential uses any more can be dropped.
-            record.append(ox.Triple(ox.NamedNode(f"{ns.CG_ID}issuance/{sid}"), ox.NamedNode(CG + "descriptionGraph"), ox.NamedNode(graph)))
+            record.append(ox.Quad(ox.NamedNode(f"{ns.CG_ID}issuance/{sid}"), ox.NamedNode(CG + "descriptionGraph"), ox.NamedNode(graph),
+                                  ox.NamedNode(ns.source_graph(sid))))
         privacy.assert_public(p.split.public + record, p.forbidden, p.result.name)
         public_graphs[ns.source_graph(sid)] = record
         # The public provenance names no file: file names can carry learners' names.

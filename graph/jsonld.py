@@ -32,6 +32,7 @@ from credgraph.graph.jsonld_templates import (
     LiteralTerms,
     Statements,
     literal_terms,
+    Template,
     make_template,
 )
 
@@ -160,7 +161,7 @@ def context_urls(document: object) -> list[str]:
     return found
 
 
-def inline_contexts(document: dict, name: str, scan: _Scan | None = None) -> dict:
+def inline_contexts(document: dict, name: str, words: set[str] | frozenset[str] | None = None) -> dict:
     """A copy of ``document`` with every context URL replaced by its bundled copy.
 
     Raises :class:`DocumentError` naming the URL if a context is not bundled.
@@ -168,14 +169,16 @@ def inline_contexts(document: dict, name: str, scan: _Scan | None = None) -> dic
     ``@protected`` flags are dropped: the EDC context (ELM 3.2 with VC v2)
     redefines terms such as ``description`` that VC v2 protects, which a strict
     processor refuses; the EDC definitions are the ones ELM data means.
+    ``words``: those of the document (:func:`_words`), if known; unused
+    context terms are pruned by them.
     """
-    scan = scan or _scan(document, name)
+    found, nested = _words(document)
+    words = found if words is None else words
     top = document.get("@context")
-    _check_bundled(context_urls(document) if scan.nested_contexts or not _plain_urls(top) else _as_list(top), name)
+    _check_bundled(context_urls(document) if nested or not _plain_urls(top) else _as_list(top), name)
     doc = dict(document)
     urls = [c for c in _as_list(top) if isinstance(c, str)]
     relax = any(BUNDLED_CONTEXTS.get(u) == "edc-ap-context.jsonld" for u in urls)
-    words = scan.words
 
     def replace(value: object) -> object:
         if isinstance(value, str):
@@ -195,7 +198,7 @@ def inline_contexts(document: dict, name: str, scan: _Scan | None = None) -> dic
         doc["@context"] = replace(top)
     else:
         raise DocumentError(f"{name}: not JSON-LD (no @context)")
-    if scan.nested_contexts:
+    if nested:
         doc = _replace_nested(doc, replace)
     return doc
 
@@ -213,7 +216,7 @@ def _check_bundled(urls: Iterable[str], name: str) -> None:
 @lru_cache(maxsize=256)
 def _context_text(urls: tuple[str, ...], words: frozenset[str]) -> bytes:
     """The inlined, pruned top-level context of a document, as JSON (documents of one template share it)."""
-    inlined = inline_contexts({"@context": list(urls)}, "context", _Scan(set(words), False, [], []))
+    inlined = inline_contexts({"@context": list(urls)}, "context", words)
     return json.dumps(inlined["@context"]).encode("utf-8")
 
 
@@ -229,23 +232,20 @@ def _plain_urls(context: object) -> bool:
 class _Scan:
     """What one walk over a document finds (contexts excluded)."""
 
-    words: set[str]  # keys, short strings not tokenised, and the prefixes of compact IRIs
     nested_contexts: bool  # an @context below the top level
     literals: list[tuple[object, object]]  # (container, key or index) of each string in a literal position
     iris: list[tuple[object, object]]  # (container, key or index) of each absolute IRI kept as it is
 
 
 def _scan(document: object, name: str, terms: LiteralTerms = NO_TERMS) -> _Scan:
-    """Walk ``document`` once: its words, nested contexts, and the strings to tokenise under ``terms``.
+    """Walk ``document`` once: nested contexts, and the strings to tokenise under ``terms``; checks the depth.
 
     The hottest loop of reading a credential: written for speed (exact
     types, as ``json.loads`` makes them; local names for the sets).
     """
-    words: set[str] = set()
     literals: list[tuple[object, object]] = []
     iris: list[tuple[object, object]] = []
     plain, maps, references, ids, defined = terms.plain, terms.language_maps, terms.references, terms.id_keys, terms.defined
-    add = words.add
     nested = False
     stack = [(document, 1)]
     while stack:
@@ -258,18 +258,15 @@ def _scan(document: object, name: str, terms: LiteralTerms = NO_TERMS) -> _Scan:
                 if key == "@context":
                     nested = nested or node is not document
                     continue
-                add(key)
                 kind = type(value)
                 if kind is str:
                     if key in plain:
                         literals.append((node, key))
                     elif (key in ids or key in references) and _plain_iri(value, defined):
                         iris.append((node, key))
-                    elif len(value) < 256:
-                        add(value)
                 elif kind is dict:
                     if key in maps and not any(k.startswith("@") for k in value):
-                        _language_map(value, literals, words, stack, depth)
+                        _language_map(value, literals, stack, depth)
                     else:
                         stack.append((value, depth))
                 elif kind is list:
@@ -280,22 +277,50 @@ def _scan(document: object, name: str, terms: LiteralTerms = NO_TERMS) -> _Scan:
                                     literals.append((value, i))
                                 elif _plain_iri(item, defined):
                                     iris.append((value, i))
-                                elif len(item) < 256:
-                                    add(item)
                             elif type(item) in (dict, list):
                                 stack.append((item, depth))
                     else:
                         stack.append((value, depth))
         elif type(node) is list:
             for value in node:
-                kind = type(value)
-                if kind is str:
+                if type(value) is dict or type(value) is list:
+                    stack.append((value, depth))
+    return _Scan(nested, literals, iris)
+
+
+def _words(document: object) -> tuple[set[str], bool]:
+    """The words of ``document`` and whether it has a context below the top level.
+
+    Words: its keys, strings under 256 characters, and the prefixes of
+    those that look like compact IRIs; contexts excluded. A context term
+    none of them names cannot change the document's expansion.
+    """
+    words: set[str] = set()
+    add = words.add
+    nested = False
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            for key, value in node.items():
+                if key == "@context":
+                    nested = nested or node is not document
+                    continue
+                add(key)
+                if type(value) is str:
                     if len(value) < 256:
                         add(value)
-                elif kind is dict or kind is list:
-                    stack.append((value, depth))
+                elif type(value) is dict or type(value) is list:
+                    stack.append(value)
+        elif type(node) is list:
+            for value in node:
+                if type(value) is str:
+                    if len(value) < 256:
+                        add(value)
+                elif type(value) is dict or type(value) is list:
+                    stack.append(value)
     words |= {w.split(":", 1)[0] for w in words if ":" in w}
-    return _Scan(words, nested, literals, iris)
+    return words, nested
 
 
 def _plain_iri(value: str, defined: frozenset[str]) -> bool:
@@ -306,9 +331,8 @@ def _plain_iri(value: str, defined: frozenset[str]) -> bool:
     return colon > 0 and value[0].isalpha() and value[:colon] not in defined and value not in defined
 
 
-def _language_map(value: dict, literals: list, words: set, stack: list, depth: int) -> None:
+def _language_map(value: dict, literals: list, stack: list, depth: int) -> None:
     for language, text in value.items():
-        words.add(language)
         if isinstance(text, str):
             literals.append((value, language))
         elif isinstance(text, list):
@@ -353,7 +377,8 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
     come as quads in it (with the same subject, predicate and object).
     """
     top = document.get("@context")
-    terms = _literal_terms(tuple(top if isinstance(top, list) else [top])) if _plain_urls(top) else NO_TERMS
+    plain_top = _plain_urls(top)
+    terms = _literal_terms(tuple(_as_list(top))) if plain_top else NO_TERMS
     scan = _scan(document, name, terms)
     if scan.nested_contexts and (scan.literals or scan.iris):  # a context inside may redefine any term
         scan = _scan(document, name)
@@ -361,16 +386,13 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
     iris: dict[str, int] = {}
     tokens = [(p, f"{TOKEN}{literals.setdefault(p[0][p[1]], len(literals))}") for p in scan.literals]  # type: ignore[index]
     tokens += [(p, f"{IRI_TOKEN}{iris.setdefault(p[0][p[1]], len(iris))}") for p in scan.iris]  # type: ignore[index]
-    if tokens:
-        scan.words.add(TOKEN.split(":", 1)[0])
-    if scan.nested_contexts or not _plain_urls(top):
-        inlined = inline_contexts(document, name, scan)
-        head = b""
+    if scan.nested_contexts or not plain_top:
+        inlined, urls = inline_contexts(document, name), None
     else:
         # The usual case: the context part of the text is the same for every
         # document of a template, made once; only the body is serialised.
-        _check_bundled(_as_list(top), name)
-        head = _context_text(tuple(_as_list(top)), frozenset(scan.words))
+        urls = tuple(_as_list(top))
+        _check_bundled(urls, name)
         inlined = {k: v for k, v in document.items() if k != "@context"}
     # The top level was copied: its strings are swapped in the copy.
     tokens = [((inlined if container is document else container, key), token) for (container, key), token in tokens]
@@ -382,35 +404,39 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
     finally:
         for ((container, key), _), value in zip(tokens, originals):
             container[key] = value  # type: ignore[index]
-    if head:
-        text = b'{"@context": ' + head + (b", " + body[1:] if inlined else b"}")
-    else:
-        text = body
-    # The bundled contexts name neither ELM 3.3 nor elm:nationalID: only the
-    # document itself can bring them in (in keys, types or compact IRIs: its words).
-    needs_normalising = not _plain_urls(top) or any(
-        ("nationalID" in w and w != "nationalID") or "snb/model/ontology" in w for w in scan.words)
     if any(ns.ELM_33 in iri for iri in iris):
-        needs_normalising, template = True, None  # an IRI token would hide what normalise() mends
+        template = None  # an IRI token would hide what normalise() mends
     else:
-        key = hashlib.sha256(text).digest()
+        # The tokenised text is the context part (a function of the context
+        # URLs and the body's words) and the body: the body and URLs name it.
+        key = hashlib.sha256(json.dumps(urls).encode("utf-8") + b"\0" + body).digest()
         template = TEMPLATES.get(key, _UNKNOWN)
         if template is _UNKNOWN:
-            try:
-                triples = _parse(text, name)
-            except DocumentError:
-                template = None  # the document itself is parsed below, for its own error message
-            else:
-                template = make_template(normalise(triples) if needs_normalising else triples, len(literals), len(iris))
+            template = _make_template(body, urls, name, len(literals), len(iris))
             TEMPLATES.put(key, template)
     if template is not None:
         try:
             return template.instantiate(list(literals), list(iris), graph)
         except ValueError:
             pass  # an IRI pyoxigraph refuses: the parser names it below
-    scan = _scan(document, name)
-    triples = _parse(json.dumps(inline_contexts(document, name, scan)).encode("utf-8"), name)
-    return normalise(triples) if needs_normalising else list(triples)
+    return normalise(_parse(json.dumps(inline_contexts(document, name)).encode("utf-8"), name))
+
+
+def _make_template(body: bytes, urls: tuple[str, ...] | None, name: str, literals: int, iris: int) -> Template | None:
+    """The template of a tokenised document (``body``, with contexts inlined unless ``urls`` are given), or None."""
+    tokenised = json.loads(body)
+    words, _ = _words(tokenised)
+    if urls is None:
+        text = body
+    else:
+        head = _context_text(urls, frozenset(words))
+        text = b'{"@context": ' + head + (b", " + body[1:] if tokenised else b"}")
+    try:
+        triples = _parse(text, name)
+    except DocumentError:
+        return None  # the document itself is parsed, for its own error message
+    # Normalising mends only ELM 3.3 IRIs and elm:nationalID, which no token stands for.
+    return make_template(normalise(triples), literals, iris)
 
 
 _UNKNOWN = object()  # no template for this text yet (None: one that cannot be used)

@@ -103,26 +103,29 @@ def content_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def provenance_triples(graph: str, prov: Provenance, triple_count: int) -> list[Triple]:
-    """The statements about ``graph`` that go into the meta graph."""
+def provenance_triples(graph: str, prov: Provenance, triple_count: int) -> list[Quad]:
+    """The statements about ``graph`` that go into the meta graph (as quads of the meta graph)."""
     g = NamedNode(graph)
-    cg = ns.CG
-    triples = [
-        Triple(g, NamedNode(ns.RDF + "type"), NamedNode(cg + "NamedGraph")),
-        Triple(g, NamedNode(cg + "graphKind"), Literal(prov.kind)),
-        Triple(g, NamedNode(ns.DC + "source"), Literal(prov.source)),
-        Triple(g, NamedNode(cg + "contentHash"), Literal(prov.content_hash)),
-        Triple(
-            g,
-            NamedNode(ns.PROV + "generatedAtTime"),
-            Literal(prov.imported_at.astimezone(timezone.utc).isoformat(), datatype=XSD_DATETIME),
-        ),
-        Triple(g, NamedNode(cg + "tripleCount"), Literal(str(triple_count), datatype=XSD_INTEGER)),
+    meta = _META_GRAPH
+    quads = [
+        Quad(g, _RDF_TYPE, _NAMED_GRAPH, meta),
+        Quad(g, _GRAPH_KIND, Literal(prov.kind), meta),
+        Quad(g, _SOURCE, Literal(prov.source), meta),
+        Quad(g, _CONTENT_HASH, Literal(prov.content_hash), meta),
+        Quad(g, _GENERATED_AT, Literal(prov.imported_at.astimezone(timezone.utc).isoformat(), datatype=XSD_DATETIME), meta),
+        Quad(g, _TRIPLE_COUNT, Literal(str(triple_count), datatype=XSD_INTEGER), meta),
     ]
     if prov.title:
-        triples.append(Triple(g, NamedNode(ns.DC + "title"), Literal(prov.title)))
-    triples.extend(Triple(g, NamedNode(p), o) for p, o in prov.extra)
-    return triples
+        quads.append(Quad(g, _TITLE, Literal(prov.title), meta))
+    quads.extend(Quad(g, NamedNode(p), o, meta) for p, o in prov.extra)
+    return quads
+
+
+_META_GRAPH = NamedNode(ns.META_GRAPH)
+_RDF_TYPE, _NAMED_GRAPH = NamedNode(ns.RDF + "type"), NamedNode(ns.CG + "NamedGraph")
+_GRAPH_KIND, _SOURCE, _CONTENT_HASH = NamedNode(ns.CG + "graphKind"), NamedNode(ns.DC + "source"), NamedNode(ns.CG + "contentHash")
+_GENERATED_AT, _TRIPLE_COUNT = NamedNode(ns.PROV + "generatedAtTime"), NamedNode(ns.CG + "tripleCount")
+_TITLE = NamedNode(ns.DC + "title")
 
 
 def as_triples(data: Iterable[Triple | Quad]) -> list[Triple]:
@@ -225,7 +228,7 @@ class Store(ABC):
         if missing:
             raise ValueError(f"no provenance for {sorted(missing)}")
         data = {name: for_graph(triples, name) for name, triples in graphs.items()}
-        meta: list[Triple] = []
+        meta: list[Quad] = []
         for name, triples in data.items():
             meta.extend(provenance_triples(name, provenance[name], len(set(triples))))
         if self._insert_new_graphs(data, meta):
@@ -236,14 +239,14 @@ class Store(ABC):
             inject_values(forget.text, [{"target": NamedNode(name)} for name in data]),
             *update_data.drop_operations(list(data)),
             *update_data.insert_operations(data),
-            *update_data.insert_operations({ns.META_GRAPH: meta}),
+            *update_data.insert_operations({ns.META_GRAPH: as_triples(meta)}),
         ]
         self.update(" ;\n".join(operations))
 
-    def _insert_new_graphs(self, data: Mapping[str, list[Triple | Quad]], meta: list[Triple]) -> bool:
+    def _insert_new_graphs(self, data: Mapping[str, list[Triple | Quad]], meta: list[Quad]) -> bool:
         """A backend's faster path when none of the graphs exists yet; False if not taken.
 
-        ``data``: per graph, triples, or quads already in that graph.
+        ``data``: per graph, triples, or quads already in that graph; ``meta``: quads of the meta graph.
         """
         return False
 

@@ -92,7 +92,7 @@ class EmbeddedStore(Store):
                 iter(self._store.quads_for_pattern(node, None, None, meta_graph)), None
             ):
                 return False
-        quads = [ox.Quad(t.subject, t.predicate, t.object, meta_graph) for t in meta]
+        quads = list(meta)
         for name, triples in data.items():
             graph = ox.NamedNode(name)
             quads.extend(t if type(t) is ox.Quad else ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
