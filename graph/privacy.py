@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from credgraph.graph import namespaces as ns
+from credgraph.graph.bounded_cache import BoundedCache
 
 RDF_TYPE = ox.NamedNode(ns.RDF + "type")
 
@@ -158,7 +159,58 @@ def mint_local(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) ->
     many credentials lands on one IRI while unrelated ``urn:epass:org:1`` nodes
     of different issuers stay apart. Other local nodes become blank nodes.
     Returns the new triples and the mapping old -> new.
+
+    Credentials of one course carry the same public description: the
+    result is remembered by everything it depends on (:func:`_mint_key`), and
+    a later document gets the same triples, its own terms mapped to them.
     """
+    key, numbers, local = _mint_key(triples, graph, kinds)
+    found = _MINTED.get(key)
+    if found is None:
+        out, mapping = _mint(triples, graph, kinds)
+        _MINTED.put(key, (out, {numbers.get(old, old): new for old, new in mapping.items()}))
+        return out, mapping
+    out, minted = found
+    return out, {term: minted[numbers.get(term, term)] for term in local}
+
+
+# Public descriptions by what they depend on: one per course and issuer template.
+_MINTED = BoundedCache(1024)
+
+
+def _mint_key(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) -> tuple[tuple, dict, list]:
+    """What :func:`_mint` depends on; the numbers given to blank nodes (in order of appearance); the local nodes.
+
+    The key holds the statements themselves, and what ``graph`` says of
+    their local nodes beyond them: types and literal values (a node's
+    literals all go into its minted IRI).
+    """
+    numbers: dict = {}
+    rows = []
+    edges: dict = {}  # node -> how many of its statements are listed
+    for t in triples:
+        s, o = t.subject, t.object
+        edges[s] = edges.get(s, 0) + 1
+        if type(s) is ox.BlankNode:
+            s = numbers.setdefault(s, len(numbers))
+        if type(o) is not ox.Literal:
+            edges.setdefault(o, 0)
+            if type(o) is ox.BlankNode:
+                o = numbers.setdefault(o, len(numbers))
+        rows.append((s, t.predicate, o))
+    local = [node for node in edges if is_local(node)]
+    extra: list = []
+    listed: set | None = None
+    for node in local:
+        out = graph.out.get(node, ())
+        if len(out) > edges[node]:  # the graph says more of it than the statements do
+            listed = set(triples) if listed is None else listed
+            extra += [(numbers.get(node, node), t.predicate, t.object) for t in out
+                      if (type(t.object) is ox.Literal or t.predicate == RDF_TYPE) and t not in listed]
+    return (tuple(rows), tuple(sorted(extra, key=str)), tuple(sorted(kinds.items()))), numbers, local
+
+
+def _mint(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) -> tuple[list[ox.Triple], dict]:
     mapping: dict = {}
     seen: dict = {}  # every term met, local or not -> its replacement
 

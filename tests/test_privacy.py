@@ -89,3 +89,60 @@ def test_scrub_withholds_personal_values(signed_triples):
     forbidden = privacy.personal_terms(graph, [ox.NamedNode("urn:epass:person:1")], None)
     text = privacy.scrub("value LA-234218 of urn:epass:person:1 (Ana Andromeda)", forbidden)
     assert "LA-234218" not in text and "Andromeda" not in text and "[withheld]" in text
+
+
+def _numbered(triples) -> list:
+    """Statements with blank nodes numbered in order of appearance (to compare up to their labels)."""
+    numbers: dict = {}
+    name = lambda t: numbers.setdefault(t, len(numbers)) if isinstance(t, ox.BlankNode) else t  # noqa: E731
+    return [(name(t.subject), t.predicate, name(t.object)) for t in triples]
+
+
+def test_remembered_public_descriptions_equal_minting_afresh(shared_data):
+    doc = json.loads((shared_data / "samples" / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
+    spec = ox.NamedNode("urn:epass:learningActivitySpec:1")
+    documents = []
+    for i, title in enumerate(["EDC Updates Webinar", "EDC Updates Webinar", "Another webinar"]):
+        d = json.loads(json.dumps(doc))
+        d["id"] = f"urn:credential:mint-{i}"
+        d["credentialSubject"]["hasClaim"]["specifiedBy"]["title"] = {"en": title}
+        documents.append(list(jsonld.to_triples(d, f"d{i}")))
+    # A literal the public part leaves out (a personal property) still goes into the minted IRI.
+    for i in range(2):
+        documents.append(documents[0] + [ox.Triple(spec, ox.NamedNode(ns.FOAF + "name"), ox.Literal(f"hidden {i}"))])
+    fresh = []
+    for triples in documents:
+        privacy._MINTED.clear()
+        fresh.append(edc.split_edc(triples, "d", KEY))
+    for triples, expected in zip(documents + documents, fresh + fresh):  # remembered from the second document on
+        split = edc.split_edc(triples, "d", KEY)
+        assert _numbered(split.public) == _numbered(expected.public)
+        assert split.specifications == expected.specifications
+        assert split.awarding_body == expected.awarding_body
+    specs = [s.specifications[0] for s in fresh]
+    assert specs[0] == specs[1] and specs[2] != specs[0]  # same course, one IRI; another title, another
+    assert len({specs[0], specs[3], specs[4]}) == 3
+
+
+def test_a_remembered_description_maps_each_documents_own_blank_nodes():
+    spec, org, cred, person, claim = (ox.BlankNode() for _ in range(5))
+    E = ns.ELM
+
+    def document(spec, org, cred, person, claim):
+        return [
+            ox.Triple(cred, ox.NamedNode(ns.RDF + "type"), ox.NamedNode(E + "EuropeanDigitalCredential")),
+            ox.Triple(cred, ox.NamedNode(ns.CRED + "credentialSubject"), person),
+            ox.Triple(person, ox.NamedNode(E + "hasClaim"), claim),
+            ox.Triple(claim, ox.NamedNode(E + "specifiedBy"), spec),
+            ox.Triple(spec, ox.NamedNode(ns.RDF + "type"), ox.NamedNode(E + "Qualification")),
+            ox.Triple(spec, ox.NamedNode(ns.DC + "title"), ox.Literal("Course")),
+            ox.Triple(spec, ox.NamedNode(E + "learningOutcome"), org),
+            ox.Triple(org, ox.NamedNode(ns.DC + "title"), ox.Literal("An outcome")),
+        ]
+
+    privacy._MINTED.clear()
+    one = edc.split_edc(document(spec, org, cred, person, claim), "one", KEY)
+    other = [ox.BlankNode() for _ in range(5)]
+    two = edc.split_edc(document(*other), "two", KEY)
+    assert two.specifications == one.specifications and two.specifications[0].value.startswith(ns.CG_ID + "spec/")
+    assert not {t for t in two.public for t in (t.subject, t.object)} & set(other)  # none of the document's own blank nodes
