@@ -409,7 +409,7 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
     else:
         # The tokenised text is the context part (a function of the context
         # URLs and the body's words) and the body: the body and URLs name it.
-        key = hashlib.sha256(json.dumps(urls).encode("utf-8") + b"\0" + body).digest()
+        key = hashlib.sha256(_urls_text(urls) + body).digest()
         template = TEMPLATES.get(key, _UNKNOWN)
         if template is _UNKNOWN:
             template = _make_template(body, urls, name, len(literals), len(iris))
@@ -420,6 +420,11 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
         except ValueError:
             pass  # an IRI pyoxigraph refuses: the parser names it below
     return normalise(_parse(json.dumps(inline_contexts(document, name)).encode("utf-8"), name))
+
+
+@lru_cache(maxsize=64)
+def _urls_text(urls: tuple[str, ...] | None) -> bytes:
+    return json.dumps(urls).encode("utf-8") + b"\0"
 
 
 def _make_template(body: bytes, urls: tuple[str, ...] | None, name: str, literals: int, iris: int) -> Template | None:
