@@ -187,6 +187,10 @@ class Statements(list):
     append = extend = insert = remove = pop = clear = sort = reverse = _read_only
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
 
+    def __reduce__(self):
+        # Copies and pickles are plain lists: free to change, tied to no template.
+        return (list, (list(self),))
+
 
 def is_token(term: object) -> bool:
     """True for a template's stand-in for a document's string (an IRI or a literal value)."""

@@ -315,3 +315,8 @@ def test_statements_made_from_a_template_are_read_only(unsigned):
         made.append(made[0])
     copy = list(made) + [made[0]]
     assert len(copy) == len(made) + 1
+    import copy as copying
+    import pickle
+
+    for other in (copying.copy(made), copying.deepcopy(made), pickle.loads(pickle.dumps(made))):
+        assert type(other) is list and other == list(made)
