@@ -117,7 +117,8 @@ class Template:
     literal_slots: tuple[tuple[int, str | None, ox.NamedNode | None], ...]  # (token, language, datatype)
     sample: tuple[ox.Triple, ...] = ()  # the tokenised triples themselves, one per recipe row
     fixed_iris: frozenset[str] = frozenset()  # values of the IRIs in the recipe (not tokens)
-    fixed_literals: frozenset[str] = frozenset()  # values of the literals in the recipe (not tokens)
+    fixed_literals: frozenset[ox.Literal] = frozenset()  # the literals in the recipe (not tokens)
+    fixed_values: frozenset[str] = frozenset()  # their values
     derived: dict = field(default_factory=dict, repr=False)  # what checks decided about this template, by key
 
     def instantiate(self, literals: Sequence[str], iris: Sequence[str], graph: ox.NamedNode | None = None) -> list:
@@ -147,9 +148,13 @@ class Template:
             made = [ox.Triple(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o) for s, p, o in self.recipe]
         # Distinct tokens hold distinct strings, and the recipe's rows are
         # distinct: rows can only meet where a string equals a fixed term.
-        if self.fixed_iris.isdisjoint(iris) and self.fixed_literals.isdisjoint(literals):
+        if self.fixed_iris.isdisjoint(iris) and (self.fixed_values.isdisjoint(literals) or self._distinct_literals(terms)):
             return Statements(made, self, terms)
         return list(dict.fromkeys(made))
+
+    def _distinct_literals(self, terms: list) -> bool:
+        """Whether none of a document's literals is a fixed one (same value, datatype and language)."""
+        return self.fixed_literals.isdisjoint(terms[self.iri_count + self.blank_count:])
 
 
 class Statements(list):
@@ -240,7 +245,8 @@ def make_template(triples: Iterable[ox.Triple], literals: int, iris: int) -> Tem
     return Template(
         tuple(recipe), iris, len(blanks), tuple(slots), sample=triples,
         fixed_iris=frozenset(t.value for t in fixed if type(t) is ox.NamedNode),
-        fixed_literals=frozenset(t.value for t in fixed if type(t) is ox.Literal),
+        fixed_literals=frozenset(t for t in fixed if type(t) is ox.Literal),
+        fixed_values=frozenset(t.value for t in fixed if type(t) is ox.Literal),
     )
 
 

@@ -320,3 +320,26 @@ def test_statements_made_from_a_template_are_read_only(unsigned):
 
     for other in (copying.copy(made), copying.deepcopy(made), pickle.loads(pickle.dumps(made))):
         assert type(other) is list and other == list(made)
+
+
+@pytest.mark.parametrize("fixed, literal, iri, count, from_rows", [
+    (ox.Literal("same"), "same", "urn:x:b", 1, False),  # the same statement twice: one statement
+    (ox.Literal("same"), "other", "urn:x:b", 2, True),
+    (ox.Literal("same", language="en"), "same", "urn:x:b", 2, True),  # equal value, another literal
+    (ox.Literal("1", datatype=ox.NamedNode(ns.XSD + "integer")), "1", "urn:x:b", 2, True),
+    (ox.Literal("same"), "other", "urn:x:a", 1, False),  # a document IRI equal to a fixed one
+])
+def test_a_document_string_equal_to_a_fixed_term_of_its_template(fixed, literal, iri, count, from_rows):
+    from credgraph.graph.jsonld_templates import IRI_TOKEN, TOKEN, Statements, make_template
+
+    p = ox.NamedNode("http://example.org/note")
+    a, token_iri = ox.NamedNode("urn:x:a"), ox.NamedNode(IRI_TOKEN + "0")
+    template = make_template([
+        ox.Triple(a, p, ox.Literal(TOKEN + "0")),
+        ox.Triple(a, p, fixed),
+        ox.Triple(token_iri, p, fixed),
+    ], literals=1, iris=1)
+    made = template.instantiate([literal], [iri])
+    assert isinstance(made, Statements) is from_rows
+    assert len(made) == len(set(made)) == count + 1
+    assert set(made) == {ox.Triple(a, p, ox.Literal(literal)), ox.Triple(a, p, fixed), ox.Triple(ox.NamedNode(iri), p, fixed)}
