@@ -372,11 +372,10 @@ class SiteBuilder:
             )
         self.output.inputs = inputs
         with self._timed("dump and snapshot"):
-            nquads = snapshot.dump_nquads(self.store)
-            packer = threading.Thread(target=self._dump, args=(nquads,))
+            self.snapshot = snapshot.take(self.store)
+            self.data = self.snapshot.copy
+            packer = threading.Thread(target=self._dump, args=(self.snapshot,))
             packer.start()
-            self.data = snapshot.offer_snapshot(self.store, nquads)
-            del nquads
         with self._timed("read catalogue"):
             side = self._start_side_reads()
             self.cat = snapshot.read_offer_catalogue(self.data)
@@ -402,6 +401,8 @@ class SiteBuilder:
             for name in STATIC_FILES:
                 self.output.write(f"static/{name}", _package_text("static", name))
             packer.join()
+            if self.packed is None:
+                raise self.pack_error
             self.output.write("data/credgraph.nq.gz", self.packed)
             self._sitemap()
             self.output.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.base_url}sitemap.xml\n")
@@ -498,16 +499,18 @@ class SiteBuilder:
         from credgraph import queries
 
         out: dict[str, Any] = {"explicit": None, "rules_note": None, "facts": None, "ancestors": {}, "similar_note": None}
+        # The offer graphs kept apart: a specification's facts are read from one catalogue graph.
+        data = self.snapshot.named()
         try:
             from credgraph.graph import stacking
 
-            out["explicit"] = stacking.load_rules(self.data)
+            out["explicit"] = stacking.load_rules(data)
         except ImportError:
             out["rules_note"] = "stacking service not available: no pathway pages"
         except (StoreError, AttributeError, FileNotFoundError, KeyError) as exc:
             out["rules_note"] = f"stacking rules could not be read ({exc}): no pathway pages"
         matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for row in self.data.select(queries.load("catalogue-matches")):
+        for row in data.select(queries.load("catalogue-matches")):
             pair = (row["other"].value, row["relation"].value)
             if pair not in matches[row["spec"].value]:
                 matches[row["spec"].value].append(pair)
@@ -520,12 +523,12 @@ class SiteBuilder:
             out["similar_note"] = "equivalence service not available: similar credentials shown as none known"
             return out
         try:
-            native = self.data.oxigraph
+            native = data.oxigraph
             typed = {q.subject.value for kind in (ns.ELM + "LearningAchievementSpecification", ns.ELM + "Qualification")
                      for q in native.quads_for_pattern(None, _RDF_TYPE, NamedNode(kind)) if isinstance(q.subject, NamedNode)}
-            facts = specifications.load_specs(self.data, sorted(typed), core=True)
+            facts = specifications.load_specs(data, sorted(typed), core=True)
             out["facts"] = facts
-            out["ancestors"] = specifications.skill_ancestors(self.data, {s for f in facts.values() for s in f.skills})
+            out["ancestors"] = specifications.skill_ancestors(data, {s for f in facts.values() for s in f.skills})
         except (StoreError, ValueError, KeyError, FileNotFoundError) as exc:
             out["similar_note"] = f"similar credentials could not be computed ({exc})"
         return out
@@ -871,12 +874,15 @@ class SiteBuilder:
         self._render("about.html", lang, "about/", title=self.strings[lang]["about_title"], sources=sources,
                      graph_count=graph_count, sparql=self.sparql_endpoint)
 
-    def _dump(self, nquads: bytes) -> None:
+    def _dump(self, data: snapshot.Snapshot) -> None:
         """The public dataset as gzipped N-Quads (mtime 0: identical data gives identical bytes).
 
-        Runs in a thread beside the page rendering (zlib releases the GIL).
+        Runs in a thread beside the reading and rendering (zlib releases the GIL).
         """
-        self.packed = gzip.compress(nquads, compresslevel=6, mtime=0)
+        try:
+            self.packed = gzip.compress(data.nquads(), compresslevel=6, mtime=0)
+        except StoreError as exc:
+            self.packed, self.pack_error = None, exc
 
     def _sitemap(self) -> None:
         pages = sorted(rel[:-len("index.html")] for rel in self.output.current if rel.endswith("index.html"))
