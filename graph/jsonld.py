@@ -241,50 +241,71 @@ def _scan(document: object, name: str, terms: LiteralTerms = NO_TERMS) -> _Scan:
     """Walk ``document`` once: nested contexts, and the strings to tokenise under ``terms``; checks the depth.
 
     The hottest loop of reading a credential: written for speed (exact
-    types, as ``json.loads`` makes them; local names for the sets).
+    types, as ``json.loads`` makes them; local names for the sets and
+    methods; the IRI test of :func:`_plain_iri` written out once).
     """
     literals: list[tuple[object, object]] = []
     iris: list[tuple[object, object]] = []
     plain, maps, references, ids, defined = terms.plain, terms.language_maps, terms.references, terms.id_keys, terms.defined
+    iri_keys = ids | references
     nested = False
     stack = [(document, 1)]
+    pop, push, lit, iri = stack.pop, stack.append, literals.append, iris.append
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if depth > MAX_DEPTH:
             raise DocumentError(f"{name}: JSON nested too deeply (more than {MAX_DEPTH} levels)")
         depth += 1
         if type(node) is dict:
             for key, value in node.items():
-                if key == "@context":
-                    nested = nested or node is not document
-                    continue
                 kind = type(value)
                 if kind is str:
                     if key in plain:
-                        literals.append((node, key))
-                    elif (key in ids or key in references) and _plain_iri(value, defined):
-                        iris.append((node, key))
+                        lit((node, key))
+                    elif key in iri_keys:
+                        colon = value.find(":")
+                        if colon > 0 and value[0].isalpha() and value[:colon] not in defined and value not in defined:
+                            iri((node, key))
+                    elif key == "@context":
+                        nested = nested or node is not document
+                elif key == "@context":
+                    nested = nested or node is not document
                 elif kind is dict:
-                    if key in maps and not any(k.startswith("@") for k in value):
-                        _language_map(value, literals, stack, depth)
+                    if key in maps:  # a language map, unless it holds keywords
+                        for k in value:
+                            if k[:1] == "@":
+                                push((value, depth))
+                                break
+                        else:
+                            for language, text in value.items():
+                                if type(text) is str:
+                                    lit((value, language))
+                                elif type(text) is list:
+                                    literals.extend((text, i) for i, item in enumerate(text) if type(item) is str)
+                                elif type(text) is dict:
+                                    push((text, depth + 1))
                     else:
-                        stack.append((value, depth))
+                        push((value, depth))
                 elif kind is list:
-                    if key in plain or key in references:
+                    if key in plain:
                         for i, item in enumerate(value):
                             if type(item) is str:
-                                if key in plain:
-                                    literals.append((value, i))
-                                elif _plain_iri(item, defined):
-                                    iris.append((value, i))
-                            elif type(item) in (dict, list):
-                                stack.append((item, depth))
+                                lit((value, i))
+                            elif type(item) is dict or type(item) is list:
+                                push((item, depth))
+                    elif key in references:
+                        for i, item in enumerate(value):
+                            if type(item) is str:
+                                if _plain_iri(item, defined):
+                                    iri((value, i))
+                            elif type(item) is dict or type(item) is list:
+                                push((item, depth))
                     else:
-                        stack.append((value, depth))
+                        push((value, depth))
         elif type(node) is list:
             for value in node:
                 if type(value) is dict or type(value) is list:
-                    stack.append((value, depth))
+                    push((value, depth))
     return _Scan(nested, literals, iris)
 
 
@@ -329,16 +350,6 @@ def _plain_iri(value: str, defined: frozenset[str]) -> bool:
     # caught when the document's terms are made (it is then parsed as it is).
     colon = value.find(":")
     return colon > 0 and value[0].isalpha() and value[:colon] not in defined and value not in defined
-
-
-def _language_map(value: dict, literals: list, stack: list, depth: int) -> None:
-    for language, text in value.items():
-        if isinstance(text, str):
-            literals.append((value, language))
-        elif isinstance(text, list):
-            literals.extend((text, i) for i, item in enumerate(text) if isinstance(item, str))
-        elif isinstance(text, dict):
-            stack.append((text, depth + 1))
 
 
 def _pruned(context: object, words: set[str]) -> object:
