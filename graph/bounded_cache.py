@@ -22,14 +22,17 @@ class BoundedCache:
 
     def get(self, key: Hashable, default: object = None) -> object:
         """The value for ``key`` (now the most recently used), or ``default``."""
+        key = _Key(key)
         with self._lock:
-            if key not in self._items:
+            value = self._items.get(key, _MISSING)
+            if value is _MISSING:
                 return default
             self._items.move_to_end(key)
-            return self._items[key]
+            return value
 
     def put(self, key: Hashable, value: object) -> None:
         """Remember ``value`` for ``key``."""
+        key = _Key(key)
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -43,3 +46,22 @@ class BoundedCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+_MISSING = object()
+
+
+class _Key:
+    """A key whose hash is computed once (keys here are often long tuples: skeletons, descriptions)."""
+
+    __slots__ = ("key", "hash")
+
+    def __init__(self, key: Hashable) -> None:
+        self.key = key
+        self.hash = hash(key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hash == other.hash and self.key == other.key

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from credgraph.graph import namespaces as ns
 from credgraph.graph import privacy
 from credgraph.graph.jsonld import parse_datetime_date
+from credgraph.graph.jsonld_templates import Statements
 from credgraph.graph.privacy import Graph
 
 E = ns.ELM
@@ -119,7 +120,7 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
     learner = privacy.pseudonym(pseudonym_key, learner_keys[0]) if learner_keys else None
     split = CredentialSplit(
         credential_id=cred_key,
-        private=list(triples),
+        private=triples if isinstance(triples, Statements) else list(triples),  # Statements are read-only
         public=public,
         specifications=[mapping.get(s, s) for s in specs],
         awarding_body=mapping.get(awarding_body, awarding_body) if awarding_body is not None else None,

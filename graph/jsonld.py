@@ -393,10 +393,6 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
     scan = _scan(document, name, terms)
     if scan.nested_contexts and (scan.literals or scan.iris):  # a context inside may redefine any term
         scan = _scan(document, name)
-    literals: dict[str, int] = {}  # value -> token number: equal strings, equal tokens
-    iris: dict[str, int] = {}
-    tokens = [(p, f"{TOKEN}{literals.setdefault(p[0][p[1]], len(literals))}") for p in scan.literals]  # type: ignore[index]
-    tokens += [(p, f"{IRI_TOKEN}{iris.setdefault(p[0][p[1]], len(iris))}") for p in scan.iris]  # type: ignore[index]
     if scan.nested_contexts or not plain_top:
         inlined, urls = inline_contexts(document, name), None
     else:
@@ -405,15 +401,24 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
         urls = tuple(_as_list(top))
         _check_bundled(urls, name)
         inlined = {k: v for k, v in document.items() if k != "@context"}
-    # The top level was copied: its strings are swapped in the copy.
-    tokens = [((inlined if container is document else container, key), token) for (container, key), token in tokens]
-    originals = [container[key] for (container, key), _ in tokens]  # type: ignore[index]
+    literals: dict[str, int] = {}  # value -> token number: equal strings, equal tokens
+    iris: dict[str, int] = {}
+    swapped: list[tuple[object, object, str]] = []  # (container, key or index, the document's string)
     try:
-        for (container, key), token in tokens:
-            container[key] = token  # type: ignore[index]
+        for positions, numbers, prefix, tokens in ((scan.literals, literals, TOKEN, _LITERAL_TOKENS),
+                                                   (scan.iris, iris, IRI_TOKEN, _IRI_TOKENS)):
+            for container, key in positions:
+                value = container[key]  # type: ignore[index]
+                number = numbers.get(value)
+                if number is None:
+                    number = numbers[value] = len(numbers)
+                if container is document:
+                    container = inlined  # the top level was copied: its strings are swapped in the copy
+                swapped.append((container, key, value))
+                container[key] = tokens[number] if number < 4096 else f"{prefix}{number}"  # type: ignore[index]
         body = json.dumps(inlined).encode("utf-8")
     finally:
-        for ((container, key), _), value in zip(tokens, originals):
+        for container, key, value in swapped:
             container[key] = value  # type: ignore[index]
     if any(ns.ELM_33 in iri for iri in iris):
         template = None  # an IRI token would hide what normalise() mends
@@ -431,6 +436,11 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
         except ValueError:
             pass  # an IRI pyoxigraph refuses: the parser names it below
     return normalise(_parse(json.dumps(inline_contexts(document, name)).encode("utf-8"), name))
+
+
+# Token strings, made once for the numbers most documents use.
+_LITERAL_TOKENS = tuple(f"{TOKEN}{n}" for n in range(4096))
+_IRI_TOKENS = tuple(f"{IRI_TOKEN}{n}" for n in range(4096))
 
 
 @lru_cache(maxsize=64)

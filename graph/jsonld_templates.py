@@ -149,7 +149,7 @@ class Template:
         # Distinct tokens hold distinct strings, and the recipe's rows are
         # distinct: rows can only meet where a string equals a fixed term.
         if self.fixed_iris.isdisjoint(iris) and (self.fixed_values.isdisjoint(literals) or self._distinct_literals(terms)):
-            return Statements(made, self, terms)
+            return Statements(made, self, terms, graph)
         return list(dict.fromkeys(made))
 
     def _distinct_literals(self, terms: list) -> bool:
@@ -158,19 +158,20 @@ class Template:
 
 
 class Statements(list):
-    """The statements of one document made from a :class:`Template`, one per recipe row, in order.
+    """The statements of one document made from a :class:`Template`, one per recipe row, in order: all distinct.
 
     They remember the template and the document's terms, so that a check
     which looks at every statement can decide once per template which ones
     matter to it (:meth:`select`), and skip the rest in every other document.
     """
 
-    __slots__ = ("template", "terms")
+    __slots__ = ("template", "terms", "graph")
 
-    def __init__(self, statements: list, template: Template, terms: list) -> None:
+    def __init__(self, statements: list, template: Template, terms: list, graph: ox.NamedNode | None = None) -> None:
         super().__init__(statements)
         self.template = template
         self.terms = terms  # as in Template: IRIs, blank nodes, literals
+        self.graph = graph  # the graph they are quads of; None: triples
 
     def select(self, key: Hashable, keep: Callable[[ox.Triple], bool]) -> list:
         """The statements whose template statement passes ``keep`` (decided once per template, under ``key``).

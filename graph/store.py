@@ -128,6 +128,11 @@ _GENERATED_AT, _TRIPLE_COUNT = NamedNode(ns.PROV + "generatedAtTime"), NamedNode
 _TITLE = NamedNode(ns.DC + "title")
 
 
+def _distinct(data: object) -> bool:
+    # Statements made from a JSON-LD template are distinct by construction (they say in which graph).
+    return getattr(data, "graph", None) is not None
+
+
 def as_triples(data: Iterable[Triple | Quad]) -> list[Triple]:
     """Triples of ``data``; quads lose their graph name (the caller chooses it)."""
     return [Triple(t.subject, t.predicate, t.object) if isinstance(t, Quad) else t for t in data]
@@ -138,8 +143,12 @@ def for_graph(data: Iterable[Triple | Quad], name: str) -> list[Triple | Quad]:
 
     An importer that knows the graph early makes quads at once; the embedded
     store then inserts them without building each statement a second time.
+    Distinct quads that say they are all in that graph (``graph``, as
+    :class:`credgraph.graph.jsonld_templates.Statements` do) are taken whole.
     """
     graph = NamedNode(name)
+    if getattr(data, "graph", None) == graph:
+        return data  # type: ignore[return-value]
     return [
         t if type(t) is not Quad else t if t.graph_name == graph else Triple(t.subject, t.predicate, t.object)
         for t in data
@@ -230,7 +239,7 @@ class Store(ABC):
         data = {name: for_graph(triples, name) for name, triples in graphs.items()}
         meta: list[Quad] = []
         for name, triples in data.items():
-            meta.extend(provenance_triples(name, provenance[name], len(set(triples))))
+            meta.extend(provenance_triples(name, provenance[name], len(triples) if _distinct(triples) else len(set(triples))))
         if self._insert_new_graphs(data, meta):
             return
         data = {name: as_triples(triples) for name, triples in data.items()}  # SPARQL text holds triples

@@ -462,6 +462,8 @@ def test_private_graph_holds_exactly_the_documents_statements(ws, samples, monke
         plain_store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in jsonld.to_triples(json.loads(data), name))
         expected = list(plain_store)
         assert len(stored) == len(expected)
+        counted = {g.name: g.triples for g in ws.private.graphs()}
+        assert counted[graph.value] == len(expected)  # the provenance counts what was stored
         named = lambda quads: {str(q) for q in quads if not any(isinstance(x, ox.BlankNode) for x in (q.subject, q.object))}  # noqa: E731
         assert named(stored) == named(expected)
     graphs = {q.graph_name.value for q in ws.private.quads()}

@@ -343,3 +343,12 @@ def test_a_document_string_equal_to_a_fixed_term_of_its_template(fixed, literal,
     assert isinstance(made, Statements) is from_rows
     assert len(made) == len(set(made)) == count + 1
     assert set(made) == {ox.Triple(a, p, ox.Literal(literal)), ox.Triple(a, p, fixed), ox.Triple(ox.NamedNode(iri), p, fixed)}
+
+
+def test_a_document_with_thousands_of_strings_parses_as_the_straightforward_way(unsigned):
+    doc = _learner(unsigned, 1)
+    doc["credentialSubject"]["givenName"] = {"en": [f"name {n}" for n in range(5000)]}  # more tokens than made ahead
+    for _ in range(2):
+        triples = jsonld.to_triples(doc, "many.jsonld")
+        assert _same_graph(triples, _reference_triples(doc))
+    assert {f"name {n}" for n in (0, 4095, 4096, 4999)} <= {t.object.value for t in triples}
