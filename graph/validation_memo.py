@@ -247,9 +247,10 @@ def template_skeleton(statements: Statements, abstraction: Abstraction) -> tuple
     which IRIs are named or inspected (then kept as they are), which literal
     values are kept (inspected, not free text, or a date not plainly
     written). Those make the key; everything else (rows, predicates, blank
-    nodes, which terms are equal) is the template's. Distinct terms of a
-    :class:`Statements` are distinct (its template checked that no string
-    equals a fixed term), so the numbering of nodes is the template's too.
+    nodes, which terms are equal) is the template's: the document's terms
+    in a :class:`Statements` differ from each other and from the template's
+    fixed IRIs (checked when they were made), so the numbering of nodes is
+    the template's too.
     """
     template = statements.template
     plan = template.derived.get(("validation.skeleton", abstraction))
