@@ -41,7 +41,7 @@ from credgraph import __version__
 from credgraph.graph import catalogue as cg
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store import Store, StoreError
-from credgraph.site import diagram, linkeddata, snapshot
+from credgraph.site import diagram, linkeddata, skeleton, snapshot
 from credgraph.site.output import SiteOutput
 
 LANGS = cg.LANGUAGES
@@ -51,6 +51,10 @@ PARALLEL_MIN_SPECS = 200
 TASK_CHUNK = 40
 # Below this many quads in the offer, reading rules and facts in a second process costs more than it saves.
 SIDE_READS_MIN_QUADS = 100_000
+# Specification pages filled from a skeleton are checked against Jinja's rendering: all of them on a
+# small site (the tests), one in SKELETON_CHECK_EVERY on a large one (and the first of each skeleton).
+SKELETON_CHECK_ALL_BELOW = 1000
+SKELETON_CHECK_EVERY = 50
 # Listing pages (provider, skill, EQF level, field, all) show this many specifications a page.
 LIST_PAGE = 100
 SIMILAR_CANDIDATES = 40
@@ -346,6 +350,9 @@ class SiteBuilder:
                                       for other in LANGS} for lang in LANGS}
         self.lang_names = {code: self.strings[code]["language_name"] for code in LANGS}
         self.lang_names_html = {code: escape(name) for code, name in self.lang_names.items()}
+        self.spec_skeletons = {lang: skeleton.Skeletons(self.templates[lang, "spec.html"], {
+            "t": self.strings[lang], "lang": lang, "langs": LANGS, "lang_names": self.lang_names, "version": __version__})
+            for lang in LANGS}
         self.card_cache: dict[tuple[str, str, str], str] = {}
         self.candidate_cache: dict[frozenset[str], list[str]] = {}
         self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
@@ -380,6 +387,8 @@ class SiteBuilder:
             side = self._start_side_reads()
             self.cat = snapshot.read_offer_catalogue(self.data)
             _memoise_lookups(self.cat)
+            for skeletons in self.spec_skeletons.values():
+                skeletons.check_every = 1 if len(self.cat.specs) < SKELETON_CHECK_ALL_BELOW else SKELETON_CHECK_EVERY
         with self._timed("read rules and matches"):
             results = self._side_results(side)
             self.rules = self._load_rules(results)
@@ -648,7 +657,28 @@ class SiteBuilder:
     def _render(self, template: str, lang: str, path: str, *, data: str | None = None, jsonld: str | None = None,
                 page: Page | None = None, **context: Any) -> None:
         page = page or Page(self, lang, path)
-        # The links every page has, made here once rather than by a template call each.
+        links = self._links(page, lang, path, data)
+        html = self.templates[lang, template].render(
+            p=page, t=page.t, lang=lang, langs=LANGS, path=path, data=data, jsonld=jsonld, u=SimpleNamespace(**links),
+            lang_names=self.lang_names, version=__version__, **context,
+        )
+        self.output.write(PREFIX[lang] + path + "index.html", html.encode("utf-8"))
+
+    def _render_spec(self, page: Page, title: str, parts: SimpleNamespace, jsonld: str) -> None:
+        """A specification page, filled from a skeleton of ``spec.html`` (:mod:`credgraph.site.skeleton`).
+
+        The template's one decision on a value that is not a test of emptiness is
+        which navigation entry is the current page: never a specification page.
+        """
+        path, lang = page.path, page.lang
+        links = self._links(page, lang, path, path)
+        names = ("title", "jsonld", "data", "path", *("u." + k for k in links), *("f." + k for k in vars(parts)))
+        values = [title, jsonld, path, path, *links.values(), *vars(parts).values()]
+        html = self.spec_skeletons[lang].render(names, values, {"p": page})
+        self.output.write(PREFIX[lang] + path + "index.html", html.encode("utf-8"))
+
+    def _links(self, page: Page, lang: str, path: str, data: str | None) -> dict[str, str]:
+        """The links every page has, made here once rather than by a template call each."""
         url, asset = page.url, page.asset
         hrefs = [(code, escape(url(path, code))) for code in LANGS]
         alternates = "".join(f'<link rel="alternate" hreflang="{code}" href="{href}">\n' for code, href in hrefs)
@@ -662,11 +692,7 @@ class SiteBuilder:
                  "home": url(""), "search": url("search/"), "browse": url("browse/"), "about": url("about/")}
         if data:
             links["ttl"], links["jsonld"] = asset(data + "index.ttl"), asset(data + "index.jsonld")
-        html = self.templates[lang, template].render(
-            p=page, t=page.t, lang=lang, langs=LANGS, path=path, data=data, jsonld=jsonld, u=SimpleNamespace(**links),
-            lang_names=self.lang_names, version=__version__, **context,
-        )
-        self.output.write(PREFIX[lang] + path + "index.html", html.encode("utf-8"))
+        return links
 
     def _data_files(self, path: str, triples: list, schema_node: dict) -> tuple[str, str]:
         """Write ``index.ttl`` and ``index.jsonld`` beside the English page; return the embedded JSON-LD."""
@@ -685,14 +711,21 @@ class SiteBuilder:
         equivalents = {lang: self._equivalents(spec, lang, similar) for lang in LANGS}
         triples = linkeddata.describe(self.data, spec.iri)
         schema = schema_course(details["en"], self.cat, spec)
-        if self.output.reuse("spec " + path, fingerprint(self.code, details, stacking, equivalents, triples, schema)):
+        pages = []
+        for lang in LANGS:
+            page = Page(self, lang, path)
+            pages.append((page, details[lang].title.text, spec_fragments(page, details[lang], stacking[lang], equivalents[lang])))
+        # The digest of what the templates are given (the page parts are built for it anyway): far
+        # cheaper than one of the view data the parts are made from, and as exact.
+        texts = [self.code, path, repr(schema), *map(str, triples)]
+        for _, title, parts in pages:
+            texts.append(title)
+            texts.extend(vars(parts).values())
+        if self.output.reuse("spec " + path, text_fingerprint(texts)):
             return
         _, jsonld = self._data_files(path, triples, schema)
-        for lang in LANGS:
-            detail = details[lang]
-            page = Page(self, lang, path)
-            self._render("spec.html", lang, path, data=path, jsonld=jsonld, title=detail.title.text,
-                         f=spec_fragments(page, detail, stacking[lang], equivalents[lang]), page=page)
+        for page, title, parts in pages:
+            self._render_spec(page, title, parts, jsonld)
 
     def _stacking_view(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
         """The rules ``spec`` counts towards: target, and the other components it stacks with."""
@@ -926,6 +959,11 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def text_fingerprint(texts: list[str]) -> str:
+    """A digest of a list of texts (page parts, labels, serialised terms), each kept apart from the next."""
+    return hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()[:32]
+
+
 def code_fingerprint(*settings: str) -> str:
     """A digest of what shapes every page besides the data: templates, strings, this code, settings."""
     digest = hashlib.sha256(repr((__version__, settings)).encode("utf-8"))
@@ -934,7 +972,7 @@ def code_fingerprint(*settings: str) -> str:
         for item in sorted(package.joinpath(folder).iterdir(), key=lambda x: x.name):
             if item.is_file():
                 digest.update(item.name.encode("utf-8") + b"\0" + item.read_bytes())
-    for module in ("build.py", "diagram.py", "linkeddata.py", "snapshot.py"):
+    for module in ("build.py", "diagram.py", "linkeddata.py", "skeleton.py", "snapshot.py"):
         digest.update(package.joinpath(module).read_bytes())
     return digest.hexdigest()[:32]
 
