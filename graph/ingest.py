@@ -485,7 +485,7 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
             # that descriptions no credential uses any more can be dropped.
             record.append(ox.Quad(ox.NamedNode(f"{ns.CG_ID}issuance/{sid}"), ox.NamedNode(CG + "descriptionGraph"), ox.NamedNode(graph),
                                   ox.NamedNode(ns.source_graph(sid))))
-        privacy.assert_public(p.split.public + record, p.forbidden, p.result.name)
+        privacy.assert_public(record, p.forbidden, p.result.name)  # the split checked its public part
         public_graphs[ns.source_graph(sid)] = record
         # The public provenance names no file: file names can carry learners' names.
         public_prov[ns.source_graph(sid)] = Provenance(kind="source", source=f"credgraph:{sid}", content_hash=p.content_hash)

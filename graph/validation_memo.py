@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import pyoxigraph as ox
@@ -315,4 +315,4 @@ def rebind(results: list, texts: list[str], to: list[str]) -> list:
     if texts == to:
         return results
     position = {text: i for i, text in enumerate(texts)}
-    return [r if r.focus_node not in position else replace(r, focus_node=to[position[r.focus_node]]) for r in results]
+    return [r if r.focus_node not in position else r.with_focus(to[position[r.focus_node]]) for r in results]
