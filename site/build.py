@@ -181,25 +181,27 @@ class Page:
         return Markup(f'<{tag} lang="{escape(text.lang)}">{body}</{tag}> <abbr class="fallback" title="{note}">{escape(text.lang.upper())}</abbr>')
 
     def cards(self, items: list[cg.SpecSummary]) -> Markup:
-        """The list of specification cards (built once per specification, language and depth)."""
+        """The list of specification cards (each built once per specification and language)."""
         cache = self.site.card_cache
+        # A card is the same on every page but for the way up to the site's root in its link.
+        head = '<li class="card"><h3><a href="' + self.root
         parts = ['<ul class="cards">']
         for s in items:
-            key = (s.iri, self.lang, self.root)
-            html = cache.get(key)
-            if html is None:
-                meta = []
-                for ref in (s.provider, s.country, s.eqf):
-                    if ref:
-                        meta.append(self.tx(ref.label))
-                if s.ects is not None:
-                    meta.append(escape(self.fmt("ects_hours", ects=self.num(s.ects))))
-                meta.extend(self.tx(m.label) for m in s.modes)
-                html = cache[key] = (f'<li class="card"><h3><a href="{self.url(s.path)}">{self.tx(s.title)}</a></h3>'
-                                     f'<p class="meta">{" · ".join(meta)}</p></li>')
-            parts.append(html)
+            tail = cache.get((s.iri, self.lang))
+            parts.append(head + (tail if tail is not None else self.card_tail(s)))
         parts.append("</ul>")
         return Markup("\n".join(parts))
+
+    def card_tail(self, s: cg.SpecSummary) -> str:
+        """A specification's card after the way up to the site's root (the same on every page of a language)."""
+        meta = []
+        for ref in (s.provider, s.country, s.eqf):
+            if ref:
+                meta.append(self.tx(ref.label))
+        if s.ects is not None:
+            meta.append(escape(self.fmt("ects_hours", ects=self.num(s.ects))))
+        meta.extend(self.tx(m.label) for m in s.modes)
+        return f'{PREFIX[self.lang]}{s.path}">{self.tx(s.title)}</a></h3><p class="meta">{" · ".join(meta)}</p></li>'
 
     def refs(self, items: list[cg.Ref | None]) -> Markup:
         """References separated by commas, or "not stated" when there are none."""
@@ -353,11 +355,11 @@ class SiteBuilder:
         self.spec_skeletons = {lang: skeleton.Skeletons(self.templates[lang, "spec.html"], {
             "t": self.strings[lang], "lang": lang, "langs": LANGS, "lang_names": self.lang_names, "version": __version__})
             for lang in LANGS}
-        self.card_cache: dict[tuple[str, str, str], str] = {}
+        self.card_cache: dict[tuple[str, str], str] = {}
+        self.pager_urls: dict[tuple, list[str]] = {}
         self.candidate_cache: dict[frozenset[str], list[str]] = {}
         self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
         self.sort_keys: dict[tuple[str, str], tuple[str, str]] = {}
-        self.card_digests: dict[tuple[str, str], str] = {}
         self.timings: dict[str, float] = {}
         self.notes: list[str] = []
 
@@ -381,14 +383,20 @@ class SiteBuilder:
         with self._timed("dump and snapshot"):
             self.snapshot = snapshot.take(self.store)
             self.data = self.snapshot.copy
-            packer = threading.Thread(target=self._dump, args=(self.snapshot,))
-            packer.start()
         with self._timed("read catalogue"):
             side = self._start_side_reads()
+            # Forked first: the side process needs none of the packing.
+            packer = threading.Thread(target=self._dump, args=(self.snapshot,))
+            packer.start()
             self.cat = snapshot.read_offer_catalogue(self.data)
             _memoise_lookups(self.cat)
             for skeletons in self.spec_skeletons.values():
                 skeletons.check_every = 1 if len(self.cat.specs) < SKELETON_CHECK_ALL_BELOW else SKELETON_CHECK_EVERY
+        with self._timed("cards"):
+            # Every card once, before the workers fork (list pages all over the site share them),
+            # and while the side reads still run.
+            for lang in LANGS:
+                self._summaries(self.cat.specs.values(), lang)
         with self._timed("read rules and matches"):
             results = self._side_results(side)
             self.rules = self._load_rules(results)
@@ -649,9 +657,6 @@ class SiteBuilder:
             self.rules_for[rule.target].append(rule)
             for component in sorted(rule.components()):
                 self.rules_with[component].append(rule)
-        # Every card once, before the workers fork: list pages all over the site share them.
-        for lang in LANGS:
-            self._summaries(cat.specs.values(), lang)
 
     # -- rendering ---------------------------------------------------------
     def _render(self, template: str, lang: str, path: str, *, data: str | None = None, jsonld: str | None = None,
@@ -776,7 +781,7 @@ class SiteBuilder:
         for n, page_path in enumerate(pages, 1):
             window = {lang: items[lang][(n - 1) * LIST_PAGE:n * LIST_PAGE] for lang in LANGS}
             first = n == 1 and schema is not None
-            cards = {lang: [self.card_digests[(s.iri, lang)] for s in window[lang]] for lang in LANGS}
+            cards = {lang: [self.card_cache[(s.iri, lang)] for s in window[lang]] for lang in LANGS}
             if self.output.reuse(f"{facet} {page_path}", fingerprint(
                     self.code, headings, countries, homepage, cards, total, (schema, triples) if first else None)):
                 continue
@@ -789,18 +794,31 @@ class SiteBuilder:
                     list_title += " · " + self.strings[lang]["page_n"].replace("{n}", str(n)).replace("{total}", str(total))
                 self._render("list.html", lang, page_path, data=data, jsonld=jsonld, title=headings[lang].text, kind=facet,
                              heading=headings[lang], items=window[lang], list_title=list_title,
-                             country=countries[lang], homepage=homepage, iri=iri, paging={"n": n, "pages": pages})
+                             country=countries[lang], homepage=homepage, iri=iri, paging=self._paging(lang, page_path, pages, n))
+
+    def _paging(self, lang: str, path: str, pages: list[str], n: int) -> dict:
+        """Page ``n`` of a list of ``pages``, with their links from ``path`` (made once per depth: each
+        page of the list of all specifications links to a hundred others)."""
+        root = "../" * (PREFIX[lang] + path).count("/")
+        key = (lang, root, pages[0], len(pages))
+        urls = self.pager_urls.get(key)
+        if urls is None:
+            urls = self.pager_urls[key] = [root + PREFIX[lang] + other for other in pages]
+        return {"n": n, "pages": pages, "urls": urls}
 
     def _summaries(self, specs, lang: str) -> list[cg.SpecSummary]:
-        """Search-hit views of ``specs`` sorted by title, each built once per language."""
+        """Search-hit views of ``specs`` sorted by title, each built once per language with its card."""
         cache = self.summary_cache
         items = []
+        page = None
         for spec in specs:
             key = (spec.iri, lang)
             if key not in cache:
                 s = cache[key] = self.cat.summary(spec, lang)
                 self.sort_keys[key] = (normalise(s.title.text), s.iri)
-                self.card_digests[key] = fingerprint(s)
+                page = page or Page(self, lang, "")
+                # The card's text is what a list page shows of the specification: its fingerprint part.
+                self.card_cache[key] = page.card_tail(s)
             items.append(cache[key])
         items.sort(key=lambda s: self.sort_keys[(s.iri, lang)])
         return items
@@ -866,14 +884,14 @@ class SiteBuilder:
         pages = ["browse/all/" if n == 1 else f"browse/all/{n}/" for n in range(1, total + 1)]
         for n, path in enumerate(pages, 1):
             window = summaries[(n - 1) * LIST_PAGE:n * LIST_PAGE]
-            cards = [self.card_digests[(s.iri, lang)] for s in window]
+            cards = [self.card_cache[(s.iri, lang)] for s in window]
             if self.output.reuse(f"all {PREFIX[lang]}{path}", fingerprint(self.code, lang, cards, total)):
                 continue
             page = Page(self, lang, path)
             self._render("list.html", lang, path, title=page.t["browse_all"], kind="all",
                          heading=cg.Text(page.t["browse_all"], lang), items=window,
                          list_title=page.fmt("page_n", n=n, total=total), country=None, homepage=None, iri=None,
-                         paging={"n": n, "pages": pages})
+                         paging=self._paging(lang, path, pages, n))
 
     def _browse_page(self) -> None:
         """The browsing entry page: EQF levels, fields, providers, skills, pathways (every language)."""

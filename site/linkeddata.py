@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from operator import itemgetter
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
@@ -65,12 +66,13 @@ def describe(store: Store, iri: str) -> list[Triple]:
     seen = {root}
     todo = [root]
     while todo:
-        node = todo.pop()
-        for quad in native.quads_for_pattern(node, None, None):
-            found.add(Triple(quad.subject, quad.predicate, quad.object))
-            if quad.predicate in _FOLLOW and isinstance(quad.object, (NamedNode, BlankNode)) and quad.object not in seen:
-                seen.add(quad.object)
-                todo.append(quad.object)
+        for quad in native.quads_for_pattern(todo.pop(), None, None):
+            found.add(quad.triple)
+            if quad.predicate in _FOLLOW:
+                obj = quad.object
+                if isinstance(obj, (NamedNode, BlankNode)) and obj not in seen:
+                    seen.add(obj)
+                    todo.append(obj)
     return stable_blank_nodes(found)
 
 
@@ -94,15 +96,16 @@ def stable_blank_nodes(triples: set[Triple]) -> list[Triple]:
     the written files identical when the data is, so rebuilds stay incremental.
     """
 
-    def shape(t: Triple) -> tuple:
-        return (
-            isinstance(t.subject, BlankNode), "" if isinstance(t.subject, BlankNode) else t.subject.value,
-            t.predicate.value,
-            "" if isinstance(t.object, BlankNode) else str(t.object),
-        )
-
-    ordered = sorted(triples, key=shape)
-    if not any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode) for t in ordered):
+    keyed = []
+    blank = False
+    for t in triples:
+        subject, obj = t.subject, t.object
+        s_blank, o_blank = isinstance(subject, BlankNode), isinstance(obj, BlankNode)
+        blank = blank or s_blank or o_blank
+        keyed.append(((s_blank, "" if s_blank else subject.value, t.predicate.value, "" if o_blank else str(obj)), t))
+    keyed.sort(key=itemgetter(0))
+    ordered = [t for _, t in keyed]
+    if not blank:
         return ordered
     names: dict[str, BlankNode] = {}
 

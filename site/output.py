@@ -71,7 +71,13 @@ class SiteOutput:
             return
         parent = target.rpartition("/")[0]
         if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
+            # One mkdir where the parent exists (most pages): os.makedirs would look at the parent first.
+            try:
+                os.mkdir(parent)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
         # Written in place (a rename per file costs more than the page itself on some file systems).
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
