@@ -207,7 +207,7 @@ class Page:
         """References separated by commas, or "not stated" when there are none."""
         if not items:
             return Markup(self.site.missing[self.lang])
-        return Markup(", ").join(self.ref(r) for r in items)
+        return Markup(", ".join([self.ref(r) for r in items]))  # each is markup already
 
     def num(self, value: float | None) -> str:
         """A number formatted for this page's language (``2.5`` / ``2,5``)."""
@@ -227,10 +227,27 @@ class Page:
         """A reference: a link when it has a page, else its label."""
         if ref is None:
             return Markup(self.site.missing[self.lang])
+        # The same references (providers, levels, fields, skills ...) recur on thousands of pages:
+        # each is made once per language and depth. Keyed by the object (the catalogue's references
+        # are memoised), which the entry keeps alive so that its id is not reused.
+        key = (id(ref), self.lang, self.root)
+        made = self.site.ref_html.get(key)
+        if made is not None and made[0] is ref:
+            return made[1]
         label = self.tx(ref.label)
-        if ref.path:
-            return Markup(f'<a href="{self.url(ref.path)}">{label}</a>')
-        return label
+        html = Markup(f'<a href="{self.url(ref.path)}">{label}</a>') if ref.path else label
+        self.site.ref_html[key] = (ref, html)
+        return html
+
+    def tag(self, skill: cg.Ref) -> str:
+        """A skill as a tag linking to its page (made once per language and depth, as :meth:`ref`)."""
+        key = (id(skill), self.lang, self.root)
+        made = self.site.tag_html.get(key)
+        if made is not None and made[0] is skill:
+            return made[1]
+        html = f'<a class="tag" href="{escape(self.url(skill.path))}">{self.tx(skill.label)}</a>'
+        self.site.tag_html[key] = (skill, html)
+        return html
 
 
 def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], equivalents: list[dict]) -> SimpleNamespace:
@@ -256,7 +273,7 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
             li = f"<li>{tx(o.title)}"
             if o.skills:
                 li += (f'<br><span class="small">{escape(t["skills_label"])}:</span> '
-                       + " ".join(f'<a class="tag" href="{escape(url(s.path))}">{tx(s.label)}</a>' for s in o.skills))
+                       + " ".join([page.tag(s) for s in o.skills]))
             items.append(li + "</li>\n")
         outcomes = '<ul class="outcomes">\n' + "".join(items) + "</ul>\n"
     else:
@@ -357,6 +374,8 @@ class SiteBuilder:
             for lang in LANGS}
         self.card_cache: dict[tuple[str, str], str] = {}
         self.pager_urls: dict[tuple, list[str]] = {}
+        self.ref_html: dict[tuple[int, str, str], tuple[cg.Ref, Markup]] = {}
+        self.tag_html: dict[tuple[int, str, str], tuple[cg.Ref, str]] = {}
         self.candidate_cache: dict[frozenset[str], list[str]] = {}
         self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
         self.sort_keys: dict[tuple[str, str], tuple[str, str]] = {}
@@ -591,18 +610,17 @@ class SiteBuilder:
         """What scoring similar specifications needs (scored per specification, in the workers).
 
         The equivalence service's per-specification search runs several
-        queries; for a whole site the same scoring (:func:`equivalence.similarity`)
-        is applied to candidates found in memory: specifications sharing the
-        most ESCO skills, else the same ISCED-F field.
+        queries; for a whole site the same scoring (:func:`equivalence.similarity`,
+        as :func:`similarity_score`) is applied to candidates found in memory:
+        specifications sharing the most ESCO skills, else the same ISCED-F field.
         """
         self.facts: dict = {}
         if side["facts"] is None:
             self.notes.append(side["similar_note"])
             return
-        from credgraph.graph import equivalence
-
         facts = {iri: f for iri, f in side["facts"].items() if iri in self.cat.specs}
-        self.facts, self.similarity, self.ancestors = facts, equivalence.similarity, side["ancestors"]
+        self.facts, self.ancestors = facts, side["ancestors"]
+        self.field_codes = {iri: f.field_codes for iri, f in facts.items()}
         self.specs_by_skill: dict[str, list[str]] = defaultdict(list)
         self.specs_by_field: dict[str, list[str]] = defaultdict(list)
         for iri, f in facts.items():
@@ -635,7 +653,7 @@ class SiteBuilder:
             b = self.facts[other]
             if base.providers and b.providers & base.providers:
                 continue
-            score, _ = self.similarity(base, b, self.ancestors)
+            score = similarity_score(base, b, self.ancestors, self.field_codes)
             if score >= SIMILAR_MIN_SCORE:
                 ranked.append((other, score))
         ranked.sort(key=lambda x: (-x[1], x[0]))
@@ -953,6 +971,28 @@ def _side_reads_entry() -> dict:
 def _run_chunk(tasks: list[tuple]) -> dict:
     assert _ACTIVE is not None
     return _ACTIVE._run_chunk(tasks)
+
+
+def similarity_score(a, b, ancestors: dict[str, set[str]], field_codes: dict[str, set[str]]) -> float:
+    """``equivalence.similarity(a, b, ancestors)[0]``: the same factors, weights and rounding, without the
+    explanation of each factor (its texts were half the cost of scoring 140,000 pairs at 10,000
+    specifications). ``field_codes``: each specification's ISCED-F codes, worked out once.
+    ``tests/test_site_build.py`` holds the two equal.
+    """
+    from credgraph.graph.equivalence import WEIGHTS, field_score, skill_match
+
+    if a.skills and b.skills:
+        forward = sum(skill_match(s, b.skills, ancestors) for s in a.skills)
+        backward = sum(skill_match(s, a.skills, ancestors) for s in b.skills)
+        skills = round((forward + backward) / (len(a.skills) + len(b.skills)), 4)
+    else:
+        skills = 0.0
+    level = max(0.0, 1 - abs(a.eqf - b.eqf) / 4) if a.eqf is not None and b.eqf is not None else 0.0
+    ca, cb = a.credits(), b.credits()
+    workload = round(min(ca, cb) / max(ca, cb), 4) if ca and cb else 0.0
+    fields = field_score(field_codes[a.iri], field_codes[b.iri])[0]
+    return round(sum([round(WEIGHTS["skills"] * skills, 4), round(WEIGHTS["level"] * level, 4),
+                      round(WEIGHTS["workload"] * workload, 4), round(WEIGHTS["field"] * fields, 4)]), 4)
 
 
 def _memoise_lookups(cat: cg.Catalogue) -> None:
