@@ -256,7 +256,8 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
     Built in Python rather than in ``spec.html``: a Jinja call per value (link,
     label, number) was the largest share of rendering ten thousand pages.
     """
-    t, tx, ref, refs, url = page.t, page.tx, page.ref, page.refs, page.url
+    tx, ref, refs, url = page.tx, page.ref, page.refs, page.url
+    th = page.site.strings_html[page.lang]  # the interface strings, escaped once
     missing = page.site.missing[page.lang]
     workload = []
     if d.ects is not None:
@@ -272,7 +273,7 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
         for o in d.outcomes:
             li = f"<li>{tx(o.title)}"
             if o.skills:
-                li += (f'<br><span class="small">{escape(t["skills_label"])}:</span> '
+                li += (f'<br><span class="small">{th["skills_label"]}:</span> '
                        + " ".join([page.tag(s) for s in o.skills]))
             items.append(li + "</li>\n")
         outcomes = '<ul class="outcomes">\n' + "".join(items) + "</ul>\n"
@@ -280,7 +281,7 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
         outcomes = missing
     participation = str(refs(d.modes))
     if d.settings:
-        participation += f' ({escape(t["el_setting"])}: {refs(d.settings)})'
+        participation += f' ({th["el_setting"]}: {refs(d.settings)})'
     if d.quality_assurance:
         parts = []
         for q in d.quality_assurance:
@@ -288,7 +289,7 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
             if q.title and q.type:
                 text += f" ({tx(q.type.label)})"
             if q.agent:
-                text += f' {escape(page.fmt("accredited_by", agent=""))}{ref(q.agent)}'
+                text += f' {th["accredited_by"].replace("{agent}", "")}{ref(q.agent)}'
             parts.append(text)
         quality = "; ".join(parts)
     else:
@@ -297,21 +298,21 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
     if st.is_part_of or st.has_part or st.entitles_to:
         stack = ""
         if st.is_part_of:
-            stack += f'<p>{escape(t["stacks_into"])}: {refs(st.is_part_of)}</p>'
+            stack += f'<p>{th["stacks_into"]}: {refs(st.is_part_of)}</p>'
         if st.has_part:
-            stack += f'<p>{escape(t["consists_of"])}: {refs(st.has_part)}</p>'
+            stack += f'<p>{th["consists_of"]}: {refs(st.has_part)}</p>'
         if st.entitles_to:
-            stack += f'<p>{escape(t["entitles_to"])}: {refs(st.entitles_to)}</p>'
+            stack += f'<p>{th["entitles_to"]}: {refs(st.entitles_to)}</p>'
     else:
         stack = missing
-    none_known = f'<p class="missing">{escape(t["none_known"])}</p>'
+    none_known = f'<p class="missing">{th["none_known"]}</p>'
     if stacking:
         rows = []
         for s in stacking:
-            row = f'<li>{escape(t["stacks_into"])} {ref(s["target"])}'
+            row = f'<li>{th["stacks_into"]} {ref(s["target"])}'
             if s["with"]:
-                row += f' {escape(t["stacks_with"])} {refs(s["with"])}'
-            rows.append(row + f' — <a href="{escape(url(s["path"]))}">{escape(t["pathway"])}</a></li>\n')
+                row += f' {th["stacks_with"]} {refs(s["with"])}'
+            rows.append(row + f' — <a href="{escape(url(s["path"]))}">{th["pathway"]}</a></li>\n')
         stacking_html = "<ul>\n" + "".join(rows) + "</ul>\n"
     else:
         stacking_html = none_known
@@ -320,11 +321,11 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
         for e in equivalents:
             relation = e["relation"]
             if relation == "exact":
-                what = escape(t["equivalent"])
+                what = th["equivalent"]
             elif relation == "close":
-                what = escape(t["close"])
+                what = th["close"]
             else:
-                what = str(escape(t["similar"]))
+                what = th["similar"]
                 if e["score"] is not None:
                     what += f' ({escape(page.fmt("similarity", score=page.num(round(e["score"], 2))))})'
             rows.append(f'<li>{ref(e["ref"])} — {what}</li>\n')
@@ -364,6 +365,7 @@ class SiteBuilder:
         self.env = _environment(self.strings)
         self.templates = {(lang, name): self.env.get_template(f"{lang}/{name}") for lang in LANGS for name in (
             "home.html", "search.html", "spec.html", "list.html", "browse.html", "pathway.html", "about.html")}
+        self.strings_html = {lang: {key: str(escape(text)) for key, text in self.strings[lang].items()} for lang in LANGS}
         self.missing = {lang: f'<span class="missing">{escape(self.strings[lang]["not_stated"])}</span>' for lang in LANGS}
         self.fallback_notes = {lang: {other: escape(f'{self.strings[lang]["fallback_note"]} {self.strings[lang]["lang_" + other]}')
                                       for other in LANGS} for lang in LANGS}
@@ -621,6 +623,7 @@ class SiteBuilder:
         facts = {iri: f for iri, f in side["facts"].items() if iri in self.cat.specs}
         self.facts, self.ancestors = facts, side["ancestors"]
         self.field_codes = {iri: f.field_codes for iri, f in facts.items()}
+        self.covered = {iri: covered_skills(f.skills, self.ancestors) for iri, f in facts.items()}
         self.specs_by_skill: dict[str, list[str]] = defaultdict(list)
         self.specs_by_field: dict[str, list[str]] = defaultdict(list)
         for iri, f in facts.items():
@@ -653,7 +656,7 @@ class SiteBuilder:
             b = self.facts[other]
             if base.providers and b.providers & base.providers:
                 continue
-            score = similarity_score(base, b, self.ancestors, self.field_codes)
+            score = similarity_score(base, b, self.ancestors, self.field_codes, self.covered)
             if score >= SIMILAR_MIN_SCORE:
                 ranked.append((other, score))
         ranked.sort(key=lambda x: (-x[1], x[0]))
@@ -973,17 +976,20 @@ def _run_chunk(tasks: list[tuple]) -> dict:
     return _ACTIVE._run_chunk(tasks)
 
 
-def similarity_score(a, b, ancestors: dict[str, set[str]], field_codes: dict[str, set[str]]) -> float:
+def similarity_score(a, b, ancestors: dict[str, set[str]], field_codes: dict[str, set[str]],
+                     covered: dict[str, set[str]]) -> float:
     """``equivalence.similarity(a, b, ancestors)[0]``: the same factors, weights and rounding, without the
     explanation of each factor (its texts were half the cost of scoring 140,000 pairs at 10,000
-    specifications). ``field_codes``: each specification's ISCED-F codes, worked out once.
-    ``tests/test_site_build.py`` holds the two equal.
+    specifications). Worked out once per specification: ``field_codes``, its ISCED-F codes, and
+    ``covered`` (:func:`covered_skills`). ``tests/test_site_build.py`` holds the two equal.
     """
-    from credgraph.graph.equivalence import WEIGHTS, field_score, skill_match
+    from credgraph.graph.equivalence import WEIGHTS, field_score
 
     if a.skills and b.skills:
-        forward = sum(skill_match(s, b.skills, ancestors) for s in a.skills)
-        backward = sum(skill_match(s, a.skills, ancestors) for s in b.skills)
+        # equivalence.skill_match: 1 for a skill the other side has or has a narrower one of, else
+        # 0.5 if it has a broader one. Sums of halves are exact, whatever their order.
+        forward = _matched(a.skills, covered[b.iri], b.skills, ancestors)
+        backward = _matched(b.skills, covered[a.iri], a.skills, ancestors)
         skills = round((forward + backward) / (len(a.skills) + len(b.skills)), 4)
     else:
         skills = 0.0
@@ -993,6 +999,27 @@ def similarity_score(a, b, ancestors: dict[str, set[str]], field_codes: dict[str
     fields = field_score(field_codes[a.iri], field_codes[b.iri])[0]
     return round(sum([round(WEIGHTS["skills"] * skills, 4), round(WEIGHTS["level"] * level, 4),
                       round(WEIGHTS["workload"] * workload, 4), round(WEIGHTS["field"] * fields, 4)]), 4)
+
+
+def covered_skills(skills: set[str], ancestors: dict[str, set[str]]) -> set[str]:
+    """The skills a specification covers fully: its own and every broader one (their ancestors)."""
+    covered = set(skills)
+    for skill in skills:
+        covered.update(ancestors.get(skill, ()))
+    return covered
+
+
+def _matched(skills: set[str], covered: set[str], others: set[str], ancestors: dict[str, set[str]]) -> float:
+    full = half = 0
+    for skill in skills:
+        if skill in covered:
+            full += 1
+        elif not ancestors.get(skill, _NONE).isdisjoint(others):
+            half += 1
+    return full + 0.5 * half
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _memoise_lookups(cat: cg.Catalogue) -> None:

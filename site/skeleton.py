@@ -50,8 +50,19 @@ class Skeleton:
         pieces = self.pieces.copy()
         for at, index, how in self.holes:
             value = values[index]
-            pieces[at] = value if how != _ESCAPED else escape(value)
+            if how == _ESCAPED:
+                # Most escaped values are links, the same on every page of a depth: escaped once.
+                escaped = _ESCAPES.get(value)
+                if escaped is None:
+                    escaped = str(escape(value))
+                    if len(_ESCAPES) < 50_000:
+                        _ESCAPES[value] = escaped
+                value = escaped
+            pieces[at] = value
         return "".join(pieces)
+
+
+_ESCAPES: dict[str, str] = {}
 
 
 class Skeletons:

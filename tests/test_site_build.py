@@ -434,7 +434,7 @@ def test_similarity_score_equals_the_equivalence_services_score():
 
     from credgraph.graph.equivalence import similarity
     from credgraph.graph.specifications import SpecFacts
-    from credgraph.site.build import similarity_score
+    from credgraph.site.build import covered_skills, similarity_score
 
     rng = random.Random(7)
     skills = [f"http://data.europa.eu/esco/skill/s{i}" for i in range(12)]
@@ -451,6 +451,7 @@ def test_similarity_score_equals_the_equivalence_services_score():
 
     specs = [facts(i) for i in range(80)]
     codes = {f.iri: f.field_codes for f in specs}
+    covered = {f.iri: covered_skills(f.skills, ancestors) for f in specs}
     pairs = [(a, b) for a in specs for b in specs if a is not b]
-    assert all(similarity_score(a, b, ancestors, codes) == similarity(a, b, ancestors)[0] for a, b in pairs)
+    assert all(similarity_score(a, b, ancestors, codes, covered) == similarity(a, b, ancestors)[0] for a, b in pairs)
     assert len({similarity(a, b, ancestors)[0] for a, b in pairs}) > 100  # the pairs vary every factor
