@@ -197,11 +197,21 @@ class Page:
         meta = []
         for ref in (s.provider, s.country, s.eqf):
             if ref:
-                meta.append(self.tx(ref.label))
+                meta.append(self.label(ref))
         if s.ects is not None:
             meta.append(escape(self.fmt("ects_hours", ects=self.num(s.ects))))
-        meta.extend(self.tx(m.label) for m in s.modes)
+        meta.extend(self.label(m) for m in s.modes)
         return f'{PREFIX[self.lang]}{s.path}">{self.tx(s.title)}</a></h3><p class="meta">{" · ".join(meta)}</p></li>'
+
+    def label(self, ref: cg.Ref) -> Markup:
+        """A reference's label, as :meth:`tx` marks it (made once per reference and language, as :meth:`ref`)."""
+        key = (id(ref), self.lang)
+        made = self.site.label_html.get(key)
+        if made is not None and made[0] is ref:
+            return made[1]
+        html = self.tx(ref.label)
+        self.site.label_html[key] = (ref, html)
+        return html
 
     def refs(self, items: list[cg.Ref | None]) -> Markup:
         """References separated by commas, or "not stated" when there are none."""
@@ -378,6 +388,7 @@ class SiteBuilder:
         self.pager_urls: dict[tuple, list[str]] = {}
         self.ref_html: dict[tuple[int, str, str], tuple[cg.Ref, Markup]] = {}
         self.tag_html: dict[tuple[int, str, str], tuple[cg.Ref, str]] = {}
+        self.label_html: dict[tuple[int, str], tuple[cg.Ref, Markup]] = {}
         self.candidate_cache: dict[frozenset[str], list[str]] = {}
         self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
         self.sort_keys: dict[tuple[str, str], tuple[str, str]] = {}
