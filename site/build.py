@@ -39,6 +39,7 @@ from pyoxigraph import NamedNode
 
 from credgraph import __version__
 from credgraph.graph import catalogue as cg
+from credgraph.graph.equivalence import covered_skills, similarity_score
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store import Store, StoreError
 from credgraph.site import diagram, linkeddata, skeleton, snapshot
@@ -624,7 +625,7 @@ class SiteBuilder:
 
         The equivalence service's per-specification search runs several
         queries; for a whole site the same scoring (:func:`equivalence.similarity`,
-        as :func:`similarity_score`) is applied to candidates found in memory:
+        as :func:`equivalence.similarity_score`) is applied to candidates found in memory:
         specifications sharing the most ESCO skills, else the same ISCED-F field.
         """
         self.facts: dict = {}
@@ -985,52 +986,6 @@ def _side_reads_entry() -> dict:
 def _run_chunk(tasks: list[tuple]) -> dict:
     assert _ACTIVE is not None
     return _ACTIVE._run_chunk(tasks)
-
-
-def similarity_score(a, b, ancestors: dict[str, set[str]], field_codes: dict[str, set[str]],
-                     covered: dict[str, set[str]]) -> float:
-    """``equivalence.similarity(a, b, ancestors)[0]``: the same factors, weights and rounding, without the
-    explanation of each factor (its texts were half the cost of scoring 140,000 pairs at 10,000
-    specifications). Worked out once per specification: ``field_codes``, its ISCED-F codes, and
-    ``covered`` (:func:`covered_skills`). ``tests/test_site_build.py`` holds the two equal.
-    """
-    from credgraph.graph.equivalence import WEIGHTS, field_score
-
-    if a.skills and b.skills:
-        # equivalence.skill_match: 1 for a skill the other side has or has a narrower one of, else
-        # 0.5 if it has a broader one. Sums of halves are exact, whatever their order.
-        forward = _matched(a.skills, covered[b.iri], b.skills, ancestors)
-        backward = _matched(b.skills, covered[a.iri], a.skills, ancestors)
-        skills = round((forward + backward) / (len(a.skills) + len(b.skills)), 4)
-    else:
-        skills = 0.0
-    level = max(0.0, 1 - abs(a.eqf - b.eqf) / 4) if a.eqf is not None and b.eqf is not None else 0.0
-    ca, cb = a.credits(), b.credits()
-    workload = round(min(ca, cb) / max(ca, cb), 4) if ca and cb else 0.0
-    fields = field_score(field_codes[a.iri], field_codes[b.iri])[0]
-    return round(sum([round(WEIGHTS["skills"] * skills, 4), round(WEIGHTS["level"] * level, 4),
-                      round(WEIGHTS["workload"] * workload, 4), round(WEIGHTS["field"] * fields, 4)]), 4)
-
-
-def covered_skills(skills: set[str], ancestors: dict[str, set[str]]) -> set[str]:
-    """The skills a specification covers fully: its own and every broader one (their ancestors)."""
-    covered = set(skills)
-    for skill in skills:
-        covered.update(ancestors.get(skill, ()))
-    return covered
-
-
-def _matched(skills: set[str], covered: set[str], others: set[str], ancestors: dict[str, set[str]]) -> float:
-    full = half = 0
-    for skill in skills:
-        if skill in covered:
-            full += 1
-        elif not ancestors.get(skill, _NONE).isdisjoint(others):
-            half += 1
-    return full + 0.5 * half
-
-
-_NONE: frozenset[str] = frozenset()
 
 
 def _memoise_lookups(cat: cg.Catalogue) -> None:

@@ -427,31 +427,3 @@ def test_search_indexes_do_not_depend_on_the_catalogues_order(built):
     assert [d[0] for d in docs] == [cg.page_path("spec", iri) for iri in sorted(cat.specs)]
     assert all(d[1] == "Same title" and d[2] == "en" for d in docs)  # a fallback, marked with its language
     assert search_index(cat, "fr") == search_indexes(cat)["fr"]
-
-
-def test_similarity_score_equals_the_equivalence_services_score():
-    import random
-
-    from credgraph.graph.equivalence import similarity
-    from credgraph.graph.specifications import SpecFacts
-    from credgraph.site.build import covered_skills, similarity_score
-
-    rng = random.Random(7)
-    skills = [f"http://data.europa.eu/esco/skill/s{i}" for i in range(12)]
-    # Some skills narrower than others, so that half matches (0.5) occur.
-    ancestors = {s: set(rng.sample(skills, 2)) for s in skills[:6]}
-    fields = ["http://data.europa.eu/esco/isced-f/" + c for c in ("0613", "0612", "0611", "0688", "0412", "041", "0731")]
-
-    def facts(i: int) -> SpecFacts:
-        return SpecFacts(
-            iri=f"https://example.org/spec/{i}", skills=set(rng.sample(skills, rng.choice([0, 1, 2, 3, 5]))),
-            eqf=rng.choice([None, 4, 5, 6, 7, 8]), ects=rng.choice([None, 0.0, 2.5, 5, 6, 30]),
-            hours=rng.choice([None, 25.0, 60.0, 150.0]), fields=set(rng.sample(fields, rng.choice([0, 1, 1, 2]))),
-        )
-
-    specs = [facts(i) for i in range(80)]
-    codes = {f.iri: f.field_codes for f in specs}
-    covered = {f.iri: covered_skills(f.skills, ancestors) for f in specs}
-    pairs = [(a, b) for a in specs for b in specs if a is not b]
-    assert all(similarity_score(a, b, ancestors, codes, covered) == similarity(a, b, ancestors)[0] for a, b in pairs)
-    assert len({similarity(a, b, ancestors)[0] for a, b in pairs}) > 100  # the pairs vary every factor
