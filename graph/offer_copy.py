@@ -28,13 +28,13 @@ offer graphs stays one node, as it is in the explicit-list query.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pyoxigraph as ox
 
 from credgraph import queries
 from credgraph.graph.binding import inject_values
+from credgraph.graph.byte_stream import ByteStream
 from credgraph.graph.store import QueryResult, QuerySyntaxError, Solutions, Store, StoreError, syntax_message
 from credgraph.graph.store_embedded import EmbeddedStore
 
@@ -106,34 +106,17 @@ def _copy_native(source: ox.Store, graphs: Sequence[str], copy: ox.Store) -> Non
     # One load, not one per graph: a load renames blank nodes, consistently
     # within itself only, and the dumps name them by the store's own ids, so a
     # node shared by two graphs stays one node.
-    copy.load(_Dumps(source, graphs), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(UNION_GRAPH))
+    copy.load(ByteStream(_dumps(source, graphs)), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(UNION_GRAPH))
 
 
-class _Dumps(io.RawIOBase):
-    """The N-Triples dumps of ``graphs``, one after the other, read as one stream (one graph in memory at a time)."""
-
-    def __init__(self, source: ox.Store, graphs: Sequence[str]) -> None:
-        super().__init__()
-        self._source, self._graphs = source, iter(graphs)
-        self._chunk, self._at = b"", 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while self._at >= len(self._chunk):
-            name = next(self._graphs, None)
-            if name is None:
-                return 0
-            try:
-                data = self._source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
-            except (OSError, RuntimeError) as exc:
-                raise StoreError(f"cannot read graph <{name}> to copy the offer: {exc}") from exc
-            self._chunk, self._at = (data if not data or data.endswith(b"\n") else data + b"\n"), 0
-        n = min(len(buffer), len(self._chunk) - self._at)
-        buffer[:n] = self._chunk[self._at:self._at + n]
-        self._at += n
-        return n
+def _dumps(source: ox.Store, graphs: Sequence[str]) -> Iterator[bytes]:
+    """The N-Triples dump of each of ``graphs`` in turn (one graph in memory at a time)."""
+    for name in graphs:
+        try:
+            data = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot read graph <{name}> to copy the offer: {exc}") from exc
+        yield data if not data or data.endswith(b"\n") else data + b"\n"
 
 
 def _copy_remote(store: Store, graphs: Sequence[str], copy: ox.Store) -> None:

@@ -28,13 +28,14 @@ beside them as their dumps come in.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from credgraph.graph import catalogue as cg
+from credgraph.graph.byte_stream import ByteStream
 from credgraph.graph.offer_copy import UNION_GRAPH, Offer, OfferCopy
 from credgraph.graph.store import Store, StoreError
 
@@ -127,34 +128,11 @@ def _read(source: ox.Store, offer: Offer) -> tuple[OfferCopy, list[Chunk]]:
         pending = [pool.submit(dump, g) for g in graphs]
         # One load for all offer graphs: a load names blank nodes consistently within itself only,
         # and the dumps name them by the store's ids, so a node shared by two graphs stays one.
-        copy.load(_Stream(f.result() for f, wanted in zip(pending, in_offer) if wanted),
+        copy.load(ByteStream(f.result() for f, wanted in zip(pending, in_offer) if wanted),
                   format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(UNION_GRAPH))
         chunks = [Chunk(b"" if isinstance(g, ox.DefaultGraph) else str(g).encode("utf-8"), f.result(), wanted)
                   for g, f, wanted in zip(graphs, pending, in_offer)]
     return OfferCopy(copy, offer, "memory:offer-snapshot"), chunks
-
-
-class _Stream(io.RawIOBase):
-    """Byte strings read one after the other as one stream."""
-
-    def __init__(self, parts: Iterator[bytes]) -> None:
-        super().__init__()
-        self._parts = iter(parts)
-        self._chunk, self._at = b"", 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while self._at >= len(self._chunk):
-            chunk = next(self._parts, None)
-            if chunk is None:
-                return 0
-            self._chunk, self._at = chunk, 0
-        n = min(len(buffer), len(self._chunk) - self._at)
-        buffer[:n] = self._chunk[self._at:self._at + n]
-        self._at += n
-        return n
 
 
 def read_offer_catalogue(snapshot: OfferCopy) -> cg.Catalogue:
