@@ -112,11 +112,16 @@ def _copy_native(source: ox.Store, graphs: Sequence[str], copy: ox.Store) -> Non
 def _dumps(source: ox.Store, graphs: Sequence[str]) -> Iterator[bytes]:
     """The N-Triples dump of each of ``graphs`` in turn (one graph in memory at a time)."""
     for name in graphs:
-        try:
-            data = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"cannot read graph <{name}> to copy the offer: {exc}") from exc
-        yield data if not data or data.endswith(b"\n") else data + b"\n"
+        yield dump_graph(source, ox.NamedNode(name), "to copy the offer")
+
+
+def dump_graph(source: ox.Store, graph: ox.NamedNode | ox.DefaultGraph, purpose: str) -> bytes:
+    """One graph of ``source`` as N-Triples, ending in a line end (so that dumps can follow each other)."""
+    try:
+        data = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"cannot read graph {graph} {purpose}: {exc}") from exc
+    return data if not data or data.endswith(b"\n") else data + b"\n"
 
 
 def _copy_remote(store: Store, graphs: Sequence[str], copy: ox.Store) -> None:

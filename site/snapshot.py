@@ -36,15 +36,11 @@ import pyoxigraph as ox
 
 from credgraph.graph import catalogue as cg
 from credgraph.graph.byte_stream import ByteStream
-from credgraph.graph.offer_copy import UNION_GRAPH, Offer, OfferCopy
+from credgraph.graph.offer_copy import UNION_GRAPH, Offer, OfferCopy, dump_graph
 from credgraph.graph.store import Store, StoreError
 
 # Threads dumping graphs: the dump is CPU-bound term decoding with the GIL released.
 DUMP_THREADS = 2
-
-# The site's snapshot is the catalogue's offer copy.
-OfferStore = OfferCopy
-
 
 @dataclass
 class Chunk:
@@ -117,11 +113,7 @@ def _read(source: ox.Store, offer: Offer) -> tuple[OfferCopy, list[Chunk]]:
     in_offer = [not isinstance(g, ox.NamedNode) or g.value in keep for g in graphs]
 
     def dump(graph) -> bytes:
-        try:
-            data = source.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"cannot read graph {graph} for the site: {exc}") from exc
-        return data if not data or data.endswith(b"\n") else data + b"\n"
+        return dump_graph(source, graph, "for the site")
 
     copy = ox.Store()
     with ThreadPoolExecutor(DUMP_THREADS) as pool:
