@@ -210,7 +210,7 @@ def similarity_score(a, b, ancestors: dict[str, set[str]], field_codes: dict[str
     """``equivalence.similarity(a, b, ancestors)[0]``: the same factors, weights and rounding, without the
     explanation of each factor (its texts were half the cost of scoring 140,000 pairs at 10,000
     specifications for the static site). Worked out once per specification: ``field_codes``, its
-    ISCED-F codes, and ``covered`` (:func:`covered_skills`). ``tests/test_site_build.py`` holds the two equal.
+    ISCED-F codes, and ``covered`` (:func:`covered_skills`). ``tests/test_equivalence.py`` holds the two equal.
     """
     if a.skills and b.skills:
         # equivalence.skill_match: 1 for a skill the other side has or has a narrower one of, else

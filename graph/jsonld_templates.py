@@ -118,7 +118,6 @@ class Template:
     sample: tuple[ox.Triple, ...] = ()  # the tokenised triples themselves, one per recipe row
     fixed_iris: frozenset[str] = frozenset()  # values of the IRIs in the recipe (not tokens)
     fixed_literals: frozenset[ox.Literal] = frozenset()  # the literals in the recipe (not tokens)
-    fixed_values: frozenset[str] = frozenset()  # their values
     derived: dict = field(default_factory=dict, repr=False)  # what checks decided about this template, by key
 
     def instantiate(self, literals: Sequence[str], iris: Sequence[str], graph: ox.NamedNode | None = None) -> list:
@@ -148,13 +147,9 @@ class Template:
             made = [ox.Triple(terms[s] if type(s) is int else s, p, terms[o] if type(o) is int else o) for s, p, o in self.recipe]
         # Distinct tokens hold distinct strings, and the recipe's rows are
         # distinct: rows can only meet where a string equals a fixed term.
-        if self.fixed_iris.isdisjoint(iris) and (self.fixed_values.isdisjoint(literals) or self._distinct_literals(terms)):
+        if self.fixed_iris.isdisjoint(iris) and self.fixed_literals.isdisjoint(terms[self.iri_count + self.blank_count:]):
             return Statements(made, self, terms, graph)
         return list(dict.fromkeys(made))
-
-    def _distinct_literals(self, terms: list) -> bool:
-        """Whether none of a document's literals is a fixed one (same value, datatype and language)."""
-        return self.fixed_literals.isdisjoint(terms[self.iri_count + self.blank_count:])
 
 
 class Statements(list):
@@ -166,6 +161,7 @@ class Statements(list):
     """
 
     __slots__ = ("template", "terms", "graph")
+    distinct = True  # no two statements are equal (what the store's counting relies on)
 
     def __init__(self, statements: list, template: Template, terms: list, graph: ox.NamedNode | None = None) -> None:
         super().__init__(statements)
@@ -247,7 +243,6 @@ def make_template(triples: Iterable[ox.Triple], literals: int, iris: int) -> Tem
         tuple(recipe), iris, len(blanks), tuple(slots), sample=triples,
         fixed_iris=frozenset(t.value for t in fixed if type(t) is ox.NamedNode),
         fixed_literals=frozenset(t for t in fixed if type(t) is ox.Literal),
-        fixed_values=frozenset(t.value for t in fixed if type(t) is ox.Literal),
     )
 
 

@@ -169,9 +169,9 @@ def mint_local(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) ->
     if found is None:
         out, mapping = _mint(triples, graph, kinds)
         _MINTED.put(key, (out, {numbers.get(old, old): new for old, new in mapping.items()}))
-        return out, mapping
+        return list(out), mapping
     out, minted = found
-    return out, {term: minted[numbers.get(term, term)] for term in local}
+    return list(out), {term: minted[numbers.get(term, term)] for term in local}  # a copy: callers may change theirs
 
 
 # Public descriptions by what they depend on: one per course and issuer template.

@@ -129,8 +129,8 @@ _TITLE = NamedNode(ns.DC + "title")
 
 
 def _distinct(data: object) -> bool:
-    # Statements made from a JSON-LD template are distinct by construction (they say in which graph).
-    return getattr(data, "graph", None) is not None
+    # Statements made from a JSON-LD template are distinct by construction, and say so.
+    return getattr(data, "distinct", False) is True
 
 
 def as_triples(data: Iterable[Triple | Quad]) -> list[Triple]:
