@@ -24,7 +24,6 @@ import os
 import re
 import threading
 import time
-import unicodedata
 from itertools import chain
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -848,7 +847,7 @@ class SiteBuilder:
             key = (spec.iri, lang)
             if key not in cache:
                 s = cache[key] = self.cat.summary(spec, lang)
-                self.sort_keys[key] = (normalise(s.title.text), s.iri)
+                self.sort_keys[key] = (cg.normalise(s.title.text), s.iri)
                 page = page or Page(self, lang, "")
                 # The card's text is what a list page shows of the specification: its fingerprint part.
                 self.card_cache[key] = page.card_tail(s)
@@ -1086,30 +1085,6 @@ def schema_course(detail: cg.SpecificationDetail, cat: cg.Catalogue, spec: cg.Sp
 # -- the search index ----------------------------------------------------------
 
 
-class _KeepUnlessCombining(dict):
-    """A ``str.translate`` table dropping combining marks, filled as characters are met."""
-
-    def __missing__(self, code: int):
-        value = None if unicodedata.combining(chr(code)) else code
-        self[code] = value
-        return value
-
-
-_STRIP_COMBINING = _KeepUnlessCombining()
-_SPACES = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    """:func:`credgraph.graph.catalogue.normalise` (same result), with the marks dropped by ``str.translate``.
-
-    The search indexes fold every title, description and outcome of the
-    catalogue in three languages; a Python-level loop per character was a
-    tenth of the page work at 10,000 specifications.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return _SPACES.sub(" ", decomposed.translate(_STRIP_COMBINING).replace("ß", "ss")).strip()
-
-
 def search_index(cat: cg.Catalogue, lang: str) -> str:
     """The compact offline search index of one language (see :func:`search_indexes`)."""
     return search_indexes(cat, (lang,))[lang]
@@ -1136,7 +1111,7 @@ def search_indexes(cat: cg.Catalogue, langs: tuple[str, ...] = LANGS) -> dict[st
             rows["ects"].append([key, key.replace("-", "–") + " ECTS", ""])
         titles = [cg.pick(s.titles, lang) if s.titles else None for s in specs]
         # Equal titles in IRI order: the catalogue's own order may differ from one read to the next.
-        order = sorted(range(len(specs)), key=lambda i: (normalise(titles[i].text) if titles[i] else specs[i].iri, specs[i].iri))
+        order = sorted(range(len(specs)), key=lambda i: (cg.normalise(titles[i].text) if titles[i] else specs[i].iri, specs[i].iri))
         docs = []
         for i in order:
             spec = specs[i]
@@ -1158,7 +1133,7 @@ def search_indexes(cat: cg.Catalogue, langs: tuple[str, ...] = LANGS) -> dict[st
             if spec.descriptions:
                 words.append(cg.pick(spec.descriptions, lang).text)
             words.extend(cg.pick(o.titles, lang).text for o in spec.outcomes if o.titles)
-            docs.append([path, title.text, title.lang if title.fallback else "", spec.ects, idx, normalise(" ".join(words))])
+            docs.append([path, title.text, title.lang if title.fallback else "", spec.ects, idx, cg.normalise(" ".join(words))])
         indexes[lang] = json.dumps({"v": 1, "lang": lang, "facetNames": list(cg.FACETS), "facets": rows, "docs": docs},
                                    ensure_ascii=False, separators=(",", ":"))
     return indexes
