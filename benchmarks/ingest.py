@@ -37,7 +37,7 @@ from credgraph.graph.ingest import IngestOptions, SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "samples"
+SHARED = Path(__file__).resolve().parents[1] / "tests" / "data" / "samples"
 
 
 def variants(n: int) -> list[SourceDocument]:

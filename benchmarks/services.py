@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import shutil
 import statistics
@@ -55,7 +56,8 @@ from credgraph.graph.store import Provenance, open_store, provenance_triples
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The full ESCO export is large and not in the repository: $CREDGRAPH_SHARED/data, else ../shared/data.
+SHARED = Path(os.environ.get("CREDGRAPH_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"
 CG = ns.CG
 RDF_TYPE = ox.NamedNode(ns.RDF + "type")
 XSD_DATE = ox.NamedNode(ns.XSD + "date")

@@ -7,7 +7,7 @@ RDF once, and times ``validate`` per document against ``validate_many`` over all
 of them, for the lean ``annex-i-credential`` profile, the ``storable-credential``
 profile and the EC ``edc-generic`` profile.
 
-    python benchmarks/validation.py [--count 100] [--repeat 3] [--shared ../shared/data]
+    python benchmarks/validation.py [--count 100] [--repeat 3] [--shared tests/data]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from credgraph.graph import jsonld
 from credgraph.graph.validation import validate, validate_many
 
-DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_SHARED = Path(__file__).resolve().parents[1] / "tests" / "data"  # same layout as shared/data
 
 
 def sample_like_documents(shared: Path, count: int) -> list[list]:
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100, help="credentials per batch (default 100)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure, the best is reported (default 5)")
     parser.add_argument("--edc-single", type=int, default=20, help="documents timed one per call for edc-generic")
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="path of ../shared/data")
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="reference data folder (default tests/data)")
     args = parser.parse_args()
 
     start = time.perf_counter()

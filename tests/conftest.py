@@ -15,8 +15,12 @@ import pytest
 
 from credgraph.graph.store import Store, open_store
 
-SHARED = Path(os.environ.get("CREDGRAPH_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-SHARED_DATA = SHARED / "data"
+# The small public files the tests read (samples, contexts, ELM, ESCO slices,
+# W3C manifests): in the repository, see tests/data/README.md.
+TEST_DATA = Path(__file__).resolve().parent / "data"
+# The full reference data (complete ESCO export) is large and stays outside
+# the repository: only opt-in tests read it, from $CREDGRAPH_SHARED/data.
+FULL_DATA_VARIABLE = "CREDGRAPH_SHARED"
 
 
 def free_port() -> int:
@@ -103,7 +107,22 @@ def embedded_store() -> Store:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data`` (reference data: ELM, ESCO, samples, W3C tests)."""
-    if not SHARED_DATA.is_dir():
-        raise RuntimeError(f"reference data not found at {SHARED_DATA}; set CREDGRAPH_SHARED")
-    return SHARED_DATA
+    """``tests/data``: the reference files the tests need, same layout as ``shared/data``."""
+    return TEST_DATA
+
+
+def full_reference_data() -> Path | None:
+    """``$CREDGRAPH_SHARED/data`` when the variable is set, else None."""
+    root = os.environ.get(FULL_DATA_VARIABLE)
+    return Path(root) / "data" if root else None
+
+
+@pytest.fixture(scope="session")
+def full_data() -> Path:
+    """The full reference data (complete ESCO export): opt-in, skipped unless $CREDGRAPH_SHARED is set."""
+    data = full_reference_data()
+    if data is None:
+        pytest.skip(f"needs the full reference data: set {FULL_DATA_VARIABLE} to the folder holding data/esco/")
+    if not (data / "esco" / "v1.1.1-en" / "skills_en.csv").is_file():
+        raise RuntimeError(f"{FULL_DATA_VARIABLE}={os.environ[FULL_DATA_VARIABLE]}: no data/esco/v1.1.1-en/skills_en.csv there")
+    return data

@@ -86,11 +86,12 @@ def test_catalogue_counts_and_variety(demo):
         assert len(parts) >= 3
 
 
-def test_skills_are_real_esco_skills(demo, shared_data):
+def test_skills_are_real_esco_skills(demo, full_data):
+    """Opt-in ($CREDGRAPH_SHARED): the full ESCO collections; the shipped subset is checked below."""
     root, _ = demo
     known = set()
     for name in ("digitalSkillsCollection_en.csv", "transversalSkillsCollection_en.csv"):
-        with open(shared_data / "esco" / "v1.1.1-en" / name, encoding="utf-8") as f:
+        with open(full_data / "esco" / "v1.1.1-en" / name, encoding="utf-8") as f:
             known |= {r["conceptUri"] for r in csv.DictReader(f)}
     used = {s for r in _catalogue_rows(root) for n in range(1, 5) for s in r.get(f"outcome_{n}_skills", "").split("|") if s}
     assert len(used) >= 40

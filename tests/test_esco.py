@@ -1,7 +1,8 @@
 """ESCO: the CSV importer, ``credgraph import esco`` and the bundled subset.
 
 The full English v1.1.1 export is imported once per backend (module scope:
-it takes a while); the other tests use small real slices of the exports.
+it takes a while) when $CREDGRAPH_SHARED points at the full reference data;
+the other tests use the small real slices of the exports in tests/data/esco.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ FULL_BACKENDS = ["embedded"] + (["remote"] if os.environ.get("CREDGRAPH_ESCO_FUL
 
 
 @pytest.fixture(scope="module")
-def full_esco(request, shared_data, tmp_path_factory):
-    """The full English v1.1.1 export imported once into each backend."""
+def full_esco(request, full_data, tmp_path_factory):
+    """The full English v1.1.1 export imported once into each backend (opt-in: $CREDGRAPH_SHARED)."""
     backend = request.param
     process = None
     if backend == "embedded":
@@ -103,7 +104,7 @@ def full_esco(request, shared_data, tmp_path_factory):
         wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
         store = open_store(f"http://127.0.0.1:{port}")
     try:
-        result = esco.import_esco(store, [shared_data / "esco" / "v1.1.1-en"])
+        result = esco.import_esco(store, [full_data / "esco" / "v1.1.1-en"])
         yield store, result
     finally:
         store.close()
@@ -369,7 +370,7 @@ def test_bundled_subset(store):
     assert schemes[DIGITAL] == 1_201 and schemes[TRANSVERSAL] == 96 + 30
 
 
-def test_bundled_subset_is_the_collections_with_their_ancestors(shared_data):
+def test_bundled_subset_is_the_collections_with_their_ancestors(full_data):
     graph = ox.Store()
     graph.load(vocabularies.read_bytes("esco.ttl"), ox.RdfFormat.TURTLE)
     broader = ox.NamedNode(SKOS + "broader")
@@ -378,7 +379,7 @@ def test_bundled_subset_is_the_collections_with_their_ancestors(shared_data):
         assert q.object in subjects, f"{q.object} is broader than {q.subject} but missing from esco.ttl"
     members = set()
     for name in ("digitalSkillsCollection_en.csv", "transversalSkillsCollection_en.csv"):
-        with (shared_data / "esco" / "v1.1.1-en" / name).open(newline="", encoding="utf-8") as handle:
+        with (full_data / "esco" / "v1.1.1-en" / name).open(newline="", encoding="utf-8") as handle:
             members |= {row["conceptUri"] for row in csv.DictReader(handle)}
     assert members <= {s.value for s in subjects}
 

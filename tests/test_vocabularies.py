@@ -288,14 +288,15 @@ def test_cli_init_on_a_memory_store(capsys):
     assert "urn:credgraph:vocab:eqf" in out and "urn:credgraph:vocab:isced-f" in out
 
 
-def test_shipped_files_match_a_rebuild_and_a_stale_file_is_reported(shared_data, tmp_path):
+def test_shipped_files_match_a_rebuild_and_a_stale_file_is_reported(full_data, tmp_path):
+    """Opt-in ($CREDGRAPH_SHARED): the rebuild reads the full ESCO export."""
     build = build_script()
-    assert build.main(["--shared", str(shared_data), "--check"]) == 0
+    assert build.main(["--shared", str(full_data), "--check"]) == 0
     out = tmp_path / "vocabularies"
     shutil.copytree(REPO / "vocabularies", out, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     (out / "eqf.ttl").write_text((out / "eqf.ttl").read_text(encoding="utf-8").replace("Level 3", "Level three"),
                                  encoding="utf-8")
-    assert build.main(["--shared", str(shared_data), "--out", str(out), "--check"]) == 1
+    assert build.main(["--shared", str(full_data), "--out", str(out), "--check"]) == 1
 
 
 def test_build_refuses_incomplete_esco_data(shared_data, tmp_path):
