@@ -459,8 +459,11 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
         return
     public_names = [ns.source_graph(p.result.source_id) for p in todo]
     existing = _graph_hashes(ws.store, public_names)
+    _keep_valid_seals(ws.store, todo, public_names, existing)
     writes: list[_Prepared] = []
     for p, graph in zip(todo, public_names):
+        if p.result.status == "rejected":
+            continue
         if existing.get(graph) == p.content_hash:
             p.result.status = "unchanged"
         else:
@@ -504,6 +507,43 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
     if any(p.result.status == "replaced" for p in writes):
         drop_unused_descriptions(ws.store)
     timer.add("store-write", started)
+
+
+def _keep_valid_seals(store: Store, todo: list[_Prepared], public_names: list[str], existing: dict[str, str]) -> None:
+    """Refuse to replace a credential stored with a valid seal by a document without one (or an older one).
+
+    Otherwise anyone could swap a genuine sealed credential for an unsealed
+    copy with other content under the same credential id.
+    """
+    replacing = [g for p, g in zip(todo, public_names) if g in existing and existing[g] != p.content_hash]
+    if not replacing:
+        return
+    rows = store.select(queries.load("ingest-stored-seals"), values=[{"graph": ox.NamedNode(g)} for g in replacing])
+    sealed = {row["graph"].value: row.get("signingTime") for row in rows if row["status"].value == "valid"}
+    for p, graph in zip(todo, public_names):
+        if graph not in sealed or existing.get(graph) == p.content_hash:
+            continue
+        new, sid = p.result.seal, p.result.source_id
+        if new is None or not new.valid:
+            why = "it carries no seal" if new is None else f"its seal is {new.status}"
+            p.result.problems.append(f"{p.result.name}: refused: credential {sid} is stored with a valid seal and this "
+                                     f"document cannot replace it ({why}; only a validly sealed document may)")
+        elif _earlier(new.signing_time, sealed[graph]):
+            p.result.problems.append(f"{p.result.name}: refused: credential {sid} is stored with a seal signed "
+                                     f"{sealed[graph].value}; this document's seal is older ({new.signing_time})")
+        else:
+            continue
+        p.result.status = "rejected"
+
+
+def _earlier(signing_time: str, stored: ox.Literal | None) -> bool:
+    """True when both signing times are known and ``signing_time`` is before ``stored``."""
+    if not signing_time or stored is None:
+        return False
+    try:
+        return datetime.fromisoformat(signing_time.replace("Z", "+00:00")) < datetime.fromisoformat(stored.value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
 
 
 def drop_unused_descriptions(store: Store) -> list[str]:

@@ -1,42 +1,68 @@
-"""Sealed EDC credentials: JAdES JWS JSON serialization, verified with ``cryptography``.
+"""Sealed EDC credentials (JAdES): the JWS JSON serialisation, verified with joserfc.
 
 A sealed EDC is ``{"payload": "<credential JSON>", "signatures": [{"protected": ...,
-"header": {...}, "signature": ...}]}`` with an unencoded payload (``b64: false``):
-the signing input is ``ASCII(BASE64URL(protected)) || '.' || payload bytes``.
+"header": {...}, "signature": ...}]}`` (general JSON serialisation; the flattened
+form ``{"payload", "protected", "header", "signature"}`` is read too), usually with
+an unencoded payload (RFC 7797: ``"b64": false``, which must be listed in
+``"crit"``). The JWS work (header and ``crit`` rules, RFC 7797 signing input,
+algorithm and key agreement, ECDSA signature lengths, the signature itself) is
+done by joserfc through its public API (``jws.deserialize_json`` with a
+``JWSRegistry``); this module adds what a seal needs on top of a JWS:
 
-What is verified, and therefore what :class:`SealVerification` may claim:
-- the signature over the payload, against the public key of the first ``x5c``
-  certificate ("valid" / "invalid"; "unverifiable" when it cannot be checked);
-- whether the claimed signing time (``sigT``) lies in the certificate's validity;
-- only if a trust anchor file is configured: whether the ``x5c`` chain leads to
-  one of the anchors ("trusted" / "untrusted"); otherwise chain trust is "unknown".
-Not verified: revocation data and the timestamp tokens in the unsigned header.
+- the key comes from the first certificate of ``x5c`` in the protected header
+  (required: a seal without a certificate is no seal); ``x5t#S256``, when
+  present, must be that certificate's SHA-256 thumbprint;
+- only public-key algorithms are accepted (RS*, PS*, ES*); ``none`` and the
+  HMAC algorithms (a shared secret proves nothing about the issuer) are not;
+- the claimed signing time (``sigT``) must lie in the certificate's validity;
+  the verdict says both whether the certificate was valid then and whether it
+  has expired since (a seal made with a then-valid certificate stays valid);
+- only if trust anchors are configured: whether the ``x5c`` chain leads to one
+  of them ("trusted" / "untrusted"); otherwise chain trust is "unknown".
+
+The status is "valid" or "invalid". Not verified, and therefore never claimed:
+revocation data, and the timestamp tokens (``adoTst``, unsigned header).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
+from joserfc import jws
+from joserfc.errors import (
+    BadSignatureError,
+    InvalidKeyCurveError,
+    InvalidKeyTypeError,
+    JoseError,
+    MissingCritHeaderError,
+    UnsupportedAlgorithmError,
+)
+from joserfc.jwk import ECKey, RSAKey
+from joserfc.jws import JWSRegistry
+from joserfc.registry import HeaderParameter
 
 from credgraph.graph import namespaces as ns
 
 TRUST_ANCHORS_ENV = "CREDGRAPH_TRUST_ANCHORS"
 
+#: Public-key algorithms a seal may use (RFC 7518 names). Not ``none``, not HS*.
+SEAL_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+
 _DER = Encoding.DER
-_HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
+# A signing time this far ahead of the clock is not a clock difference.
+_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class SealError(ValueError):
@@ -47,7 +73,7 @@ class SealError(ValueError):
 class SealVerification:
     """What was verified about one seal; recorded as a ``cg:SealVerification``."""
 
-    status: str  # valid | invalid | unverifiable
+    status: str  # valid | invalid
     reason: str
     algorithm: str = ""
     signing_time: str = ""
@@ -56,6 +82,10 @@ class SealVerification:
     certificate_not_before: str = ""
     certificate_not_after: str = ""
     chain_trust: str = "unknown"  # unknown | trusted | untrusted
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"
 
     def to_triples(self, node: ox.NamedNode) -> list[ox.Triple]:
         """The ``cg:SealVerification`` statements about ``node``."""
@@ -89,18 +119,111 @@ class OpenedSeal:
     verification: SealVerification
 
 
+# -- the joserfc registry for seals ---------------------------------------------
+
+
+def _is_signing_time(value: object) -> None:
+    if not isinstance(value, str) or _parse_time(value) is None:
+        raise ValueError("must be a date-time string (ISO 8601)")
+
+
+def _is_object(value: object) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("must be a JSON object")
+
+
+class _SealRegistry(JWSRegistry):
+    """joserfc's JWS registry with limits that fit a JAdES seal.
+
+    joserfc's defaults are sized for tokens (512-byte header, 128 KB payload).
+    A JAdES protected header carries the certificate chain and timestamp
+    tokens (the EC sample's is ~10 KB), and an EDC payload may embed images;
+    the ingest's document size limit has bounded the whole document already.
+    """
+
+    max_header_length = 256 * 1024
+    max_payload_length = 64 * 1024 * 1024
+    max_signature_length = 4096  # base64url of a 16384-bit RSA signature
+
+
+#: The JAdES header parameters a seal may list in ``crit`` and that this module
+#: handles: ``sigT`` is checked against the certificate; ``adoTst`` (timestamp
+#: tokens) is recognised and reported as not verified. Any other critical
+#: extension (``sigD``: detached content, ...) makes the seal invalid.
+_JADES_HEADERS = {
+    "sigT": HeaderParameter("Claimed signing time (JAdES)", _is_signing_time),
+    "adoTst": HeaderParameter("Timestamp tokens over the signed data (JAdES; not verified)", _is_object),
+}
+
+# Non-strict: RFC 7515 says header parameters that are not understood and not
+# critical are ignored (JAdES seals carry several: x5t#o, sigPl, srCms, etsiU).
+_REGISTRY = _SealRegistry(_JADES_HEADERS, algorithms=SEAL_ALGORITHMS, strict_check_header=False)
+
+
+class _CertificateProblem(Exception):
+    """The ``x5c`` header does not give a usable certificate."""
+
+
+# -- reading the envelope --------------------------------------------------------
+
+
 def is_sealed(document: object) -> bool:
-    """True if ``document`` (parsed JSON) looks like a JWS JSON serialization."""
+    """True if ``document`` (parsed JSON) looks like a JWS JSON serialisation."""
     return isinstance(document, dict) and "payload" in document and ("signatures" in document or "signature" in document)
 
 
-def _b64url(text: str, what: str, name: str) -> bytes:
+def _b64url(text: object, what: str, name: str) -> bytes:
     if not isinstance(text, str):
         raise SealError(f"{name}: seal {what} is not a string")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise SealError(f"{name}: seal {what} is not base64url") from None
+
+
+def _signature_entries(document: dict, name: str) -> list[dict]:
+    """The signature objects of a general or flattened JWS JSON serialisation, shape-checked."""
+    if "signatures" in document:
+        entries = document["signatures"]
+        if not isinstance(entries, list) or not entries:
+            raise SealError(f"{name}: sealed document has no signatures")
+    else:
+        entries = [{k: document[k] for k in ("protected", "header", "signature") if k in document}]
+    for index, entry in enumerate(entries):
+        where = f"signature {index + 1}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("signature"), str):
+            raise SealError(f"{name}: sealed document: {where} has no signature string")
+        if not isinstance(entry.get("protected"), str):
+            raise SealError(f"{name}: sealed document: {where} has no protected header")
+        if "header" in entry and not isinstance(entry["header"], dict):
+            raise SealError(f"{name}: sealed document: {where} unprotected header is not a JSON object")
+    return entries
+
+
+def protected_header(entry: dict, name: str) -> dict:
+    """The decoded protected header of one signature object."""
+    data = _b64url(entry.get("protected"), "protected header", name)
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SealError(f"{name}: seal protected header is not JSON") from None
+    if not isinstance(value, dict):
+        raise SealError(f"{name}: seal protected header is not a JSON object")
+    return value
+
+
+def _payload(payload: str, header: dict, name: str) -> bytes:
+    """The credential bytes: the payload as is when ``b64`` is false (RFC 7797), else base64url-decoded.
+
+    Read whatever the verdict, so that a refused document can still be shown
+    and quarantined; the verdict (joserfc) also checks the ``b64``/``crit`` rules.
+    """
+    if header.get("b64") is False:
+        return payload.encode("utf-8")
+    return _b64url(payload, "payload", name)
+
+
+# -- verifying ------------------------------------------------------------------------
 
 
 def trust_anchor_path(configured: str | Path | None = None) -> Path | None:
@@ -121,106 +244,157 @@ def load_trust_anchors(path: Path) -> list[x509.Certificate]:
 
 
 def open_seal(document: dict, name: str, trust_anchors: list[x509.Certificate] | None = None) -> OpenedSeal:
-    """Extract the payload of a sealed document and verify the (first) seal.
+    """The payload of a sealed document and the verdict on its seal(s).
 
     Raises :class:`SealError` only when the envelope is malformed (no payload,
-    no signature); a signature that fails is reported as status "invalid".
+    no signature, a protected header that is not base64url JSON); everything
+    about the signature itself is a verdict, "valid" or "invalid". Every
+    signature of a general serialisation must verify; the details recorded
+    (algorithm, certificate, trust) are those of the first.
     """
     payload = document.get("payload")
     if not isinstance(payload, str):
         raise SealError(f"{name}: sealed document has no payload string")
-    signatures = document.get("signatures")
-    if signatures is None and "signature" in document:
-        signatures = [{k: document[k] for k in ("protected", "header", "signature") if k in document}]
-    if not isinstance(signatures, list) or not signatures or not isinstance(signatures[0], dict):
-        raise SealError(f"{name}: sealed document has no signatures")
-    sig = signatures[0]
-    protected_text = sig.get("protected")
-    header = json_object(_b64url(protected_text, "protected header", name), name)
-    signature = _b64url(sig.get("signature"), "signature", name)
-    b64 = header.get("b64", True)
-    payload_bytes = payload.encode("utf-8")
-    if b64 is False:
-        credential = payload_bytes
-    else:
-        credential = _b64url(payload, "payload", name)
-    signing_input = protected_text.encode("ascii") + b"." + payload_bytes
-    return OpenedSeal(credential, verify(header, signing_input, signature, trust_anchors))
+    entries = _signature_entries(document, name)
+    headers = [protected_header(entry, name) for entry in entries]
+    credential = _payload(payload, headers[0], name)
+    first = headers[0]
+    algorithm = first.get("alg") if isinstance(first.get("alg"), str) else ""
+    signing_time = _normalise_time(first.get("sigT"))
 
-
-def json_object(data: bytes, name: str) -> dict:
-    """A JSON object from the seal's protected header."""
-    try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise SealError(f"{name}: seal protected header is not JSON") from None
-    if not isinstance(value, dict):
-        raise SealError(f"{name}: seal protected header is not a JSON object")
-    return value
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def verify(header: dict, signing_input: bytes, signature: bytes, trust_anchors: list[x509.Certificate] | None) -> SealVerification:
-    """Verify ``signature`` over ``signing_input`` with the first certificate of ``header['x5c']``."""
-    alg = str(header.get("alg", ""))
-    signing_time = str(header.get("sigT", "")) if isinstance(header.get("sigT"), str) else ""
-    chain_b64 = header.get("x5c")
-    if not isinstance(chain_b64, list) or not chain_b64:
-        return SealVerification("unverifiable", "no x5c certificate in the protected header", alg, signing_time)
-    try:
-        chain = [x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in chain_b64]
-    except (ValueError, TypeError, binascii.Error) as exc:
-        return SealVerification("unverifiable", f"x5c certificate cannot be read: {exc}", alg, signing_time)
-    leaf = chain[0]
+    problem = _jws_problem(document)
+    if problem:
+        return OpenedSeal(credential, SealVerification("invalid", problem, algorithm, signing_time))
+    certificates = [_certificates(h) for h in headers]  # readable: the key finder read them
+    leaf = certificates[0][0]
     details = dict(
-        algorithm=alg,
-        signing_time=_normalise_time(signing_time),
+        algorithm=algorithm,
+        signing_time=signing_time,
         certificate_subject=leaf.subject.rfc4514_string(),
         certificate_issuer=leaf.issuer.rfc4514_string(),
         certificate_not_before=_iso(leaf.not_valid_before_utc),
         certificate_not_after=_iso(leaf.not_valid_after_utc),
     )
-    trust = chain_trust(chain, trust_anchors) if trust_anchors is not None else "unknown"
-    status, reason = _check_signature(alg, leaf, signing_input, signature)
-    if status == "valid":
-        when = _parse_time(signing_time)
-        if when is None:
-            reason += "; no signing time (sigT) to check against the certificate validity"
-        elif not (leaf.not_valid_before_utc <= when <= leaf.not_valid_after_utc):
-            status, reason = "invalid", f"signing time {signing_time} lies outside the certificate validity period"
-        else:
-            reason += "; claimed signing time within the certificate validity (timestamp tokens and revocation not checked)"
+    reasons = [f"{algorithm} signature verified by joserfc against the x5c certificate"]
+    if len(headers) > 1:
+        reasons[0] = f"all {len(headers)} signatures verified by joserfc against their x5c certificates"
+    for index, (header, chain) in enumerate(zip(headers, certificates)):
+        ok, text = _signing_time_verdict(header.get("sigT"), chain[0])
+        if len(headers) > 1:
+            text = f"signature {index + 1}: {text}"
+        if not ok:
+            return OpenedSeal(credential, SealVerification("invalid", text, **details))
+        reasons.append(text)
+    if "adoTst" in first:
+        reasons.append("timestamp tokens (adoTst) present, not verified")
+    trust = chain_trust(certificates[0], trust_anchors) if trust_anchors is not None else "unknown"
     if trust == "unknown":
-        reason += "; chain trust unknown (no trust anchors configured)"
+        reasons.append("chain trust unknown (no trust anchors configured)")
     else:
-        reason += f"; chain {trust} (signatures up to the configured anchors; revocation not checked)"
-    return SealVerification(status, reason, chain_trust=trust, **details)
+        reasons.append(f"chain {trust} (signatures up to the configured anchors; revocation not checked)")
+    return OpenedSeal(credential, SealVerification("valid", "; ".join(reasons), chain_trust=trust, **details))
 
 
-def _check_signature(alg: str, leaf: x509.Certificate, signing_input: bytes, signature: bytes) -> tuple[str, str]:
-    family, bits = alg[:2], alg[2:]
-    if family not in ("RS", "PS", "ES") or bits not in _HASHES:
-        return "unverifiable", f"unsupported signature algorithm {alg!r}"
-    digest = _HASHES[bits]()
-    key = leaf.public_key()
+def _jws_problem(document: dict) -> str:
+    """Why joserfc does not accept the JWS with the ``x5c`` keys ("" when it verifies)."""
     try:
-        if family in ("RS", "PS"):
-            if not isinstance(key, rsa.RSAPublicKey):
-                return "invalid", f"{alg} signature but the certificate key is not RSA"
-            pad = padding.PKCS1v15() if family == "RS" else padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-            key.verify(signature, signing_input, pad, digest)
-        else:
-            if not isinstance(key, ec.EllipticCurvePublicKey):
-                return "invalid", f"{alg} signature but the certificate key is not EC"
-            half = len(signature) // 2
-            der = encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
-            key.verify(der, signing_input, ec.ECDSA(digest))
-    except InvalidSignature:
-        return "invalid", "the signature does not match the payload and the x5c certificate (content altered or wrong key)"
-    return "valid", f"{alg} signature verified against the x5c certificate"
+        jws.deserialize_json(document, _certificate_key, registry=_REGISTRY)
+    except _CertificateProblem as exc:
+        return str(exc)
+    except BadSignatureError:
+        return "the signature does not match the payload and the x5c certificate (content altered or wrong key)"
+    except UnsupportedAlgorithmError:
+        return _algorithm_problem(document)
+    except MissingCritHeaderError as exc:
+        if _b64_not_critical(document):
+            return 'b64:false (unencoded payload, RFC 7797) but "b64" is not listed in "crit" (RFC 7797 section 6)'
+        return f"a header parameter listed in crit is missing ({exc.description})"
+    except InvalidKeyCurveError as exc:
+        return f"algorithm and certificate key disagree: {exc.description}"
+    except InvalidKeyTypeError as exc:
+        return f"algorithm and certificate key disagree: {exc.description}"
+    except JoseError as exc:
+        return f"{exc.error}: {exc.description}" if exc.description else exc.error
+    except (TypeError, KeyError, ValueError) as exc:
+        # joserfc assumes some header values have the right JSON type before
+        # it checks them (e.g. iterates "crit"); hostile input must still get a verdict.
+        return f"malformed JWS header ({type(exc).__name__}: {exc})"
+    return ""
+
+
+def _b64_not_critical(document: dict) -> bool:
+    for entry in _signature_entries(document, ""):
+        header = protected_header(entry, "")
+        crit = header.get("crit")
+        if header.get("b64") is False and not (isinstance(crit, list) and "b64" in crit):
+            return True
+    return False
+
+
+def _algorithm_problem(document: dict) -> str:
+    algs = []
+    for entry in _signature_entries(document, ""):
+        alg = {**entry.get("header", {}), **protected_header(entry, "")}.get("alg")
+        if alg not in SEAL_ALGORITHMS:
+            algs.append(alg)
+    alg = algs[0] if algs else None
+    if alg == "none":
+        return "alg 'none': an unsigned JWS is not a seal"
+    if isinstance(alg, str) and alg.startswith("HS"):
+        return f"alg {alg!r} is an HMAC (shared secret), which cannot show who sealed the document; a seal needs a certificate's key (RS*, PS*, ES*)"
+    return f"signature algorithm {alg!r} is not accepted for a seal (accepted: {', '.join(SEAL_ALGORITHMS)})"
+
+
+def _certificate_key(member) -> RSAKey | ECKey:
+    """joserfc's key finder: the public key of the first certificate of the protected ``x5c``."""
+    leaf = _certificates(member.protected or {})[0]
+    key = leaf.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return RSAKey.import_key(key)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
+            raise _CertificateProblem(f"the x5c certificate's key is on curve {key.curve.name}, not P-256, P-384 or P-521")
+        return ECKey.import_key(key)
+    raise _CertificateProblem(f"the x5c certificate's key ({type(key).__name__}) is neither RSA nor EC")
+
+
+def _certificates(header: dict) -> list[x509.Certificate]:
+    """The ``x5c`` chain of a protected header, leaf first; :class:`_CertificateProblem` when absent or unreadable."""
+    chain = header.get("x5c")
+    if chain is None:
+        raise _CertificateProblem("no x5c certificate in the protected header: nothing ties the seal to an issuer")
+    if not isinstance(chain, list) or not chain:
+        raise _CertificateProblem("x5c in the protected header is not a non-empty list of certificates")
+    certificates = []
+    for index, text in enumerate(chain):
+        try:
+            der = base64.b64decode(text, validate=True)  # x5c is base64, not base64url (RFC 7515 4.1.6)
+            certificates.append(x509.load_der_x509_certificate(der))
+        except (ValueError, TypeError, binascii.Error):
+            raise _CertificateProblem(f"x5c certificate {index + 1} is not a base64 DER X.509 certificate") from None
+    thumbprint = header.get("x5t#S256")
+    if thumbprint is not None:
+        expected = base64.urlsafe_b64encode(hashlib.sha256(certificates[0].public_bytes(_DER)).digest()).rstrip(b"=").decode()
+        if thumbprint != expected:
+            raise _CertificateProblem("x5t#S256 is not the thumbprint of the first x5c certificate")
+    return certificates
+
+
+def _signing_time_verdict(value: object, leaf: x509.Certificate) -> tuple[bool, str]:
+    """Whether the claimed signing time fits the certificate, and what to say about its validity then and now."""
+    now = datetime.now(timezone.utc)
+    before, after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    since = f"expired since {_iso(after)}" if after < now else f"still valid now (until {_iso(after)})"
+    when = _parse_time(value) if isinstance(value, str) else None
+    if when is None:
+        if not (before <= now <= after):
+            return False, f"no signing time (sigT) and the certificate is not valid now (valid {_iso(before)} to {_iso(after)})"
+        return True, f"no signing time (sigT); the certificate is valid now (until {_iso(after)})"
+    if when > now + _CLOCK_SKEW:
+        return False, f"signing time {_iso(when)} lies in the future"
+    if not (before <= when <= after):
+        return False, f"signing time {_iso(when)} lies outside the certificate validity period ({_iso(before)} to {_iso(after)})"
+    return True, f"certificate valid at the claimed signing time {_iso(when)}, {since}"
 
 
 def chain_trust(chain: list[x509.Certificate], anchors: list[x509.Certificate]) -> str:
@@ -262,8 +436,12 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
-def _normalise_time(value: str) -> str:
-    when = _parse_time(value)
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _normalise_time(value: object) -> str:
+    when = _parse_time(value) if isinstance(value, str) else None
     return _iso(when) if when else ""
 
 
@@ -275,4 +453,3 @@ def _parse_time(value: str) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
