@@ -61,6 +61,10 @@ TRUST_ANCHORS_ENV = "CREDGRAPH_TRUST_ANCHORS"
 SEAL_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
 _DER = Encoding.DER
+# Bounds on what a document may make us parse and verify (the chain search is
+# quadratic in the chain length); real seals have one signature and 1-4 certificates.
+MAX_SIGNATURES = 10
+MAX_CHAIN = 10
 # A signing time this far ahead of the clock is not a clock difference.
 _CLOCK_SKEW = timedelta(minutes=5)
 
@@ -187,6 +191,8 @@ def _signature_entries(document: dict, name: str) -> list[dict]:
         entries = document["signatures"]
         if not isinstance(entries, list) or not entries:
             raise SealError(f"{name}: sealed document has no signatures")
+        if len(entries) > MAX_SIGNATURES:
+            raise SealError(f"{name}: sealed document has {len(entries)} signatures (at most {MAX_SIGNATURES} are read)")
     else:
         entries = [{k: document[k] for k in ("protected", "header", "signature") if k in document}]
     for index, entry in enumerate(entries):
@@ -365,6 +371,8 @@ def _certificates(header: dict) -> list[x509.Certificate]:
         raise _CertificateProblem("no x5c certificate in the protected header: nothing ties the seal to an issuer")
     if not isinstance(chain, list) or not chain:
         raise _CertificateProblem("x5c in the protected header is not a non-empty list of certificates")
+    if len(chain) > MAX_CHAIN:
+        raise _CertificateProblem(f"x5c holds {len(chain)} certificates (at most {MAX_CHAIN} are read)")
     certificates = []
     for index, text in enumerate(chain):
         try:

@@ -340,6 +340,15 @@ def test_malformed_x5c_is_invalid(pki, bad):
     assert v.status == "invalid" and "x5c" in v.reason, v.reason
 
 
+def test_overlong_chain_and_too_many_signatures_are_refused_before_any_work(pki):
+    v = seal.open_seal(jades({"id": "urn:o"}, pki.leaf_key, [pki.leaf] + [pki.inter] * seal.MAX_CHAIN), "x").verification
+    assert v.status == "invalid" and "at most" in v.reason
+    sealed = jades({"id": "urn:o"}, pki.leaf_key, [pki.leaf])
+    sealed["signatures"] *= seal.MAX_SIGNATURES + 1
+    with pytest.raises(seal.SealError, match="x: sealed document has 11 signatures"):
+        seal.open_seal(sealed, "x")
+
+
 def test_x5t_thumbprint_of_another_certificate_is_invalid(pki):
     other = hashlib.sha256(pki.inter.public_bytes(serialization.Encoding.DER)).digest()
     v = seal.open_seal(jades({"id": "urn:t"}, pki.leaf_key, [pki.leaf], **{"x5t#S256": b64url(other)}), "x").verification

@@ -42,7 +42,9 @@ def register(commands, imports) -> None:
             "again changes nothing; changed content replaces the earlier version.\n\n"
             "Sealed credentials: the seal is verified against its x5c certificate; chain trust\n"
             "is 'unknown' unless a PEM file of trust anchors is given (--trust-anchors or env\n"
-            "CREDGRAPH_TRUST_ANCHORS). A seal that does not verify rejects the document.\n\n"
+            "CREDGRAPH_TRUST_ANCHORS). An invalid seal (no match, alg none or HMAC, no or bad\n"
+            "x5c, algorithm not fitting the key) rejects the document, and so does a document\n"
+            "without a valid seal replacing a credential stored with one.\n\n"
             f"Examples:\n{example}",
         )
         p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories or zip archives")
