@@ -574,6 +574,16 @@ def test_sealed_record_is_not_replaced_by_an_unsealed_copy(pki, store, tmp_path)
         ws.close()
 
 
+def test_sealed_then_unsealed_in_one_run_keeps_the_sealed_one(ws, pki):
+    sealed = json.dumps(jades(unsigned_bytes(), pki.leaf_key, [pki.leaf, pki.inter])).encode()
+    first, second, other = run(ws, [("sealed.jsonld", sealed), ("unsigned.jsonld", unsigned_bytes()),
+                                     ("badge.json", b'{"not": "a credential"}')]).documents
+    assert first.status == "imported" and second.status == "rejected" and "refused" in second.problems[0]
+    assert other.status == "rejected"  # the rest of the batch goes on
+    rows = ws.store.select("PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?s WHERE { ?r cg:seal/cg:sealStatus ?s }").rows
+    assert [r["s"].value for r in rows] == ["valid"]
+
+
 def test_unsealed_record_may_be_replaced_by_a_sealed_one(ws):
     [first] = run(ws, [("unsigned.jsonld", unsigned_bytes())]).documents
     assert first.status == "imported", first.problems
