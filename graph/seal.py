@@ -263,8 +263,8 @@ def open_seal(document: dict, name: str, trust_anchors: list[x509.Certificate] |
         raise SealError(f"{name}: sealed document has no payload string")
     entries = _signature_entries(document, name)
     headers = [protected_header(entry, name) for entry in entries]
-    credential = _payload(payload, headers[0], name)
     first = headers[0]
+    credential = _payload(payload, first, name)
     algorithm = first.get("alg") if isinstance(first.get("alg"), str) else ""
     signing_time = _normalise_time(first.get("sigT"))
 
