@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 import pyoxigraph as ox
 
 from credgraph import vocabularies
+from credgraph.graph import datatypes
 from credgraph.graph import namespaces as ns
 from credgraph.graph.jsonld_templates import (
     IRI_TOKEN,
@@ -520,8 +521,6 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _DOUBLE = re.compile(r"^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN)$")
 _DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 _BOOLEAN = {"true", "false", "1", "0"}
-_NUMERIC_PROPERTIES = {ns.ELM + "point", ns.ELM + "maximumDuration"}
-_NUMERIC_NODES = frozenset(ox.NamedNode(p) for p in _NUMERIC_PROPERTIES)
 _ANY_VALUE = frozenset(ox.NamedNode(d) for d in (ns.XSD + "string", ns.RDF + "langString"))
 
 
@@ -565,19 +564,27 @@ def literal_problem(literal: ox.Literal) -> str | None:
     return None if ok else f'"{v}" is not a valid xsd:{local}'
 
 
+@cache
+def _ranged_nodes() -> frozenset[ox.NamedNode]:
+    """Properties whose plain-string values are checked against the datatypes the ELM model gives them."""
+    return frozenset(ox.NamedNode(p) for p in datatypes.checked_properties())
+
+
 def _checked(t: ox.Triple) -> bool:
-    """Whether a statement's value needs checking: a typed literal, or a value of a numeric property.
+    """Whether a statement's value needs checking: a typed literal, or a string value of a property with a datatype.
 
     Most literals are strings, which every value is: skipped without copying the value.
     """
     o = t.object
-    return type(o) is ox.Literal and (o.datatype not in _ANY_VALUE or t.predicate in _NUMERIC_NODES)
+    return type(o) is ox.Literal and (o.datatype not in _ANY_VALUE or t.predicate in _ranged_nodes())
 
 
 def literal_problems(triples: Iterable[ox.Triple], withheld: Iterable[str] = ()) -> list[str]:
-    """Ill-typed literals, and non-numeric values of numeric ELM properties (``elm:point``).
+    """Ill-typed literals, and plain strings that are no value of the datatype ELM gives their property.
 
-    Values of the properties in ``withheld`` (personal data) are not quoted in the messages.
+    The datatypes come from the shipped ontology ranges and SHACL profiles
+    (:mod:`credgraph.graph.datatypes`). Values of the properties in
+    ``withheld`` (personal data) are not quoted in the messages.
     """
     withheld = set(withheld)
     problems = []
@@ -588,11 +595,13 @@ def literal_problems(triples: Iterable[ox.Triple], withheld: Iterable[str] = ())
             continue
         o = t.object
         problem = literal_problem(o)
-        if problem is None and t.predicate.value in _NUMERIC_PROPERTIES and not _DECIMAL.match(o.value.strip()):
-            problem = f'"{o.value}" is not a number'
+        expected = o.datatype.value
+        if problem is None and o.datatype in _ANY_VALUE:
+            problem = datatypes.string_value_problem(t.predicate.value, o.value)
+            expected = " or ".join(sorted(datatypes.property_datatypes().get(t.predicate.value, {expected}) & datatypes.CHECKED))
         if problem:
             if t.predicate.value in withheld:
-                problems.append(f"{_short(t.predicate.value)} of the learner: value (withheld, personal data) is not a valid {_short(o.datatype.value)}")
+                problems.append(f"{_short(t.predicate.value)} of the learner: value (withheld, personal data) is not a valid {' or '.join(_short(e) for e in expected.split(' or '))}")
             else:
                 problems.append(f"{_short(t.predicate.value)} of {_subject_label(t.subject)}: {problem}")
     return problems

@@ -221,7 +221,7 @@ def _bad_documents(samples: Path, tmp_path: Path, limit: int = 10**6) -> dict[st
     d["credentialSubject"]["hasClaim"]["specifiedBy"]["creditPoint"] = {
         "id": "urn:epass:creditPoint:1", "type": "CreditPoint", "point": "five",
         "framework": {"id": "http://data.europa.eu/snb/education-credit/6fcec5c5af", "type": "Concept"}}
-    cases["ects-five.jsonld"] = (json.dumps(d).encode(), '"five" is not a number')
+    cases["ects-five.jsonld"] = (json.dumps(d).encode(), "(elm:point) is not a number")
     d = copy.deepcopy(unsigned)
     d["validFrom"] = "2024-13-45T10:00:00Z"
     cases["bad-date.jsonld"] = (json.dumps(d).encode(), "2024-13-45")

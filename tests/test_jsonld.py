@@ -144,14 +144,14 @@ def test_literal_well_formedness(value, datatype, ok):
     assert (jsonld.literal_problem(literal) is None) is ok
 
 
-def test_ects_in_words_is_a_problem_and_personal_values_are_withheld():
+def test_duration_in_words_is_a_problem_and_personal_values_are_withheld():
     cp, person = ox.NamedNode("urn:x:cp"), ox.NamedNode("urn:x:p")
     triples = [
-        ox.Triple(cp, ox.NamedNode(ns.ELM + "point"), ox.Literal("five")),
+        ox.Triple(cp, ox.NamedNode(ns.ELM + "maximumDuration"), ox.Literal("five months")),
         ox.Triple(person, ox.NamedNode(ns.ELM + "dateOfBirth"), ox.Literal("1999-13-45", datatype=ox.NamedNode(ns.XSD + "date"))),
     ]
     problems = jsonld.literal_problems(triples, withheld={ns.ELM + "dateOfBirth"})
-    assert any('elm:point' in p and '"five" is not a number' in p for p in problems)
+    assert any('elm:maximumDuration' in p and '"five months" is not a valid xsd:duration' in p for p in problems)
     assert any("elm:dateOfBirth" in p and "withheld" in p for p in problems)
     assert not any("1999-13-45" in p for p in problems)
 
