@@ -168,13 +168,24 @@ def badge_learner_key(badge: Badge) -> str | None:
     return None
 
 
-def badge_issue_date(badge: Badge) -> str | None:
-    """validFrom (VC 2.0), issuanceDate (VC 1.1), then awardedDate."""
-    for key in ("validFrom", "issuanceDate", "awardedDate"):
+# The JSON key of a badge's date and the property it stands for (the record's cg:issuedFrom).
+_BADGE_DATES = (
+    ("issuanceDate", ns.CRED + "issuanceDate"),
+    ("validFrom", ns.CRED + "validFrom"),
+    ("awardedDate", "https://purl.imsglobal.org/spec/vc/ob/vocab.html#awardedDate"),
+)
+
+
+def badge_issue_date(badge: Badge) -> tuple[str | None, str | None]:
+    """The issue date and the property it came from: issuanceDate (VC 1.1), validFrom (VC 2.0), then awardedDate.
+
+    The same order as EDC credentials (:data:`credgraph.graph.edc.ISSUE_DATE_PROPERTIES`).
+    """
+    for key, prop in _BADGE_DATES:
         value = badge.credential.get(key)
         if isinstance(value, str) and parse_datetime_date(value):
-            return parse_datetime_date(value)
-    return None
+            return parse_datetime_date(value), prop
+    return None, None
 
 
 def split_badge(document: dict, rdf: list[ox.Triple], name: str, pseudonym_key: bytes) -> CredentialSplit:
@@ -182,6 +193,7 @@ def split_badge(document: dict, rdf: list[ox.Triple], name: str, pseudonym_key: 
     badge = read_badge(document, name)
     public, spec, org, country = badge_to_elm(badge)
     key = badge_learner_key(badge)
+    issued, issued_from = badge_issue_date(badge)
     split = CredentialSplit(
         credential_id=document.get("id") if isinstance(document.get("id"), str) else None,
         private=list(rdf),
@@ -189,7 +201,8 @@ def split_badge(document: dict, rdf: list[ox.Triple], name: str, pseudonym_key: 
         specifications=[spec],
         awarding_body=org,
         issuer_country=country,
-        issued=badge_issue_date(badge),
+        issued=issued,
+        issued_from=issued_from,
         learner=privacy.pseudonym(pseudonym_key, key) if key else None,
     )
     split.forbidden = personal_terms(badge)

@@ -10,6 +10,7 @@ their country) plus a ``cg:IssuanceRecord`` carrying a keyed learner pseudonym.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -31,6 +32,7 @@ SPEC_TYPES = {
 }
 CLAIM_PREDICATES = (E + "hasClaim",)
 XSD_DATE = ox.NamedNode(ns.XSD + "date")
+COUNTRY_TABLE = "http://publications.europa.eu/resource/authority/country/"
 
 
 class CredentialError(ValueError):
@@ -49,6 +51,7 @@ class CredentialSplit:
     awarding_body: object | None = None
     issuer_country: ox.NamedNode | None = None
     issued: str | None = None
+    issued_from: str | None = None  # the property the issue date was read from (an IRI)
     learner: str | None = None  # the pseudonym (never the key)
     forbidden: set = field(default_factory=set)  # personal terms: never public, scrubbed from messages
 
@@ -67,28 +70,53 @@ def find_credential(graph: Graph, name: str):
     raise CredentialError(f"{name}: no credential found (expected a VerifiableCredential / EuropeanDigitalCredential)")
 
 
+def is_country(term) -> bool:
+    """Whether ``term`` is a concept of the EU country authority table (``.../authority/country/<code>``).
+
+    Regions (``.../authority/atu/IRL_CTH_DUB``, NUTS codes) are address
+    detail, not countries, whatever property carries them.
+    """
+    return isinstance(term, ox.NamedNode) and bool(_COUNTRY_CONCEPT.match(term.value))
+
+
+_COUNTRY_CONCEPT = re.compile(r"^" + re.escape(COUNTRY_TABLE) + r"[A-Z0-9]{3}$")
+
+
 def country_of(graph: Graph, org) -> list[ox.NamedNode]:
-    """Country concepts of an organisation's location addresses (elm:location/elm:address/elm:countryCode)."""
-    countries = []
+    """Countries of an organisation's locations, from the country authority table only.
+
+    Address ``elm:countryCode`` values come first, then location
+    ``elm:spatialCode`` values; a spatial code that is a region (an ATU or
+    NUTS code) is left where it is, as address detail, and never taken for
+    the country.
+    """
+    by_address, by_spatial = [], []
     for loc in graph.objects(org, E + "location"):
         for address in graph.objects(loc, E + "address"):
-            countries.extend(c for c in graph.objects(address, E + "countryCode") if isinstance(c, ox.NamedNode))
-        countries.extend(c for c in graph.objects(loc, E + "spatialCode") if isinstance(c, ox.NamedNode))
-    return sorted(set(countries), key=str)
+            by_address.extend(c for c in graph.objects(address, E + "countryCode") if is_country(c))
+        by_spatial.extend(c for c in graph.objects(loc, E + "spatialCode") if is_country(c))
+    return sorted(set(by_address), key=str) + sorted(set(by_spatial) - set(by_address), key=str)
 
 
-def issue_date(graph: Graph, credential, claims: list) -> str | None:
-    """The issue date (YYYY-MM-DD): cred:issued, cred:validFrom, cred:issuanceDate, then elm:awardingDate."""
-    for prop in (ns.CRED + "issued", ns.CRED + "validFrom", ns.CRED + "issuanceDate"):
-        value = graph.first(credential, prop)
-        if isinstance(value, ox.Literal) and parse_datetime_date(value.value):
-            return parse_datetime_date(value.value)
+# Where the record's issue date is read from, in order: ELM's own issue date,
+# then VC 1.1's, then VC 2.0's validity start (which may be years before the
+# credential was issued: an EBSI diploma valid from graduation), then the
+# claims' awarding date.
+ISSUE_DATE_PROPERTIES = (ns.CRED + "issued", ns.CRED + "issuanceDate", ns.CRED + "validFrom")
+
+
+def issue_date(graph: Graph, credential, claims: list) -> tuple[str | None, str | None]:
+    """The issue date (YYYY-MM-DD) and the property it was read from (:data:`ISSUE_DATE_PROPERTIES`, then elm:awardingDate)."""
+    for prop in ISSUE_DATE_PROPERTIES:
+        for value in graph.objects(credential, prop):
+            if isinstance(value, ox.Literal) and parse_datetime_date(value.value):
+                return parse_datetime_date(value.value), prop
     for claim in claims:
         for process in graph.objects(claim, E + "awardedBy"):
             value = graph.first(process, E + "awardingDate")
             if isinstance(value, ox.Literal) and parse_datetime_date(value.value):
-                return parse_datetime_date(value.value)
-    return None
+                return parse_datetime_date(value.value), E + "awardingDate"
+    return None, None
 
 
 def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind: str = "cred") -> CredentialSplit:
@@ -118,6 +146,7 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
     cred_key = credential.value if isinstance(credential, ox.NamedNode) else None
     learner_keys = [k for k in (privacy.learner_key(graph, p) for p in persons) if k]
     learner = privacy.pseudonym(pseudonym_key, learner_keys[0]) if learner_keys else None
+    issued, issued_from = issue_date(graph, credential, claims)
     split = CredentialSplit(
         credential_id=cred_key,
         private=triples if isinstance(triples, Statements) else list(triples),  # Statements are read-only
@@ -125,7 +154,8 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
         specifications=[mapping.get(s, s) for s in specs],
         awarding_body=mapping.get(awarding_body, awarding_body) if awarding_body is not None else None,
         issuer_country=country,
-        issued=issue_date(graph, credential, claims),
+        issued=issued,
+        issued_from=issued_from,
         learner=learner,
     )
     split.forbidden = privacy.personal_terms(graph, persons, credential)
@@ -150,6 +180,8 @@ def issuance_record(split: CredentialSplit, slug: str, graph: ox.NamedNode | Non
         triples.append(statement(node, ox.NamedNode(cg + "issuerCountry"), split.issuer_country))
     if split.issued:
         triples.append(statement(node, ox.NamedNode(cg + "issued"), ox.Literal(split.issued, datatype=XSD_DATE)))
+    if split.issued_from:
+        triples.append(statement(node, ox.NamedNode(cg + "issuedFrom"), ox.NamedNode(split.issued_from)))
     if split.learner:
         triples.append(statement(node, ox.NamedNode(cg + "learner"), ox.Literal(split.learner)))
     return node, triples

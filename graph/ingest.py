@@ -104,6 +104,9 @@ class DocumentResult:
     seal: seal.SealVerification | None = None
     public_triples: int = 0
     private_triples: int = 0
+    issued: str | None = None  # the record's issue date (YYYY-MM-DD)
+    issued_from: str | None = None  # the property it was read from (cred:issued, cred:issuanceDate, cred:validFrom, elm:awardingDate)
+    issuer_country: str | None = None  # a country authority concept IRI, never a region
 
 
 @dataclass
@@ -330,7 +333,9 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
     problems = [f"{name}: {p}" for p in jsonld.literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
     kind = "badge" if is_badge else "cred"
     sid = _source_id(kind, split.credential_id, data)
-    result = DocumentResult(name, "rejected" if problems else "pending", source_id=sid, problems=problems, seal=verification)
+    result = DocumentResult(name, "rejected" if problems else "pending", source_id=sid, problems=problems, seal=verification,
+                            issued=split.issued, issued_from=split.issued_from,
+                            issuer_country=split.issuer_country.value if split.issuer_country is not None else None)
     prepared = _Prepared(result, content_hash(data), split, check, forbidden, _concept_pairs(rdf), name)
     timer.add("checks", started)
     return prepared

@@ -112,6 +112,14 @@ def _bundled(url: str) -> object:
         # on the ontology's elm:nationalId, the data lands right as it is
         # parsed (normalise() still mends the IRI where a document writes it).
         context = dict(context, nationalID=dict(context["nationalID"], **{"@id": "elm:nationalId"}))
+    if BUNDLED_CONTEXTS[url] == "edc-ap-context.jsonld":
+        # The EDC context leaves the issue dates to the VC context, but VC 2.0
+        # defines neither ELM's `issued` nor VC 1.1's `issuanceDate`: an
+        # ELM 3.2 credential would lose its issue date. Defined here as VC 1.1
+        # defines them (where the VC 1.1 context is in force, its definitions win).
+        dates = {term: {"@id": "https://www.w3.org/2018/credentials#" + term, "@type": ns.XSD + "dateTime"}
+                 for term in ("issued", "issuanceDate") if term not in context}
+        context = dict(context, **dates)
     return context
 
 

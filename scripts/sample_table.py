@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "tests" / "data" / "samples"
 
 
+def short(iri: str) -> str:
+    for prefix, base in (("cred:", "https://www.w3.org/2018/credentials#"), ("elm:", "http://data.europa.eu/snb/model/elm/"),
+                         ("country:", "http://publications.europa.eu/resource/authority/country/")):
+        if iri.startswith(base):
+            return prefix + iri[len(base):]
+    return iri
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Settings(store="memory:", data_dir=Path(tmp)))
@@ -43,8 +51,8 @@ def main() -> int:
                 verdict = "; ".join(f"{k.title!r}: missing {', '.join(k.missing) or 'none'}" for k in c.claims)
             else:
                 verdict = f"missing {', '.join(c.missing) or 'none'}"
-            date_source = getattr(r, "issued_from", None) or "?"
-            country = getattr(r, "issuer_country", None) or "?"
+            date_source = f"{r.issued} ({short(r.issued_from)})" if r.issued else "-"
+            country = short(r.issuer_country) if r.issuer_country else "-"
             print(f"| {path.name} | {r.status} | {seal} | {verdict} | {date_source} | {country} |")
         ws.close()
     return 0

@@ -111,6 +111,9 @@ def _result_json(r: ingest.DocumentResult) -> dict:
         "annex_i": None if r.compliance is None else {
             "conforms": r.compliance.conforms, "present": r.compliance.present, "missing": r.compliance.missing},
         "seal": None if r.seal is None else {"status": r.seal.status, "chain_trust": r.seal.chain_trust, "reason": r.seal.reason},
+        "issued": r.issued,
+        "issued_from": r.issued_from,
+        "issuer_country": r.issuer_country,
     }
 
 
