@@ -206,6 +206,7 @@ def split_badge(document: dict, rdf: list[ox.Triple], name: str, pseudonym_key: 
         learner=privacy.pseudonym(pseudonym_key, key) if key else None,
     )
     split.forbidden = personal_terms(badge)
+    split.public_specs = {spec.value: spec}
     privacy.assert_public(public, split.forbidden, name)
     return split
 

@@ -54,11 +54,17 @@ class CredentialSplit:
     issued_from: str | None = None  # the property the issue date was read from (an IRI)
     learner: str | None = None  # the pseudonym (never the key)
     forbidden: set = field(default_factory=set)  # personal terms: never public, scrubbed from messages
+    public_specs: dict = field(default_factory=dict)  # a claimed specification's key (IRI or "_:label") -> its public term
 
 
 def source_id(kind: str, stable_key: str) -> str:
     """``<kind>-<first 16 hex of SHA-256(stable_key)>`` (DESIGN.md)."""
     return f"{kind}-{hashlib.sha256(stable_key.encode('utf-8')).hexdigest()[:16]}"
+
+
+def term_key(term) -> str:
+    """An RDF term as the validator names a focus node: the IRI, or ``_:label``."""
+    return term.value if isinstance(term, ox.NamedNode) else f"_:{term.value}"
 
 
 def find_credential(graph: Graph, name: str):
@@ -159,6 +165,7 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
         learner=learner,
     )
     split.forbidden = privacy.personal_terms(graph, persons, credential)
+    split.public_specs = {term_key(s): mapping.get(s, s) for s in specs}
     privacy.assert_public(split.public, split.forbidden, name)
     return split
 

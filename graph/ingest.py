@@ -39,7 +39,7 @@ from pathlib import Path, PurePosixPath
 import pyoxigraph as ox
 
 from credgraph import queries
-from credgraph.graph import badges, edc, jsonld, privacy, seal
+from credgraph.graph import annex_i, badges, edc, jsonld, privacy, seal
 from credgraph.graph import namespaces as ns
 from credgraph.graph.bounded_cache import BoundedCache
 from credgraph.graph.edc import CredentialError, CredentialSplit
@@ -84,12 +84,13 @@ class IngestOptions:
 
 @dataclass
 class Compliance:
-    """The Annex I verdict on one document."""
+    """The Annex I verdict on one document: over the credential and its main claims, and per claim (:mod:`annex_i`)."""
 
     profile: str
     conforms: bool
     present: list[str]
     missing: list[str]
+    claims: list[annex_i.ClaimVerdict] = field(default_factory=list)
 
 
 @dataclass
@@ -357,6 +358,21 @@ def _report_triples(prepared: _Prepared) -> list:
         ]
         triples += [ox.Quad(node, ox.NamedNode(CG + "presentElement"), ox.Literal(e), graph) for e in compliance.present]
         triples += [ox.Quad(node, ox.NamedNode(CG + "missingElement"), ox.Literal(e), graph) for e in compliance.missing]
+        # Per claim: its role, kind, public specification and missing elements; never
+        # the claim's own IRI or title (the claim is part of the learner's record).
+        for i, claim in enumerate(compliance.claims):
+            claim_node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-compliance-claim-{i}")
+            triples += [
+                ox.Quad(node, ox.NamedNode(CG + "claimCompliance"), claim_node, graph),
+                ox.Quad(claim_node, RDF_TYPE, ox.NamedNode(CG + "ClaimCompliance"), graph),
+                ox.Quad(claim_node, ox.NamedNode(CG + "claimRole"), ox.Literal(claim.role), graph),
+                ox.Quad(claim_node, ox.NamedNode(CG + "claimKind"), ox.Literal(claim.kind), graph),
+            ]
+            for spec in claim.specifications:
+                public = prepared.split.public_specs.get(spec)
+                if public is not None:
+                    triples.append(ox.Quad(claim_node, ox.NamedNode(CG + "specification"), public, graph))
+            triples += [ox.Quad(claim_node, ox.NamedNode(CG + "missingElement"), ox.Literal(e), graph) for e in claim.missing]
     if prepared.result.seal is not None:
         node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-seal")
         triples.append(ox.Quad(record, ox.NamedNode(CG + "seal"), node, graph))
@@ -422,14 +438,27 @@ def _batch_checks(store: Store, batch: list[_Prepared], options: IngestOptions, 
     for p, report in zip(live, reports[ANNEX_I_PROFILE]):
         if p.result.status != "pending":
             continue
-        p.result.compliance = Compliance(ANNEX_I_PROFILE, bool(report.conforms), list(report.elements_present()), list(report.elements_missing()))
-        if "annex-i" in options.require and not report.conforms:
-            p.result.problems.append(f"{p.result.name}: not Annex I compliant: missing {', '.join(p.result.compliance.missing) or 'elements'}")
+        verdict = annex_i.judge(report, p.check_triples, validation.ANNEX_I_ELEMENTS)
+        p.result.compliance = Compliance(ANNEX_I_PROFILE, verdict.conforms, verdict.present, verdict.missing, verdict.claims)
+        if "annex-i" in options.require and not verdict.conforms:
+            p.result.problems.append(f"{p.result.name}: not Annex I compliant: {compliance_text(p.result.compliance)}")
             p.result.status = "rejected"
     timer.add("validate", started)
     # Personal values never leave in messages (they are printed and may be logged).
     for p in batch:
         p.result.problems = [privacy.scrub(m, p.forbidden) for m in p.result.problems]
+
+
+def compliance_text(compliance: Compliance) -> str:
+    """One line: what the credential misses, and from which main claim."""
+    if not compliance.missing:
+        return "all elements present"
+    where = [f"claim \"{c.title}\" ({c.kind}) misses {', '.join(c.missing)}" for c in compliance.claims if c.main and c.missing]
+    claimed = {e for c in compliance.claims if c.main for e in c.missing}
+    own = [e for e in compliance.missing if e not in claimed]
+    if own:
+        where.insert(0, f"the credential misses {', '.join(own)}")
+    return f"missing {', '.join(compliance.missing)} ({'; '.join(where)})"
 
 
 def _graph_hashes(store: Store, graphs: Sequence[str]) -> dict[str, str]:
@@ -781,6 +810,7 @@ class ValidationOutcome:
     reports: dict[str, object]
     forbidden: set = field(default_factory=set)  # personal terms to scrub from anything printed
     seal: seal.SealVerification | None = None
+    annex_i: annex_i.AnnexIVerdict | None = None  # per claim, when the annex-i-credential profile was run
 
     def scrub(self, text: str) -> str:
         """``text`` with this document's personal values withheld."""
@@ -805,7 +835,12 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
                     f"{doc.name}: unknown concept {row['concept'].value} (not in the loaded vocabulary {row['scheme'].value})")
         reports = {profile: _validate_many([item.check_triples], profile)[0] for profile in profiles}
         problems = [privacy.scrub(m, item.forbidden) for m in item.result.problems]
-        outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden, item.result.seal))
+        verdict = None
+        if ANNEX_I_PROFILE in reports:
+            from credgraph.graph import validation
+
+            verdict = annex_i.judge(reports[ANNEX_I_PROFILE], item.check_triples, validation.ANNEX_I_ELEMENTS)
+        outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden, item.result.seal, verdict))
     return outcomes
 
 

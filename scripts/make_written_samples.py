@@ -124,8 +124,8 @@ def ebsi_diploma() -> dict:
     org = organisation(1, "Universidad de Ejemplo", "ESP", "Spain", atu="ESP_AN_SE")
     spec = {"id": "urn:epass:qualification:1", "type": "Qualification",
             "title": {"en": "Bachelor of Science in Computer Engineering"},
-            "EQFLevel": concept("eqf", "6", "Level 6"),
-            "ISCEDFCode": {"id": "http://data.europa.eu/snb/isced-f/0613", "type": "Concept",
+            "eqfLevel": concept("eqf", "6", "Level 6"),
+            "thematicArea": {"id": "http://data.europa.eu/snb/isced-f/0613", "type": "Concept",
                            "inScheme": {"id": "http://data.europa.eu/snb/isced-f/25831c2", "type": "ConceptScheme"}},
             "creditPoint": {"id": "urn:epass:creditPoint:1", "type": "CreditPoint",
                             "framework": concept("education-credit", "6fcec5c5af", "European Credit Transfer System"), "point": "240"},

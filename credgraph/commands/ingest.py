@@ -109,7 +109,8 @@ def _result_json(r: ingest.DocumentResult) -> dict:
         "source_id": r.source_id,
         "problems": r.problems,
         "annex_i": None if r.compliance is None else {
-            "conforms": r.compliance.conforms, "present": r.compliance.present, "missing": r.compliance.missing},
+            "conforms": r.compliance.conforms, "present": r.compliance.present, "missing": r.compliance.missing,
+            "claims": [{"title": c.title, "kind": c.kind, "role": c.role, "missing": c.missing} for c in r.compliance.claims]},
         "seal": None if r.seal is None else {"status": r.seal.status, "chain_trust": r.seal.chain_trust, "reason": r.seal.reason},
         "issued": r.issued,
         "issued_from": r.issued_from,
@@ -141,7 +142,7 @@ def cmd_import_credentials(ws: Workspace, args) -> int:
     for r in summary.documents:
         if r.status in ("imported", "replaced"):
             seal = f"  seal {r.seal.status}, chain trust {r.seal.chain_trust}" if r.seal else ""
-            missing = f"  Annex I missing: {', '.join(r.compliance.missing)}" if r.compliance and r.compliance.missing else ""
+            missing = f"  Annex I {ingest.compliance_text(r.compliance)}" if r.compliance and r.compliance.missing else ""
             print(f"{r.status:>9}  {r.source_id}  {r.name}{seal}{missing}")
     rate = len(summary.documents) / summary.elapsed if summary.elapsed else 0.0
     print(
@@ -198,9 +199,15 @@ def _report_json(report) -> object:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _verdict_json(verdict) -> dict:
+    return {"conforms": verdict.conforms, "present": verdict.present, "missing": verdict.missing,
+            "claims": [{"title": c.title, "kind": c.kind, "role": c.role, "missing": c.missing} for c in verdict.claims]}
+
+
 def cmd_validate(ws: Workspace, args) -> int:
     outputs = []
     seals: dict = {}
+    verdicts: dict = {}  # document -> Annex I verdict per claim
     failed = False
     credential_paths = [p for p in args.paths if not p.lower().endswith(".csv")]
     for csv_path in [p for p in args.paths if p.lower().endswith(".csv")]:
@@ -209,15 +216,22 @@ def cmd_validate(ws: Workspace, args) -> int:
     for outcome in ingest.validate_documents(ws, documents, args.profile or CREDENTIAL_PROFILES):
         outputs.append((outcome.name, outcome.problems, outcome.reports, outcome.scrub))
         seals[outcome.name] = outcome.seal
+        verdicts[outcome.name] = outcome.annex_i
+    def conforms(name: str, profile: str, report) -> bool:
+        # Annex I is judged over the credential and its main claims (graph/annex_i.py).
+        verdict = verdicts.get(name) if profile == ingest.ANNEX_I_PROFILE else None
+        return verdict.conforms if verdict is not None else report.conforms
+
     for name, problems, reports, scrub in outputs:
-        if problems or any(not r.conforms for r in reports.values()):
+        if problems or any(not conforms(name, p, r) for p, r in reports.items()):
             failed = True
     if args.format == "json":
         print(json.dumps([
             {"document": name, "problems": problems,
              "seal": None if seals.get(name) is None else {
                  "status": seals[name].status, "chain_trust": seals[name].chain_trust, "reason": seals[name].reason},
-             "reports": {profile: json.loads(scrub(json.dumps(_report_json(r)))) for profile, r in reports.items()}}
+             "reports": {profile: json.loads(scrub(json.dumps(_report_json(r)))) for profile, r in reports.items()},
+             "annex_i": None if verdicts.get(name) is None else json.loads(scrub(json.dumps(_verdict_json(verdicts[name]))))}
             for name, problems, reports, scrub in outputs
         ], indent=1))
         return 1 if failed else 0
@@ -228,12 +242,18 @@ def cmd_validate(ws: Workspace, args) -> int:
         for problem in problems:
             print(f"  error: {problem}")
         for profile, report in reports.items():
-            verdict = "conforms" if report.conforms else "does not conform"
-            print(f"  {profile}: {verdict}")
-            if profile.startswith("annex-i"):
+            print(f"  {profile}: {'conforms' if conforms(name, profile, report) else 'does not conform'}")
+            verdict = verdicts.get(name) if profile == ingest.ANNEX_I_PROFILE else None
+            if verdict is not None:
+                print(f"    present: {', '.join(verdict.present) or '-'}")
+                print(f"    missing: {', '.join(verdict.missing) or '-'}")
+                for claim in verdict.claims:
+                    counted = "" if claim.main else " (a part: not counted)"
+                    print(scrub(f"    {claim.role} claim \"{claim.title}\" ({claim.kind}): missing {', '.join(claim.missing) or '-'}{counted}"))
+            elif profile.startswith("annex-i"):
                 print(f"    present: {', '.join(sorted(report.elements_present(), key=lambda e: _element_order((e,)))) or '-'}")
                 print(f"    missing: {', '.join(sorted(report.elements_missing(), key=lambda e: _element_order((e,)))) or '-'}")
-            if not report.conforms:
+            if not report.conforms:  # every result, parts' included
                 for line in scrub(report.to_text()).splitlines():
                     print(f"    {line}")
     return 1 if failed else 0
