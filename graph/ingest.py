@@ -49,6 +49,8 @@ from credgraph.graph.store import Provenance, Store, StoreError, content_hash
 from credgraph.graph.workspace import Workspace
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".json-ld")
+# Read so that they are refused by name (EDC XML), never skipped in silence.
+REFUSED_SUFFIXES = (".xml",)
 STORABLE_PROFILE = "storable-credential"
 ANNEX_I_PROFILE = "annex-i-credential"
 _SNB_CONCEPT = re.compile(r"^http://data\.europa\.eu/snb/([a-z][a-z0-9-]*)/([^/#]+)$")
@@ -62,11 +64,12 @@ CG = ns.CG
 
 @dataclass(frozen=True)
 class SourceDocument:
-    """One document to import: its display name and bytes, or why it could not be read."""
+    """One document to import: its display name and bytes, or why it could not be read (or was skipped)."""
 
     name: str
     data: bytes | None = None
     error: str | None = None
+    skipped: str | None = None  # a file of a directory or archive that is no document: why it was left out
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class IngestSummary:
     """The outcome of one import run."""
 
     documents: list[DocumentResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files left out of a directory or archive
     elapsed: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -165,8 +169,12 @@ def iter_documents(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Sour
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and (child.suffix.lower() in DOCUMENT_SUFFIXES or child.suffix.lower() == ".zip"):
+                if not child.is_file():
+                    continue
+                if child.suffix.lower() in DOCUMENT_SUFFIXES + REFUSED_SUFFIXES or child.suffix.lower() == ".zip":
                     yield from _file_documents(child, max_bytes)
+                else:
+                    yield SourceDocument(str(child), skipped=_skip_reason(child.name))
         elif path.exists():
             yield from _file_documents(path, max_bytes)
         else:
@@ -218,7 +226,8 @@ def _zip_documents(path: Path, max_bytes: int) -> Iterator[SourceDocument]:
             return
         for entry in entries:
             entry_name = f"{name}!{entry.filename}"
-            if not entry.filename.lower().endswith(DOCUMENT_SUFFIXES):
+            if not entry.filename.lower().endswith(DOCUMENT_SUFFIXES + REFUSED_SUFFIXES):
+                yield SourceDocument(entry_name, skipped=_skip_reason(entry.filename))
                 continue
             if entry.file_size > max_bytes:
                 yield SourceDocument(entry_name, error=f"{entry_name}: {entry.file_size:,} bytes is over the document size limit of {max_bytes:,} bytes")
@@ -233,6 +242,31 @@ def _zip_documents(path: Path, max_bytes: int) -> Iterator[SourceDocument]:
                 yield SourceDocument(entry_name, error=f"{entry_name}: over the document size limit of {max_bytes:,} bytes")
                 continue
             yield SourceDocument(entry_name, data)
+
+
+def _skip_reason(filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()
+    kind = f"a {suffix} file" if suffix else "a file without extension"
+    return f"{kind}, not a credential document (imported: {', '.join(DOCUMENT_SUFFIXES)}; refused by name: {', '.join(REFUSED_SUFFIXES)})"
+
+
+_EDC_XML = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?europassCredential\b|xmlns(?::\w+)?=[\"']http://data\.europa\.eu/snb[\"']")
+
+
+def xml_problem(data: bytes, name: str) -> str | None:
+    """Why an XML document is refused (named by its format), or None if ``data`` is not XML.
+
+    EDC issued credentials as XML (ELM v2, ``europassCredential`` in the
+    ``http://data.europa.eu/snb`` namespace) from 2019 to 2023; credgraph reads
+    the JSON-LD of ELM 3. Only the first 4 KB are looked at.
+    """
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"<"):
+        return None
+    if _EDC_XML.search(head):
+        return (f"{name}: EDC XML (ELM v2) credential: not supported; credgraph imports EDC JSON-LD (ELM 3.x) "
+                "credentials: issue it again as JSON-LD from EDC")
+    return f"{name}: an XML document: not supported; credgraph imports JSON-LD credentials (EDC ELM 3.x, Open Badges 3.0)"
 
 
 # -- per-document steps -------------------------------------------------------------
@@ -304,6 +338,9 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
     started = time.perf_counter()
     if len(data) > options.max_document_bytes:
         return DocumentResult(name, "rejected", problems=[f"{name}: {len(data):,} bytes is over the document size limit of {options.max_document_bytes:,} bytes"])
+    refused = xml_problem(data, name)
+    if refused:
+        return DocumentResult(name, "rejected", problems=[refused])
     verification = None
     try:
         document = jsonld.decode_json(data, name, max_depth=None)  # to_triples checks the depth
@@ -754,6 +791,9 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
 
     pending_ids: set[str] = set()
     for doc in documents:
+        if doc.skipped:
+            summary.skipped.append((doc.name, doc.skipped))
+            continue
         item = _prepare(doc, options, key, anchors, timer)
         sid = item.result.source_id if isinstance(item, _Prepared) else None
         if sid in pending_ids:
@@ -824,6 +864,9 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
     timer = _Timer()
     outcomes = []
     for doc in documents:
+        if doc.skipped:
+            outcomes.append(ValidationOutcome(doc.name, [f"{doc.name}: skipped: {doc.skipped}"], {}))
+            continue
         item = _prepare(doc, options, key, None, timer)
         if not isinstance(item, _Prepared):
             outcomes.append(ValidationOutcome(doc.name, item.problems, {}, seal=item.seal))

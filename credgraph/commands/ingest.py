@@ -136,6 +136,7 @@ def cmd_import_credentials(ws: Workspace, args) -> int:
             "imported": summary.count("imported"), "replaced": summary.count("replaced"),
             "unchanged": summary.count("unchanged"), "rejected": summary.count("rejected"),
             "quarantined": summary.count("quarantined"), "seconds": round(summary.elapsed, 3),
+            "skipped": [{"file": f, "reason": why} for f, why in summary.skipped],
             "documents": [_result_json(r) for r in summary.documents],
         }, indent=1))
         return 0 if summary.ok else 1
@@ -147,9 +148,11 @@ def cmd_import_credentials(ws: Workspace, args) -> int:
     rate = len(summary.documents) / summary.elapsed if summary.elapsed else 0.0
     print(
         f"{summary.count('imported')} imported, {summary.count('replaced')} replaced, {summary.count('unchanged')} unchanged, "
-        f"{summary.count('rejected')} rejected, {summary.count('quarantined')} quarantined "
+        f"{summary.count('rejected')} rejected, {summary.count('quarantined')} quarantined, {len(summary.skipped)} files skipped "
         f"({len(summary.documents)} documents in {summary.elapsed:.1f} s, {rate:,.0f}/s)"
     )
+    for file, why in summary.skipped:
+        print(f"skipped: {file}: {why}", file=sys.stderr)
     missing = Counter(e for r in summary.documents if r.compliance for e in r.compliance.missing)
     if missing:
         print("Annex I elements missing (documents): " + ", ".join(f"{e} ({n})" for e, n in sorted(missing.items(), key=_element_order)))

@@ -1,0 +1,92 @@
+"""Formats credgraph does not import are refused by name (EDC XML), and a directory import says what it skipped."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from credgraph.cli import main
+from credgraph.graph import ingest, vocab
+from credgraph.graph.workspace import Workspace
+from credgraph.settings import Settings
+
+
+@pytest.fixture
+def samples(shared_data) -> Path:
+    return shared_data / "samples"
+
+
+@pytest.fixture
+def ws(tmp_path):
+    w = Workspace(Settings(store="memory:", data_dir=tmp_path / "ws"))
+    vocab.load_shipped(w.store)
+    yield w
+    w.close()
+
+
+def dump(store) -> list[bytes]:
+    out = io.BytesIO()
+    store.dump(out)
+    return sorted(out.getvalue().splitlines())
+
+
+def test_edc_xml_is_refused_naming_the_format_and_the_rest_of_the_batch_imports(ws, samples):
+    before_public, before_private = dump(ws.store), dump(ws.private)
+    xml = samples / "EDC_WileECoyote_Simple.xml"
+    summary = ingest.ingest_paths(ws, [xml])
+    [result] = summary.documents
+    assert result.status == "rejected"
+    assert result.problems == [f"{xml}: EDC XML (ELM v2) credential: not supported; credgraph imports EDC JSON-LD "
+                               "(ELM 3.x) credentials: issue it again as JSON-LD from EDC"]
+    assert "JSON" not in result.problems[0].split("not supported")[0]  # never "malformed JSON"
+    assert (dump(ws.store), dump(ws.private)) == (before_public, before_private)
+    summary = ingest.ingest_paths(ws, [xml, samples / "written-mc-annex1-unsigned.jsonld"])
+    assert [d.status for d in summary.documents] == ["rejected", "imported"]
+
+
+def test_other_xml_is_refused_as_xml(ws, tmp_path):
+    path = tmp_path / "feed.json"
+    path.write_bytes(b'\xef\xbb\xbf  <?xml version="1.0"?><rss><channel/></rss>')
+    [result] = ingest.ingest_paths(ws, [path]).documents
+    assert result.problems == [f"{path}: an XML document: not supported; credgraph imports JSON-LD credentials (EDC ELM 3.x, Open Badges 3.0)"]
+
+
+def test_directory_import_reports_skipped_files_and_counts_refused_xml(ws, samples, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(samples / "EDC_WileECoyote_Simple.xml", folder / "old.xml")
+    shutil.copy(samples / "written-mc-annex1-unsigned.jsonld", folder / "mc.jsonld")
+    (folder / "README.md").write_text("notes")
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4")
+    summary = ingest.ingest_paths(ws, [folder])
+    assert sorted((Path(d.name).name, d.status) for d in summary.documents) == [("mc.jsonld", "imported"), ("old.xml", "rejected")]
+    assert [(Path(f).name, why.split(",")[0]) for f, why in summary.skipped] == [("README.md", "a .md file"), ("scan.pdf", "a .pdf file")]
+    assert all("not a credential document" in why for _, why in summary.skipped)
+
+    monkeypatch.setenv("CREDGRAPH_DATA", str(tmp_path / "cli"))
+    code = main(["import", "credentials", str(folder), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "1 imported, 0 replaced, 0 unchanged, 1 rejected, 0 quarantined, 2 files skipped" in captured.out
+    assert f"skipped: {folder / 'README.md'}: a .md file, not a credential document" in captured.err
+    assert "EDC XML (ELM v2) credential: not supported" in captured.err
+    code = main(["import", "credentials", str(folder), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["rejected"] == 1 and out["unchanged"] == 1
+    assert [Path(s["file"]).name for s in out["skipped"]] == ["README.md", "scan.pdf"]
+
+
+def test_zip_entries_that_are_no_documents_are_reported(ws, samples, tmp_path):
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(samples / "EDC_WileECoyote_Simple.xml", "a/old.xml")
+        z.write(samples / "written-ebsi-elm32-diploma.jsonld", "a/diploma.jsonld")
+        z.writestr("a/notes.txt", "x")
+    summary = ingest.ingest_paths(ws, [archive])
+    assert sorted(d.status for d in summary.documents) == ["imported", "rejected"]
+    assert [f for f, _ in summary.skipped] == [f"{archive}!a/notes.txt"]
