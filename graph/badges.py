@@ -1,8 +1,10 @@
 """Open Badges 3.0 ``OpenBadgeCredential`` -> ELM 3.1.
 
 The achievement becomes an ``elm:LearningAchievementSpecification`` (title,
-description); each alignment becomes an ``elm:LearningOutcome``, with
-``elm:relatedESCOSkill`` when its target is an ESCO skill IRI; the issuer
+description); each alignment becomes an ``elm:LearningOutcome`` that keeps
+the alignment's target (name, URL, code, framework, type, description), with
+``elm:relatedESCOSkill`` when its target is an ESCO skill (by IRI, or an ESCO
+framework's code), else ``elm:relatedSkill`` to its target URL; the issuer
 profile becomes an ``elm:Organisation`` (legal name, country from
 ``address.addressCountryCode``). The badge itself is an issued credential:
 an issuance record in public, the whole original document in private.
@@ -14,6 +16,7 @@ learner, claim), used only to check Annex I compliance, never stored.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -134,9 +137,7 @@ def badge_to_elm(badge: Badge) -> tuple[list[ox.Triple], ox.NamedNode, ox.NamedN
         title = _text(alignment.get("targetName")) or _text(alignment.get("targetDescription"))
         if title:
             t.append(ox.Triple(outcome, ox.NamedNode(ns.DC + "title"), ox.Literal(title)))
-        if isinstance(target, str) and target.startswith(ESCO_PREFIXES):
-            skill = "http://" + target.split("://", 1)[1]
-            t.append(ox.Triple(outcome, ox.NamedNode(E + "relatedESCOSkill"), ox.NamedNode(skill)))
+        t += _alignment_triples(outcome, alignment)
     t += [ox.Triple(org, RDF_TYPE, ox.NamedNode(E + "Organisation"))]
     if _text(issuer.get("name")):
         t.append(ox.Triple(org, ox.NamedNode(ns.ROV + "legalName"), ox.Literal(_text(issuer["name"]))))
@@ -152,6 +153,54 @@ def badge_to_elm(badge: Badge) -> tuple[list[ox.Triple], ox.NamedNode, ox.NamedN
             ox.Triple(addr, ox.NamedNode(E + "countryCode"), country),
         ]
     return t, spec, org, country
+
+
+# The Open Badges Alignment terms kept on the outcome, as the OB 3.0 context names them.
+SCHEMA = "https://schema.org/"
+ALIGNMENT_TERMS = {
+    "targetName": SCHEMA + "targetName",
+    "targetDescription": SCHEMA + "targetDescription",
+    "targetFramework": SCHEMA + "targetFramework",
+    "targetCode": OB + "targetCode",
+    "targetType": OB + "targetType",
+}
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def esco_skill(alignment: dict) -> str | None:
+    """The ESCO skill IRI an alignment targets: its ``targetUrl``, or an ESCO framework's ``targetCode``."""
+    url, code, framework = alignment.get("targetUrl"), alignment.get("targetCode"), _text(alignment.get("targetFramework"))
+    if isinstance(url, str) and url.startswith(ESCO_PREFIXES) and _UUID.match(url.rsplit("/", 1)[-1]):
+        return ESCO_PREFIXES[0] + url.rsplit("/", 1)[-1]
+    if isinstance(code, str) and code.startswith(ESCO_PREFIXES):
+        return esco_skill({"targetUrl": code})
+    if isinstance(code, str) and _UUID.match(code) and framework and "esco" in framework.lower():
+        return ESCO_PREFIXES[0] + code
+    return None
+
+
+def _alignment_triples(outcome: ox.NamedNode, alignment: dict) -> list[ox.Triple]:
+    """What an Alignment says, kept on its outcome; its target linked as an ESCO skill or another framework's skill."""
+    t = []
+    for key, prop in ALIGNMENT_TERMS.items():
+        value = _text(alignment.get(key))
+        if value:
+            t.append(ox.Triple(outcome, ox.NamedNode(prop), ox.Literal(value)))
+    url = alignment.get("targetUrl")
+    target = None
+    if isinstance(url, str) and _is_global(url):
+        try:
+            target = ox.NamedNode(url)
+        except ValueError:
+            target = None
+    if target is not None:
+        t.append(ox.Triple(outcome, ox.NamedNode(SCHEMA + "targetUrl"), target))
+    skill = esco_skill(alignment)
+    if skill is not None:
+        t.append(ox.Triple(outcome, ox.NamedNode(E + "relatedESCOSkill"), ox.NamedNode(skill)))
+    elif target is not None:
+        t.append(ox.Triple(outcome, ox.NamedNode(E + "relatedSkill"), target))
+    return t
 
 
 def badge_learner_key(badge: Badge) -> str | None:

@@ -177,7 +177,7 @@ def badge_with_alignments() -> dict:
         "issuer": {"id": "https://example.com/issuers/876543", "type": ["Profile"], "name": "Example Corp",
                    "address": {"type": ["Address"], "addressCountryCode": "NL"}},
         "validFrom": "2024-05-01T00:00:00Z",
-        "name": "Teamwork Badge",
+        "name": "Music Staff Badge",
         "credentialSubject": {
             "id": "did:example:ebfeb1f712ebc6f1c276e12ec21", "type": ["AchievementSubject"],
             "achievement": {
@@ -186,9 +186,9 @@ def badge_with_alignments() -> dict:
                 "description": "This badge recognizes the development of the capacity to collaborate within a group environment.",
                 "criteria": {"narrative": "Team members are nominated for this badge by their peers."},
                 "alignment": [
-                    {"type": ["Alignment"], "targetName": "work in teams",
-                     "targetUrl": ESCO_SKILL + "6d3edede-8951-4621-a835-e04323300fa0",
-                     "targetCode": "6d3edede-8951-4621-a835-e04323300fa0",
+                    {"type": ["Alignment"], "targetName": "manage musical staff",
+                     "targetUrl": ESCO_SKILL + "0005c151-5b5a-4a66-8aac-60e734beb1ab",
+                     "targetCode": "0005c151-5b5a-4a66-8aac-60e734beb1ab",
                      "targetFramework": "ESCO", "targetType": "ceasn:Competency"},
                     {"type": ["Alignment"], "targetName": "Program Management",
                      "targetDescription": "Manage a program of related projects.",
