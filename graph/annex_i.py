@@ -70,6 +70,19 @@ class AnnexIVerdict:
     claims: list[ClaimVerdict]
 
 
+def claims_of(graph: Graph) -> list:
+    """Every claim of the document (objects of ``elm:hasClaim``), in order."""
+    has_claim = ox.NamedNode(E + "hasClaim")
+    return list(dict.fromkeys(t.object for t in graph.triples if t.predicate == has_claim))
+
+
+def main_claims(graph: Graph, claims: list | None = None) -> list:
+    """The claims the credential is about: its achievement claims, else all its claims (see the module rule)."""
+    claims = claims_of(graph) if claims is None else claims
+    achievements = [c for c in claims if ACHIEVEMENT in graph.types(c)]
+    return achievements or list(claims)
+
+
 def judge(report, triples: Iterable[ox.Triple], elements: Iterable[str]) -> AnnexIVerdict:
     """The per-claim verdict of an ``annex-i-credential`` ``report`` on the document ``triples``."""
     from credgraph.graph.validation import ANNEX_I_ELEMENTS
@@ -77,10 +90,8 @@ def judge(report, triples: Iterable[ox.Triple], elements: Iterable[str]) -> Anne
     elements = list(elements)
     order = {e: i for i, e in enumerate(ANNEX_I_ELEMENTS)}
     graph = Graph(triples)
-    has_claim = ox.NamedNode(E + "hasClaim")
-    claim_nodes = list(dict.fromkeys(t.object for t in graph.triples if t.predicate == has_claim))
-    achievements = [c for c in claim_nodes if ACHIEVEMENT in graph.types(c)]
-    main = set(achievements) if achievements else set(claim_nodes)
+    claim_nodes = claims_of(graph)
+    main = set(main_claims(graph, claim_nodes))
 
     owner: dict[str, str] = {}  # focus node -> the claim it belongs to (the claim, or its specification)
     verdicts: dict[str, ClaimVerdict] = {}

@@ -55,6 +55,7 @@ class CredentialSplit:
     learner: str | None = None  # the pseudonym (never the key)
     forbidden: set = field(default_factory=set)  # personal terms: never public, scrubbed from messages
     public_specs: dict = field(default_factory=dict)  # a claimed specification's key (IRI or "_:label") -> its public term
+    readings: object | None = None  # readings.Readings: values stated on the claims (assessment type, ID verification, QA)
 
 
 def source_id(kind: str, stable_key: str) -> str:
@@ -153,6 +154,9 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
     learner_keys = [k for k in (privacy.learner_key(graph, p) for p in persons) if k]
     learner = privacy.pseudonym(pseudonym_key, learner_keys[0]) if learner_keys else None
     issued, issued_from = issue_date(graph, credential, claims)
+    from credgraph.graph import annex_i, readings  # annex_i imports this module
+
+    stated = readings.read(graph, credential, annex_i.main_claims(graph))
     split = CredentialSplit(
         credential_id=cred_key,
         private=triples if isinstance(triples, Statements) else list(triples),  # Statements are read-only
@@ -163,6 +167,7 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
         issued=issued,
         issued_from=issued_from,
         learner=learner,
+        readings=stated,
     )
     split.forbidden = privacy.personal_terms(graph, persons, credential)
     split.public_specs = {term_key(s): mapping.get(s, s) for s in specs}
@@ -191,4 +196,11 @@ def issuance_record(split: CredentialSplit, slug: str, graph: ox.NamedNode | Non
         triples.append(statement(node, ox.NamedNode(cg + "issuedFrom"), ox.NamedNode(split.issued_from)))
     if split.learner:
         triples.append(statement(node, ox.NamedNode(cg + "learner"), ox.Literal(split.learner)))
+    stated = split.readings
+    if stated is not None:  # what the credential states on its claims (graph/readings.py)
+        triples += [statement(node, ox.NamedNode(cg + "assessmentType"), c) for c in stated.assessment_types]
+        triples += [statement(node, ox.NamedNode(cg + "idVerification"), c) for c in stated.id_verifications]
+        if stated.accredited:
+            triples.append(statement(node, ox.NamedNode(cg + "accredited"), ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))))
+        triples += [statement(node, ox.NamedNode(cg + "qualityAssuranceType"), c) for c in stated.quality_assurance_types]
     return node, triples

@@ -23,7 +23,7 @@ from credgraph import queries
 from credgraph import vocabularies
 from credgraph.graph import namespaces as ns
 from credgraph.graph.equivalence import closure, skill_match
-from credgraph.graph.specifications import SpecFacts, labels, load_specs, resolve_credentials, skill_ancestors
+from credgraph.graph.specifications import SpecFacts, add_credential_facts, labels, load_specs, resolve_credentials, skill_ancestors
 from credgraph.graph.store import Provenance, Store, content_hash
 
 CG = ns.CG
@@ -434,6 +434,11 @@ def compare(store: Store, subject: str, reference: str, policy: Policy | None = 
         if not facts[iri].found:
             raise ValueError(f"unknown specification or credential {given}")
     a, b = facts[spec_a], facts[spec_b]
+    # A credential also states facts on its claims (assessment, ID verification, QA): read where the validator finds them.
+    if cred_a:
+        a = add_credential_facts(store, a, cred_a)
+    if cred_b:
+        b = add_credential_facts(store, b, cred_b)
     ancestors = skill_ancestors(store, a.skills | b.skills)
     concepts = set()
     for s in (a, b):

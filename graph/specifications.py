@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pyoxigraph import Literal, NamedNode
 
@@ -208,11 +208,40 @@ def resolve_credentials(store: Store, records: Iterable[str]) -> dict[str, Crede
     if not wanted:
         return {}
     result = store.select(queries.load("spec-of-credential"), values=[{"record": NamedNode(r)} for r in wanted])
-    out: dict[str, CredentialRef] = {}
+    best: dict[str, tuple] = {}
     for row in result.rows:
         rec = row["record"].value
-        out[rec] = CredentialRef(rec, row["spec"].value, row["issued"].value if row.get("issued") else None)
-    return out
+        main = bool(row.get("main")) and row["main"].value == "true"
+        # The specification of a main claim first (an achievement, not an activity beside it), then the smallest IRI.
+        rank = (not main, row["spec"].value)
+        if rec not in best or rank < best[rec][0]:
+            best[rec] = (rank, CredentialRef(rec, row["spec"].value, row["issued"].value if row.get("issued") else None))
+    return {rec: ref for rec, (_, ref) in best.items()}
+
+
+def add_credential_facts(store: Store, spec: SpecFacts, record: str) -> SpecFacts:
+    """``spec`` with what the issued credential ``record`` states on its claims (named query ``credential-facts``).
+
+    The type of assessment, identity verification and quality assurance may be
+    stated on the credential's claims rather than on the specification; the
+    validator finds them there (graph/readings.py), so the services do too.
+    Returns a copy; the record IRI stands as the accreditation when the
+    credential states one.
+    """
+    merged = replace(spec, assessments=set(spec.assessments), id_verifications=set(spec.id_verifications),
+                     accreditations=set(spec.accreditations), qa_types=set(spec.qa_types))
+    rows = store.select(queries.load("credential-facts"), values=[{"record": NamedNode(record)}]).rows
+    for row in rows:
+        kind, value = row["fact"].value, row["value"].value
+        if kind == "assessment":
+            merged.assessments.add(value)
+        elif kind == "idVerification":
+            merged.id_verifications.add(value)
+        elif kind == "accredited" and value == "true":
+            merged.accreditations.add(record)
+        elif kind == "qaType":
+            merged.qa_types.add(value)
+    return merged
 
 
 def labels(store: Store, iris: Iterable[str], lang: str = "en") -> dict[str, str]:
