@@ -19,7 +19,9 @@ from credgraph.graph import namespaces as ns
 
 router = APIRouter(tags=["Linked data"])
 
-KINDS = ("spec", "org", "opportunity", "issuance", "report", "decision", "rule")
+# Every kind of IRI credgraph mints (badge alignments mint outcomes); tests/test_dereference.py
+# walks every minted IRI in a store loaded with every sample.
+KINDS = ("spec", "org", "opportunity", "outcome", "issuance", "report", "decision", "rule")
 LD_TYPES = {**formats.GRAPH_TYPES, formats.HTML: formats.HTML, "application/xhtml+xml": formats.HTML}
 
 

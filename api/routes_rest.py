@@ -149,14 +149,24 @@ async def catalogue_search(
 
 @router.get("/specifications/{id:path}", tags=["Catalogue"], summary="One specification with every Annex I element")
 async def get_specification(id: str, request: Request, lang: Annotated[str, Query(pattern="^(en|de|fr)$")] = "en"):
-    """``id``: the slug of ``https://w3id.org/credgraph/id/spec/<slug>`` or a full IRI."""
+    """``id``: the slug of ``https://w3id.org/credgraph/id/spec/<slug>`` or a full IRI.
+
+    ``in_catalogue`` says whether a catalogue describes it; one known only from
+    issued credentials answers with the facts read from them.
+    """
     from credgraph.graph import catalogue
+
+    from credgraph.graph.specifications import issued_specification
 
     iri = _iri(id, "spec")
     detail = await _service(catalogue.specification, store(request), iri, lang)
-    if detail is None:
-        raise Problem(404, f"no specification {iri} in the catalogue", type_="unknown-id")
-    return plain(detail)
+    if detail is not None:
+        return dict(plain(detail), in_catalogue=True)
+    # A specification awarded by imported credentials but described by no catalogue (it resolves at /id/spec/ too).
+    issued = await _service(issued_specification, store(request), iri)
+    if issued is None:
+        raise Problem(404, f"no specification {iri} in the catalogue or in issued credentials", type_="unknown-id")
+    return issued
 
 
 @router.get("/providers/{id:path}", tags=["Catalogue"], summary="One provider and what it offers")

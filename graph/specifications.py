@@ -259,3 +259,45 @@ def labels(store: Store, iris: Iterable[str], lang: str = "en") -> dict[str, str
         if iri not in ranked or (rank, term.value) < ranked[iri]:
             ranked[iri] = (rank, term.value)
     return {iri: value for iri, (_, value) in ranked.items()}
+
+
+def issued_specification(store: Store, iri: str) -> dict | None:
+    """A specification known only from issued credentials (not in any catalogue), as plain data; None if unknown.
+
+    The catalogue describes what providers publish; a credential's import
+    also describes what it awards, under a minted ``/id/spec/`` IRI. Such a
+    specification answers with the facts the services read
+    (:func:`load_specs`) and ``in_catalogue: False``.
+    """
+    facts = load_specs(store, [iri])[iri]
+    if not facts.found:
+        return None
+    names = labels(store, facts.skills | facts.fields | facts.modes | facts.settings | facts.assessments
+                   | facts.id_verifications | facts.qa_types | facts.providers | facts.countries)
+    ref = lambda value: {"iri": value, "label": names.get(value)}  # noqa: E731
+    refs = lambda values: [ref(v) for v in sorted(values)]  # noqa: E731
+    from credgraph.graph import namespaces as ns
+
+    minted = iri.startswith(ns.CG_ID)
+    return {
+        "iri": iri,
+        "slug": iri.rsplit("/", 1)[-1] if minted else None,
+        "path": "/id/" + iri[len(ns.CG_ID):] if minted else None,
+        "in_catalogue": False,
+        "known_from": "issued credentials: no catalogue describes this specification",
+        "title": facts.title,
+        "titles": facts.titles,
+        "ects": facts.ects,
+        "hours": facts.hours,
+        "eqf": facts.eqf,
+        "fields": refs(facts.fields),
+        "skills": refs(facts.skills),
+        "modes": refs(facts.modes),
+        "settings": refs(facts.settings),
+        "assessment": refs(facts.assessments),
+        "id_verification": refs(facts.id_verifications),
+        "quality_assurance_types": refs(facts.qa_types),
+        "providers": refs(facts.providers),
+        "countries": refs(facts.countries),
+        "parts": sorted(facts.parts),
+    }
