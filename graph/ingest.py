@@ -352,6 +352,10 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
             document = jsonld.decode_json(opened.payload, f"{name} (sealed payload)", max_depth=None)
         if not isinstance(document, dict):
             raise DocumentError(f"{name}: expected a JSON object (a credential), found a JSON {type(document).__name__}")
+        if "@context" not in document and isinstance(document.get("credential"), dict):
+            # What one uploads to the EDC issuer (the EC publishes samples of it): not yet an issued credential.
+            raise DocumentError(f'{name}: EDC issuer upload form ({{"credential": ...}} without @context): not an issued '
+                                "credential; import the credential EDC issues from it (JSON-LD, sealed or not)")
         started = timer.add("read", started)
         is_badge = bool(badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"})
         rdf = jsonld.to_triples(document, name, _expected_private_graph(document, is_badge))

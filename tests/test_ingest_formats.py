@@ -90,3 +90,42 @@ def test_zip_entries_that_are_no_documents_are_reported(ws, samples, tmp_path):
     summary = ingest.ingest_paths(ws, [archive])
     assert sorted(d.status for d in summary.documents) == ["imported", "rejected"]
     assert [f for f, _ in summary.skipped] == [f"{archive}!a/notes.txt"]
+
+
+def test_edc_upload_form_is_named(ws, samples):
+    path = samples / "written-mc-annex1-upload.json"
+    [result] = ingest.ingest_paths(ws, [path]).documents
+    assert result.status == "rejected"
+    assert result.problems == [f'{path}: EDC issuer upload form ({{"credential": ...}} without @context): not an issued '
+                               "credential; import the credential EDC issues from it (JSON-LD, sealed or not)"]
+
+
+def test_ill_formed_duration_in_a_batch_cli(samples, tmp_path, capsys, monkeypatch):
+    """Bad input: one line naming file and property, exit 1, store unchanged by it, the rest of the batch imported."""
+    monkeypatch.setenv("CREDGRAPH_DATA", str(tmp_path / "cli"))
+    doc = json.loads((samples / "written-ebsi-elm32-diploma.jsonld").read_text())
+    doc["credentialSubject"]["hasClaim"]["specifiedBy"]["maximumDuration"] = "three weeks"
+    bad = tmp_path / "bad.jsonld"
+    bad.write_text(json.dumps(doc))
+    good = samples / "written-mc-annex1-unsigned.jsonld"
+    assert main(["import", "credentials", str(good), "--quiet"]) == 0
+    capsys.readouterr()
+    ws = Workspace(Settings.from_env())
+    try:
+        before = dump(ws.store), dump(ws.private)
+    finally:
+        ws.close()
+    code = main(["import", "credentials", str(bad), str(samples / "written-ob3-alignment.json"), "--quiet"])
+    out = capsys.readouterr()
+    assert code == 1
+    lines = [line.strip() for line in out.err.splitlines() if "maximumDuration" in line]
+    # The EDC context types the value xsd:duration, so it is checked as one.
+    assert lines == [f'{bad}: elm:maximumDuration of <urn:epass:qualification:1>: "three weeks" is not a valid xsd:duration']
+    assert "1 imported" in out.out and "1 rejected" in out.out
+    ws = Workspace(Settings.from_env())
+    try:
+        after_public, after_private = dump(ws.store), dump(ws.private)
+    finally:
+        ws.close()
+    assert not any(b"qualification" in line or b"three weeks" in line for line in set(after_public) - set(before[0]))
+    assert not any(b"three weeks" in line for line in after_private)
