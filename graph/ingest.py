@@ -412,7 +412,7 @@ def _report_triples(prepared: _Prepared) -> list:
             for spec in claim.specifications:
                 public = prepared.split.public_specs.get(spec)
                 if public is not None:
-                    triples.append(ox.Quad(claim_node, ox.NamedNode(CG + "specification"), public, graph))
+                    triples.append(ox.Quad(claim_node, ox.NamedNode(CG + "claimSpecification"), public, graph))
             triples += [ox.Quad(claim_node, ox.NamedNode(CG + "missingElement"), ox.Literal(e), graph) for e in claim.missing]
     if prepared.result.seal is not None:
         node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-seal")

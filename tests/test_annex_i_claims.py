@@ -89,7 +89,7 @@ def test_import_reports_per_claim_and_publishes_no_claim(ws, mc, tmp_path):
     assert "the credential misses M11" in text
     rows = ws.store.select(
         f"SELECT ?role ?kind ?spec (GROUP_CONCAT(?e; separator=',') AS ?missing) WHERE {{ ?c a <{CG}ClaimCompliance> ; "
-        f"<{CG}claimRole> ?role ; <{CG}claimKind> ?kind ; <{CG}specification> ?spec . OPTIONAL {{ ?c <{CG}missingElement> ?e }} }} "
+        f"<{CG}claimRole> ?role ; <{CG}claimKind> ?kind ; <{CG}claimSpecification> ?spec . OPTIONAL {{ ?c <{CG}missingElement> ?e }} }} "
         "GROUP BY ?role ?kind ?spec").rows
     assert sorted((r["role"].value, r["kind"].value) for r in rows) == [("main", "achievement")] + [("part", "activity")] * 3
     assert all(r["spec"].value.startswith("https://w3id.org/credgraph/id/spec/") for r in rows)
