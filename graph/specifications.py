@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode
 
 from credgraph import queries
 from credgraph.graph.store import Store
@@ -173,6 +173,9 @@ def load_specs(store: Store, iris: Iterable[str], *, core: bool = False) -> dict
             }.get(kind)
             if target is not None and isinstance(term, NamedNode | Literal):
                 target.add(value)
+            elif kind == "qa" and isinstance(term, BlankNode):
+                # An accreditation described in a credential has no IRI of its own: it is still stated.
+                target.add("_:" + value)
     return facts
 
 

@@ -137,6 +137,17 @@ def test_what_the_validator_finds_the_report_reads(ws, mc, tmp_path, element, pl
         assert {r["v"].value for r in rows} == expected
 
 
+def test_an_accreditation_on_the_specification_is_read_from_the_specification_too(ws, mc, tmp_path):
+    from credgraph.graph import specifications
+
+    result = import_doc(ws, qa_on_the_specification(copy.deepcopy(mc)), tmp_path / "d.jsonld")
+    record = record_of(result)
+    spec = specifications.resolve_credentials(ws.store, [record])[record].spec
+    facts = specifications.load_specs(ws.store, [spec])[spec]
+    assert facts.accreditations and facts.qa_types == {QA}
+    assert recognition.compare(ws.store, spec, spec).element("quality assurance").verdict == recognition.EQUIVALENT
+
+
 @pytest.mark.parametrize("element", ["assessment type", "identity verification"])
 def test_a_credential_without_the_element_stays_undetermined(ws, mc, tmp_path, element):
     result = import_doc(ws, without_assessment(copy.deepcopy(mc)), tmp_path / "b.jsonld")
