@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from credgraph.graph import edc, jsonld, seal
+from credgraph.graph import edc, ingest, jsonld, seal
 from credgraph.graph.seal import SealVerification
 
 
@@ -39,6 +39,9 @@ def document_bytes(document: object) -> bytes:
 def read_document(data: bytes, name: str) -> ReadDocument:
     """Parse (and unseal) one credential document; raises :class:`DocumentProblem`."""
     verification = None
+    refused = ingest.xml_problem(data, name)  # EDC XML (ELM v2): named, never "malformed JSON"
+    if refused:
+        raise DocumentProblem(refused)
     try:
         document = jsonld.decode_json(data, name)
         if seal.is_sealed(document):

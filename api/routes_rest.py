@@ -100,6 +100,9 @@ async def _service(func, *args, **kwargs):
 
 async def _document_body(request: Request) -> bytes:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in ("application/xml", "text/xml"):
+        raise Problem(415, f"XML documents (EDC XML, ELM v2) are not supported: send the credential's JSON-LD as "
+                      f"application/json or application/ld+json; got {media}", type_="unsupported-media-type")
     if media not in JSON_TYPES:
         raise Problem(415, f"send the document as application/json or application/ld+json; got {media or 'no Content-Type'}",
                       type_="unsupported-media-type")

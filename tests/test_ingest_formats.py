@@ -129,3 +129,23 @@ def test_ill_formed_duration_in_a_batch_cli(samples, tmp_path, capsys, monkeypat
         ws.close()
     assert not any(b"qualification" in line or b"three weeks" in line for line in set(after_public) - set(before[0]))
     assert not any(b"three weeks" in line for line in after_private)
+
+
+def test_api_names_edc_xml(shared_data, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from credgraph.api import create_app
+    from credgraph.api.config import ApiSettings
+
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path))
+    vocab.load_shipped(ws.store)
+    body = (shared_data / "samples" / "EDC_WileECoyote_Simple.xml").read_bytes()
+    try:
+        with TestClient(create_app(ws, ApiSettings(keys_file=tmp_path / "k.json", audit_log=tmp_path / "a.log"))) as client:
+            as_json = client.post("/api/v1/verify", content=body, headers={"Content-Type": "application/json"})
+            assert as_json.status_code == 422
+            assert "EDC XML (ELM v2) credential: not supported" in as_json.json()["detail"]
+            as_xml = client.post("/api/v1/verify", content=body, headers={"Content-Type": "application/xml"})
+            assert as_xml.status_code == 415 and "EDC XML, ELM v2" in as_xml.json()["detail"]
+    finally:
+        ws.close()
