@@ -362,7 +362,15 @@ async def validate(request: Request,
         "readable": not outcome.problems or bool(outcome.reports),
         "problems": outcome.problems,
         "reports": {p: _scrubbed_report(outcome, r) for p, r in outcome.reports.items()},
+        "annex_i": _scrubbed_verdict(outcome),
     }
+
+
+def _scrubbed_verdict(outcome) -> dict | None:
+    """The Annex I verdict over the credential and its main claims, and per claim (docs/validation.md)."""
+    if outcome.annex_i is None:
+        return None
+    return json.loads(outcome.scrub(json.dumps(plain(outcome.annex_i), ensure_ascii=False)))
 
 
 def _scrubbed_report(outcome, report) -> dict:
@@ -396,7 +404,8 @@ async def verify(request: Request):
     verdicts = {
         "readable": not outcome.problems,
         "seal": seal["status"],
-        "annex_i": all(r.conforms for r in outcome.reports.values()) if outcome.reports else False,
+        # Judged over the credential and its main claims: activities beside an achievement are parts.
+        "annex_i": outcome.annex_i.conforms if outcome.annex_i is not None else False,
         "matches_catalogue": bool(comparisons) and all(c["in_catalogue"] and not c["differences"] for c in comparisons),
     }
     return {
@@ -406,6 +415,7 @@ async def verify(request: Request):
         "seal": seal,
         "problems": outcome.problems,
         "validation": {p: _scrubbed_report(outcome, r) for p, r in outcome.reports.items()},
+        "annex_i": _scrubbed_verdict(outcome),
         "specifications": comparisons,
     }
 

@@ -59,6 +59,12 @@ class ClaimVerdict:
         """``main`` or ``part``."""
         return "main" if self.main else "part"
 
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data (with the role; without the claim's and its specification's
+        document-local ids, which can be the learner's record ids)."""
+        return {"title": self.title, "kind": self.kind, "role": self.role, "present": list(self.present),
+                "missing": list(self.missing), "violations": list(self.violations)}
+
 
 @dataclass
 class AnnexIVerdict:

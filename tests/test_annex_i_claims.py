@@ -121,3 +121,26 @@ def test_validate_cli_prints_each_claim(mc, tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert 'main claim "Building digital micro-credentials" (achievement): missing M8, O1, O4, O5' in out
     assert 'part claim "Data model webinar" (activity): missing M6' in out and "(a part: not counted)" in out
+
+
+def test_api_validate_and_verify_report_per_claim(mc, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from credgraph.api import create_app
+    from credgraph.api.config import ApiSettings
+
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path))
+    vocab.load_shipped(ws.store)
+    try:
+        with TestClient(create_app(ws, ApiSettings(keys_file=tmp_path / "k.json", audit_log=tmp_path / "a.log"))) as client:
+            body = json.dumps(mc).encode()
+            answer = client.post("/api/v1/validate", content=body, headers={"Content-Type": "application/ld+json"}).json()
+            verdict = answer["annex_i"]
+            assert verdict["missing"] == ["M8", "M11", "O1", "O4", "O5"]
+            roles = sorted((c["role"], c["kind"]) for c in verdict["claims"])
+            assert roles == [("main", "achievement")] + [("part", "activity")] * 3
+            verified = client.post("/api/v1/verify", content=body, headers={"Content-Type": "application/ld+json"}).json()
+            assert verified["annex_i"]["missing"] == verdict["missing"]
+            assert verified["verdicts"]["annex_i"] is False  # M11: no quality assurance stated
+    finally:
+        ws.close()
