@@ -138,3 +138,14 @@ def test_badge_date_source_is_recorded(samples):
     doc = load(samples, "written-ob3-alignment.json")
     s = badges.split_badge(doc, jsonld.to_triples(doc, "b"), "b", b"k" * 32)
     assert (s.issued, s.issued_from) == ("2024-05-01", CRED + "validFrom")
+
+
+def test_statistics_count_a_multi_claim_credential_once_for_what_it_awards(ws, samples):
+    from credgraph.graph.issuance_stats import issuance_stats
+
+    summary = ingest.ingest_paths(ws, [samples / "written-mc-annex1-unsigned.jsonld", samples / "written-ebsi-elm32-diploma.jsonld"])
+    assert [d.status for d in summary.documents] == ["imported", "imported"]
+    by_eqf = {c.label: c.count for c in issuance_stats(ws.store, "eqf", k=1).cells}
+    assert sum(by_eqf.values()) == 2, by_eqf  # the micro-credential's three activities are not counted
+    by_country = {c.label: c.count for c in issuance_stats(ws.store, "country", k=1).cells}
+    assert set(by_country) == {"Ireland", "Spain"} or set(by_country) == {"IRL", "ESP"}, by_country
