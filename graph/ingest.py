@@ -253,6 +253,20 @@ def _skip_reason(filename: str) -> str:
 _EDC_XML = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?europassCredential\b|xmlns(?::\w+)?=[\"']http://data\.europa\.eu/snb[\"']")
 
 
+EDC_UPLOAD_CONTEXT = ["https://www.w3.org/2018/credentials/v1", "http://data.europa.eu/snb/model/context/edc-ap"]
+
+
+def upload_form_credential(credential: dict, name: str) -> dict:
+    """The credential inside an EDC upload form (``{"credential": {...}}``), with the contexts EDC gives it."""
+    if "@context" in credential:
+        return credential
+    types = credential.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "EuropeanDigitalCredential" not in types and "VerifiableCredential" not in types:
+        raise DocumentError(f'{name}: {{"credential": ...}} holds no EuropeanDigitalCredential or VerifiableCredential')
+    return {"@context": list(EDC_UPLOAD_CONTEXT), **credential}
+
+
 def xml_problem(data: bytes, name: str) -> str | None:
     """Why an XML document is refused (named by its format), or None if ``data`` is not XML.
 
@@ -353,9 +367,10 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         if not isinstance(document, dict):
             raise DocumentError(f"{name}: expected a JSON object (a credential), found a JSON {type(document).__name__}")
         if "@context" not in document and isinstance(document.get("credential"), dict):
-            # What one uploads to the EDC issuer (the EC publishes samples of it): not yet an issued credential.
-            raise DocumentError(f'{name}: EDC issuer upload form ({{"credential": ...}} without @context): not an issued '
-                                "credential; import the credential EDC issues from it (JSON-LD, sealed or not)")
+            # What one uploads to the EDC issuer (the EC publishes its samples in this form too): the
+            # unsigned credential without its @context. EDC reads it with the VC 1.1 and EDC contexts,
+            # so credgraph does the same (both are bundled: nothing is fetched).
+            document = upload_form_credential(document["credential"], name)
         started = timer.add("read", started)
         is_badge = bool(badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"})
         rdf = jsonld.to_triples(document, name, _expected_private_graph(document, is_badge))

@@ -23,7 +23,7 @@ def client(tmp_path_factory, shared_data):
     ws = Workspace(Settings(data_dir=tmp, store="memory:"))
     vocab.load_shipped(ws.store)
     summary = ingest.ingest_paths(ws, [shared_data / "samples"])
-    # Imported: all but the EDC XML, the upload form and the unsealed copies of sealed credentials (refused by the seal rule).
+    # Imported: all but the EDC XML and the unsealed copies of sealed credentials (refused by the seal rule).
     assert summary.count("imported", "replaced") >= 7, [(d.name, d.problems) for d in summary.documents]
     app = create_app(ws, ApiSettings(keys_file=tmp / "keys.json", audit_log=tmp / "audit.log"))
     with TestClient(app) as c:

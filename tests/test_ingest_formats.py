@@ -92,12 +92,26 @@ def test_zip_entries_that_are_no_documents_are_reported(ws, samples, tmp_path):
     assert [f for f, _ in summary.skipped] == [f"{archive}!a/notes.txt"]
 
 
-def test_edc_upload_form_is_named(ws, samples):
-    path = samples / "written-mc-annex1-upload.json"
+def test_edc_upload_form_imports_as_its_unsigned_credential(ws, samples):
+    """The EC publishes samples in the EDC issuer's upload form ({"credential": ...} without @context):
+    read with the contexts EDC gives it, it states exactly what the unsigned JSON-LD states."""
+    [unsigned] = ingest.ingest_paths(ws, [samples / "written-mc-annex1-unsigned.jsonld"]).documents
+    assert unsigned.status == "imported", unsigned.problems
+    def statements():  # provenance (file hash, time) aside
+        return [q for q in dump(ws.store) + dump(ws.private) if not q.endswith(b"<urn:credgraph:meta> .")]
+
+    before = statements()
+    [upload] = ingest.ingest_paths(ws, [samples / "written-mc-annex1-upload.json"]).documents
+    assert upload.status == "replaced", upload.problems
+    assert statements() == before
+
+
+def test_a_credential_wrapper_without_a_credential_is_refused(ws, tmp_path):
+    path = tmp_path / "wrapped.json"
+    path.write_text(json.dumps({"credential": {"id": "urn:x", "type": "Thing"}}))
     [result] = ingest.ingest_paths(ws, [path]).documents
     assert result.status == "rejected"
-    assert result.problems == [f'{path}: EDC issuer upload form ({{"credential": ...}} without @context): not an issued '
-                               "credential; import the credential EDC issues from it (JSON-LD, sealed or not)"]
+    assert result.problems == [f'{path}: {{"credential": ...}} holds no EuropeanDigitalCredential or VerifiableCredential']
 
 
 def test_ill_formed_duration_in_a_batch_cli(samples, tmp_path, capsys, monkeypatch):
