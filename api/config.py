@@ -25,7 +25,19 @@ class ApiSettings:
     keys_file: Path | None = None
     audit_log: Path | None = None
     site_dir: Path | None = None
-    public_base: str = ""  # e.g. https://credgraph.example.org (links in HTML); "" = relative
+    public_base: str = ""  # e.g. https://credgraph.example.org (links, service description); "" = the bound address
+    # -- limits against careless and hostile clients (docs/api.md, "Limits") --
+    max_query_chars: int = 256 * 1024  # longer query/update texts: 413, before any look at them
+    max_query_tokens: int = 50_000  # more SPARQL tokens: 400
+    max_query_depth: int = 100  # deeper {, ( or [ nesting: 400 (pyoxigraph's parser crashes at ~3,000)
+    queries_per_client: int = 0  # queries one client (key or address) runs at once; 0: a quarter of the slots
+    reserved_keyed_queries: int = 0  # slots only keyed clients may use; 0: a quarter of the slots
+    worker_memory_mb: int = 512  # address space a query worker may add to what it shares with the server
+    max_result_bytes: int = 32 * 1024 * 1024  # a larger answer (any format): 422 result-too-large
+    recycle_worker_mb: int = 64  # a worker that grew by more than this is retired after its answer
+    max_anonymous_validations: int = 2  # /validate and /verify without a key, at once; more: 503
+    header_timeout_s: float = 10.0  # a connection that has not sent its request head by then is closed
+    body_timeout_s: float = 30.0  # a body that stalls this long between chunks: 408
 
     @classmethod
     def for_workspace(cls, settings: Settings, **overrides) -> "ApiSettings":
@@ -43,7 +55,34 @@ class ApiSettings:
             values["row_cap"] = int(env["CREDGRAPH_API_ROW_CAP"])
         if env.get("CREDGRAPH_API_MAX_QUERIES"):
             values["max_concurrent_queries"] = int(env["CREDGRAPH_API_MAX_QUERIES"])
+        for name, kind in _LIMITS.items():
+            raw = env.get("CREDGRAPH_API_" + name.upper())
+            if raw:
+                values[name] = kind(raw)
+        if env.get("CREDGRAPH_PUBLIC_BASE"):
+            values["public_base"] = env["CREDGRAPH_PUBLIC_BASE"].rstrip("/")
         if env.get("CREDGRAPH_API_KEYS"):
             values["keys_file"] = Path(env["CREDGRAPH_API_KEYS"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    @property
+    def client_share(self) -> int:
+        """Queries one client may run at once."""
+        return self.queries_per_client or max(1, self.max_concurrent_queries // 4)
+
+    @property
+    def keyed_reserve(self) -> int:
+        """Query slots anonymous clients never take (0 when there is only one slot)."""
+        if self.max_concurrent_queries <= 1:
+            return 0
+        return min(self.reserved_keyed_queries or max(1, self.max_concurrent_queries // 4),
+                   self.max_concurrent_queries - 1)
+
+
+# Every limit can be set as CREDGRAPH_API_<NAME> (e.g. CREDGRAPH_API_MAX_QUERY_DEPTH=50).
+_LIMITS = {
+    "max_query_chars": int, "max_query_tokens": int, "max_query_depth": int, "queries_per_client": int,
+    "reserved_keyed_queries": int, "worker_memory_mb": int, "max_result_bytes": int, "recycle_worker_mb": int,
+    "max_anonymous_validations": int, "header_timeout_s": float, "body_timeout_s": float,
+}

@@ -15,7 +15,17 @@ same deadline; stopping the work there is the remote server's job (``oxigraph
 serve --timeout-s``).
 
 At most ``max_concurrent`` queries run at once; further ones wait up to
-``queue_wait_s`` and are then refused as busy.
+``queue_wait_s`` and are then refused as busy. Which client's query may take a
+slot is decided by :class:`~credgraph.api.fairness.FairShares` (per-client
+shares, a reserve for keyed users) when the caller names the client.
+
+Resource bounds of a forked worker: an address-space limit (``RLIMIT_AS``,
+``memory_bytes`` above what it shares with the server at its fork), answers
+of at most ``max_result_bytes`` in any format (checked in the worker, before
+anything crosses the pipe), and retirement after an answer that left it more
+than ``recycle_bytes`` larger than at its fork, so an idle worker never holds
+the memory of a large answer. A worker that dies (a crash, the memory limit)
+is reaped and replaced; the client gets a problem answer.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
 from credgraph.api import formats
+from credgraph.api.fairness import Busy, FairShares
 from credgraph.api.guarded_store import GuardedStore
 from credgraph.graph.store import Store
 
@@ -76,13 +87,14 @@ class QueryAnswer:
     kind: str
     count: int | None
     truncated: bool
+    retire: bool = False  # the worker grew past its recycling threshold while answering
 
 
 @dataclass
 class QueryFailure(Exception):
     """A query that could not be answered; ``kind`` decides the HTTP status."""
 
-    kind: str  # syntax | timeout | busy | not_acceptable | too_large | failed
+    kind: str  # syntax | timeout | busy | not_acceptable | too_large | crashed | failed
     message: str
     line: int | None = None
     column: int | None = None
@@ -104,12 +116,23 @@ class QueryExecutor:
     """Runs :class:`QueryJob` s under a deadline, a row cap and a concurrency bound."""
 
     def __init__(self, timeout_s: float, row_cap: int, max_concurrent: int, queue_wait_s: float = 2.0,
-                 max_result_bytes: int = 256 * 1024 * 1024) -> None:
+                 max_result_bytes: int = 32 * 1024 * 1024, per_client: int | None = None,
+                 reserved_for_keyed: int = 0) -> None:
         self.timeout_s = timeout_s
         self.row_cap = row_cap
         self.max_result_bytes = max_result_bytes
         self.queue_wait_s = queue_wait_s
         self._slots = threading.BoundedSemaphore(max_concurrent)
+        self.shares = FairShares(max_concurrent, per_client or max_concurrent, reserved_for_keyed, queue_wait_s)
+
+    async def run_for(self, job: QueryJob, client: str, keyed: bool) -> QueryAnswer:
+        """Run ``job`` for ``client`` within its fair share (:mod:`credgraph.api.fairness`)."""
+        self.shares.wait_s = self.queue_wait_s
+        try:
+            async with self.shares.slot(client, keyed):
+                return await self.run_async(job)
+        except Busy as busy:
+            raise QueryFailure("busy", f"no query slot is free ({busy.reason}); try again shortly") from None
 
     def run(self, job: QueryJob, timeout_s: float | None = None) -> QueryAnswer:
         """Run ``job`` (blocking; call it from a worker thread)."""
@@ -128,14 +151,20 @@ class QueryExecutor:
         return await run_in_threadpool(self.run, job)
 
 
-def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int) -> QueryExecutor:
-    """A forking executor for an embedded store, an HTTP one for a remote store."""
+def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int, **limits) -> QueryExecutor:
+    """A forking executor for an embedded store, an HTTP one for a remote store.
+
+    ``limits``: ``max_result_bytes``, ``per_client``, ``reserved_for_keyed``; for
+    forked workers also ``memory_bytes`` and ``recycle_bytes``.
+    """
     inner = store.inner if isinstance(store, GuardedStore) else store
     if hasattr(inner, "oxigraph"):
         if not isinstance(store, GuardedStore):
             raise TypeError("an embedded store must be wrapped in a GuardedStore before forking on it")
-        return ForkingExecutor(store, timeout_s, row_cap, max_concurrent)
-    return RemoteExecutor(inner, timeout_s, row_cap, max_concurrent)
+        return ForkingExecutor(store, timeout_s, row_cap, max_concurrent, **limits)
+    limits.pop("memory_bytes", None)
+    limits.pop("recycle_bytes", None)
+    return RemoteExecutor(inner, timeout_s, row_cap, max_concurrent, **limits)
 
 
 # -- embedded: forked children -----------------------------------------------
@@ -164,8 +193,12 @@ class ForkingExecutor(QueryExecutor):
     compacted away meanwhile), the query is retried once on a fresh worker.
     """
 
-    def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int) -> None:
-        super().__init__(timeout_s, row_cap, max_concurrent)
+    def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int,
+                 memory_bytes: int | None = 512 * 1024 * 1024, recycle_bytes: int = 64 * 1024 * 1024,
+                 **limits) -> None:
+        super().__init__(timeout_s, row_cap, max_concurrent, **limits)
+        self.memory_bytes = memory_bytes
+        self.recycle_bytes = recycle_bytes
         self.store = store
         self._raw: ox.Store = store.inner.oxigraph  # type: ignore[attr-defined]
         self._max_idle = max_concurrent
@@ -204,11 +237,12 @@ class ForkingExecutor(QueryExecutor):
                 try:
                     os.close(job_w)
                     os.close(result_r)
+                    grown_limit = _limit_memory(self.memory_bytes) + self.recycle_bytes
                     while True:
                         job = _wait_for_job(job_r, parent)
                         if job is None:
                             break
-                        _child(self._raw, job, self.row_cap, result_w)
+                        _child(self._raw, job, self.row_cap, result_w, self.max_result_bytes, grown_limit)
                 finally:
                     os._exit(0)
             os.close(job_r)
@@ -220,7 +254,10 @@ class ForkingExecutor(QueryExecutor):
         found = self._take_idle()
         return (found, True) if found else (self._fork(), False)
 
-    def _give_back(self, child: _Child) -> None:
+    def _give_back(self, child: _Child, answer: QueryAnswer | None = None) -> None:
+        if answer is not None and answer.retire:
+            _discard(child)  # it grew while answering: an idle worker must not keep that memory
+            return
         with self._lock:
             if child.generation == self.store.gate.generation and len(self._idle) < self._max_idle:
                 self._idle.append(child)
@@ -239,7 +276,7 @@ class ForkingExecutor(QueryExecutor):
             if reused and failure.kind == "failed":
                 return self._run_fresh(job, timeout_s, failure)
             raise
-        self._give_back(child)
+        self._give_back(child, answer)
         return answer
 
     async def run_async(self, job: QueryJob) -> QueryAnswer:
@@ -277,7 +314,7 @@ class ForkingExecutor(QueryExecutor):
             except BaseException:  # cancelled: the worker may still be busy with the job
                 _discard(child)
                 raise
-            self._give_back(child)
+            self._give_back(child, answer)
             return answer
         finally:
             self._slots.release()
@@ -306,7 +343,7 @@ class ForkingExecutor(QueryExecutor):
             else:
                 _discard(fresh)
             raise again from cause
-        self._give_back(fresh)
+        self._give_back(fresh, answer)
         return answer
 
     async def _collect_async(self, fd: int, pid: int, timeout_s: float) -> bytes:
@@ -327,7 +364,7 @@ class ForkingExecutor(QueryExecutor):
                 return
             if not chunk:
                 if not done.done():
-                    done.set_exception(QueryFailure("failed", "the query worker ended without an answer"))
+                    done.set_exception(_ended(pid))
                 return
             buffer.extend(chunk)
             if not needed and len(buffer) >= 8:
@@ -373,7 +410,7 @@ class ForkingExecutor(QueryExecutor):
                                        extra={"timeout_s": timeout_s})
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
-                    raise QueryFailure("failed", "the query worker ended without an answer")
+                    raise _ended(pid)
                 buffer += chunk
                 if needed is None and len(buffer) >= 8:
                     needed = 8 + int.from_bytes(buffer[:8], "big")
@@ -381,6 +418,51 @@ class ForkingExecutor(QueryExecutor):
                         _kill(pid)
                         raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
         return bytes(buffer[8:needed])
+
+
+def _ended(pid: int) -> QueryFailure:
+    """Why a worker closed its pipe without an answer: killed by a signal (a crash, the memory limit) or not."""
+    for _ in range(20):  # the pipe closes as the process dies; its status follows within moments
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if done:
+            if os.WIFSIGNALED(status):
+                name = signal.Signals(os.WTERMSIG(status)).name
+                return QueryFailure("crashed", f"the query worker stopped ({name}) while evaluating the query; "
+                                    "the likeliest cause is its memory limit. It has been replaced.")
+            break
+        time.sleep(0.001)
+    return QueryFailure("failed", "the query worker ended without an answer")
+
+
+def _limit_memory(memory_bytes: int | None) -> int:
+    """In a new worker: cap its address space ``memory_bytes`` above its size now; returns its resident size now.
+
+    The worker shares the server's pages (copy-on-write), so the cap is relative
+    to what it already maps. Past it an allocation fails: Python raises
+    MemoryError (answered as a failed query), pyoxigraph aborts the worker
+    (answered as a crashed one); the server is untouched either way.
+    """
+    size, resident = _statm()
+    if memory_bytes:
+        import resource
+
+        limit = size + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return resident
+
+
+def _statm() -> tuple[int, int]:
+    """This process's virtual and resident size in bytes (Linux ``/proc/self/statm``)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            size, resident = handle.read().split()[:2]
+    except OSError:
+        return 0, 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    return int(size) * page, int(resident) * page
 
 
 def _frame(data: bytes) -> bytes:
@@ -433,8 +515,14 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int) -> None:
-    """Evaluate in the worker and write one framed ``header-json\\n body`` to ``fd``."""
+def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int, max_bytes: int | None = None,
+           retire_above: int | None = None) -> None:
+    """Evaluate in the worker and write one framed ``header-json\\n body`` to ``fd``.
+
+    A body over ``max_bytes`` is replaced by a too_large header (nothing large
+    crosses the pipe); ``retire`` is set when the worker's resident size ends
+    above ``retire_above``.
+    """
     header: dict
     body = b""
     try:
@@ -453,8 +541,16 @@ def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int) -> None:
         header, body = answer or _serialise(result, job, row_cap)
     except SyntaxError as exc:
         header = {"ok": False, "kind": "syntax", "message": str(exc)}
+    except MemoryError:
+        body = b""
+        header = {"ok": False, "kind": "too_large", "message": "the query needs more memory than a query may use"}
     except BaseException as exc:  # noqa: BLE001 - the worker reports everything
         header = {"ok": False, "kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
+    if max_bytes is not None and len(body) > max_bytes:
+        body = b""
+        header = {"ok": False, "kind": "too_large", "message": f"the result is larger than {max_bytes:,} bytes"}
+    if retire_above is not None and _statm()[1] > retire_above:
+        header["retire"] = True
     _write_all(fd, _frame(json.dumps(header).encode() + b"\n" + body))
 
 
@@ -576,7 +672,8 @@ def _decode(data: bytes) -> QueryAnswer:
         if header["kind"] == "not_acceptable":
             raise QueryFailure("not_acceptable", f"no acceptable media type for a {header['message']} result")
         raise QueryFailure(header["kind"], header["message"])
-    return QueryAnswer(body, header["format"], header["kind"], header["count"], header["truncated"])
+    return QueryAnswer(body, header["format"], header["kind"], header["count"], header["truncated"],
+                       header.get("retire", False))
 
 
 # -- remote: HTTP with a deadline ------------------------------------------
@@ -585,8 +682,8 @@ def _decode(data: bytes) -> QueryAnswer:
 class RemoteExecutor(QueryExecutor):
     """Sends the query to the remote endpoint and re-serialises (capped) what it answers."""
 
-    def __init__(self, store, timeout_s: float, row_cap: int, max_concurrent: int) -> None:
-        super().__init__(timeout_s, row_cap, max_concurrent)
+    def __init__(self, store, timeout_s: float, row_cap: int, max_concurrent: int, **limits) -> None:
+        super().__init__(timeout_s, row_cap, max_concurrent, **limits)
         self.query_url = store.query_url
 
     def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:

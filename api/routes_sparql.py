@@ -4,6 +4,12 @@
 issuance records); personal data lives in a separate store it never opens.
 Queries are checked for ``SERVICE`` before they reach the store and run under a
 timeout, a row cap and a concurrency bound (:mod:`credgraph.api.executor`).
+
+Limits come first: a text over ``max_query_chars`` is refused (413) before
+anything looks at it; the one tokenizer pass that makes every other check
+stops at ``max_query_tokens`` tokens or ``max_query_depth`` nested brackets
+(400), so no parser ever sees a text that could overflow its stack; a text
+over 8 KiB is looked at in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from starlette.concurrency import run_in_threadpool
 from credgraph import queries
 from credgraph.api import formats
 from credgraph.graph import sparql_text
-from credgraph.api.access import Caller, require
+from credgraph.api.access import Caller, presented_key, require
 from credgraph.api.executor import QueryFailure, QueryJob, syntax_failure
 from credgraph.api.guarded_store import GuardedStore
 from credgraph.api.problems import Problem, problem_response
+from credgraph.api.sandbox import IsolatedFailure, run_isolated
 from credgraph.graph import namespaces as ns
 
 router = APIRouter(tags=["SPARQL"])
@@ -99,21 +106,60 @@ class QueryCheck:
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE
 
 
-def inspect_query(text: str) -> QueryCheck:
-    """The checks of ``text``, from one pass of the tokenizer; repeated short texts come from a cache."""
+@dataclass(frozen=True)
+class TextLimits:
+    """How large and how deep a query or update text may be (:class:`~credgraph.api.config.ApiSettings`)."""
+
+    max_chars: int = 256 * 1024
+    max_tokens: int = 50_000
+    max_depth: int = 100
+
+    @classmethod
+    def of(cls, settings) -> "TextLimits":
+        return cls(settings.max_query_chars, settings.max_query_tokens, settings.max_query_depth)
+
+
+def check_size(text: str, limits: TextLimits, what: str) -> None:
+    """413 for a text over the size limit: checked before any other look at it."""
+    if len(text) > limits.max_chars:
+        raise Problem(413, f"the {what} has {len(text):,} characters; the limit is {limits.max_chars:,}",
+                      type_=f"{what}-too-large", limit=limits.max_chars)
+
+
+def _too_complex(exc: sparql_text.TooComplex, what: str) -> Problem:
+    return Problem(400, f"the {what} is too complex: {exc}", type_=f"{what}-too-complex",
+                   limit=exc.limit, measure=exc.what)
+
+
+def inspect_query(text: str, limits: TextLimits = TextLimits()) -> QueryCheck:
+    """The checks of ``text``, from one pass of the tokenizer; repeated short texts come from a cache.
+
+    Raises :class:`~credgraph.graph.sparql_text.TooComplex` past the token or depth limit.
+    """
     if len(text) <= _CACHED_TEXT_CHARS:
-        return _inspect_cached(text)
-    return _inspect(text)
+        return _inspect_cached(text, limits.max_tokens, limits.max_depth)
+    return _inspect(text, limits.max_tokens, limits.max_depth)
+
+
+async def inspect_query_async(text: str, limits: TextLimits) -> QueryCheck:
+    """:func:`inspect_query`, in a worker thread for long texts (no input-sized work on the event loop)."""
+    check_size(text, limits, "query")
+    try:
+        if len(text) <= _CACHED_TEXT_CHARS:
+            return inspect_query(text, limits)
+        return await run_in_threadpool(inspect_query, text, limits)
+    except sparql_text.TooComplex as exc:
+        raise _too_complex(exc, "query") from None
 
 
 _CACHED_TEXT_CHARS = 8 * 1024
 
 
-def _inspect(text: str) -> QueryCheck:
+def _inspect(text: str, max_tokens: int = 50_000, max_depth: int = 100) -> QueryCheck:
     first = None
     form = None
     service = False
-    for token in sparql_text.tokens(sparql_text.unescape_codepoints(text)):
+    for token in sparql_text.limited_tokens(sparql_text.unescape_codepoints(text), max_tokens, max_depth):
         if token.kind != "word":
             continue
         word = token.text.upper()
@@ -179,7 +225,7 @@ _negotiated_cached = functools.lru_cache(maxsize=256)(_negotiate)
 
 
 async def _answer(request: Request, text: str, params: list[tuple[str, str]]) -> Response:
-    check = inspect_query(text)
+    check = await inspect_query_async(text, TextLimits.of(request.app.state.api_settings))
     if check.is_update:
         raise Problem(403, "/sparql is read-only; SPARQL Update goes to /sparql/update with an admin key",
                       type_="read-only")
@@ -200,11 +246,12 @@ async def _answer(request: Request, text: str, params: list[tuple[str, str]]) ->
         formats=wanted,
         default_graphs=default if has_dataset else None,
         named_graphs=named if has_dataset else None,
-        base_iri=str(request.url.replace(query="")),
+        base_iri=public_url(request, "/sparql"),
     )
     executor = request.app.state.executor
+    client, keyed = await client_of(request)
     try:
-        answer = await executor.run_async(job)
+        answer = await executor.run_for(job, client, keyed)
     except QueryFailure as failure:
         raise _problem_of(failure) from failure
     headers = {"Vary": "Accept"}
@@ -218,17 +265,59 @@ def _offers(kind: str) -> dict[str, str]:
     return {"boolean": formats.BOOLEAN_TYPES, "solutions": formats.RESULT_TYPES, "graph": formats.GRAPH_TYPES}[kind]
 
 
+def public_url(request: Request, path: str) -> str:
+    """``path`` under the configured public base URL, else under the address the server is bound to.
+
+    Never from the client's ``Host`` header: a client must not choose the
+    IRIs the service names (service description, base IRI of queries).
+    """
+    base = request.app.state.api_settings.public_base
+    if not base:
+        host, port = request.scope.get("server") or ("127.0.0.1", 80)
+        host = f"[{host}]" if ":" in str(host) else host
+        base = f"http://{host}" + ("" if port in (80, None) else f":{port}")
+    return base.rstrip("/") + path
+
+
+async def client_of(request: Request) -> tuple[str, bool]:
+    """Who a query counts against: the key's name (keyed) or the client's address (anonymous).
+
+    A key that matches nothing is refused (401), never downgraded. Keys found
+    once are remembered by their SHA-256 (at most 256), so a scrypt-hashed key
+    is not re-derived for every query; unknown keys are checked off the event loop.
+    """
+    key = presented_key(request)
+    if key is None:
+        return "address:" + (request.client.host if request.client else "unknown"), False
+    import hashlib
+
+    known: dict = request.app.state.__dict__.setdefault("_known_keys", {})
+    digest = hashlib.sha256(key.encode()).digest()
+    name = known.get(digest)
+    if name is None:
+        entry = await run_in_threadpool(request.app.state.keyring.find, key)
+        if entry is None:
+            raise Problem(401, "the API key is not valid", type_="invalid-key",
+                          headers={"WWW-Authenticate": 'Bearer realm="credgraph"'})
+        if len(known) >= 256:
+            known.clear()
+        name = known[digest] = entry.name
+    return "key:" + name, True
+
+
 def _problem_of(failure: QueryFailure) -> Problem:
     if failure.kind == "syntax":
         return Problem(400, failure.message, type_="query-syntax", line=failure.line, column=failure.column)
     if failure.kind == "timeout":
         return Problem(503, failure.message, type_="query-timeout", **failure.extra)
     if failure.kind == "busy":
-        return Problem(503, failure.message, type_="busy", headers={"Retry-After": "2"})
+        return Problem(503, failure.message, type_="busy", headers={"Retry-After": "2"})  # seconds
     if failure.kind == "not_acceptable":
         return Problem(406, failure.message, type_="not-acceptable")
     if failure.kind == "too_large":
-        return Problem(500, failure.message, type_="result-too-large")
+        return Problem(422, failure.message, type_="result-too-large")
+    if failure.kind == "crashed":
+        return Problem(422, failure.message, type_="query-too-expensive")
     return Problem(500, f"the query failed: {failure.message}", type_="query-failed")
 
 
@@ -291,6 +380,32 @@ async def sparql_update(request: Request, who: Caller = Depends(require("admin")
     if text is None:
         raise Problem(400, "no update: send update=... as a form field or the update as application/sparql-update",
                       type_="missing-update")
+    limits = TextLimits.of(request.app.state.api_settings)
+    check_size(text, limits, "update")
+    text = await run_in_threadpool(_checked_update, text, params, limits)
+    store: GuardedStore | object = request.app.state.store
+    base = public_url(request, "/sparql/update")
+    try:
+        await run_in_threadpool(_run_update, store, text, base, request.app.state.api_settings)
+    except SyntaxError as exc:
+        failure = syntax_failure(str(exc))
+        raise Problem(400, failure.message, type_="update-syntax", line=failure.line, column=failure.column) from exc
+    except IsolatedFailure as exc:
+        if exc.kind == "timeout":
+            raise Problem(503, f"parsing the update: {exc}", type_="update-timeout") from exc
+        raise Problem(422, f"the update could not be parsed safely: {exc}; nothing was changed",
+                      type_="update-too-expensive") from exc
+    return Response(status_code=204)
+
+
+def _checked_update(text: str, params: list[tuple[str, str]], limits: TextLimits) -> str:
+    """The update's refusals (limits first, then SERVICE, LOAD, hidden graphs, dataset clauses); its final text."""
+    try:
+        for _ in sparql_text.limited_tokens(sparql_text.unescape_codepoints(text), limits.max_tokens,
+                                            limits.max_depth):
+            pass
+    except sparql_text.TooComplex as exc:
+        raise _too_complex(exc, "update") from None
     if sparql_text.mentions_service(text):
         raise Problem(400, "SERVICE is not allowed: this server never makes outbound requests",
                       type_="service-refused")
@@ -309,14 +424,7 @@ async def sparql_update(request: Request, who: Caller = Depends(require("admin")
             raise Problem(400, "the update has its own USING/WITH clause and also using-graph-uri/"
                           "using-named-graph-uri parameters; the protocol forbids both", type_="dataset-conflict")
         text = _with_using(text, using)
-    store: GuardedStore | object = request.app.state.store
-    base = str(request.url.replace(query=""))
-    try:
-        await run_in_threadpool(_run_update, store, text, base)
-    except SyntaxError as exc:
-        failure = syntax_failure(str(exc))
-        raise Problem(400, failure.message, type_="update-syntax", line=failure.line, column=failure.column) from exc
-    return Response(status_code=204)
+    return text
 
 
 def _with_using(text: str, clauses: list[tuple[str, str]]) -> str:
@@ -331,12 +439,21 @@ def _with_using(text: str, clauses: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
-def _run_update(store, text: str, base: str) -> None:
+def _parse_update(text: str, base: str) -> None:
+    """Parse (and run, on an empty in-memory store) ``text``: in a throwaway process, see :mod:`.sandbox`."""
+    ox.Store().update(text, base_iri=base)
+
+
+def _run_update(store, text: str, base: str, settings=None) -> None:
     from credgraph.graph.store import QuerySyntaxError
 
     inner = getattr(store, "inner", store)
     raw = getattr(inner, "oxigraph", None)
     if raw is not None:
+        # The server's own process parses the text only after a throwaway one did so without harm.
+        timeout = settings.query_timeout_s if settings else 10.0
+        memory = settings.worker_memory_mb * 1024 * 1024 if settings else None
+        run_isolated(_parse_update, (text, base), timeout, memory, gate=store.gate)
         with store.gate.write():
             raw.update(text, base_iri=base)
         return
@@ -355,7 +472,7 @@ def service_description(request: Request) -> Response:
     if fmt is None:
         raise Problem(406, "the service description is available as Turtle, N-Triples, JSON-LD or RDF/XML",
                       type_="not-acceptable")
-    endpoint = ox.NamedNode(str(request.url.replace(query="")))
+    endpoint = ox.NamedNode(public_url(request, "/sparql"))
     sd = lambda term: ox.NamedNode(SD + term)  # noqa: E731
     rdf_type = ox.NamedNode(ns.RDF + "type")
     dataset, default_graph = ox.BlankNode(), ox.BlankNode()
@@ -388,7 +505,7 @@ def query_page(request: Request) -> HTMLResponse:
         if q.example and not q.is_update
     ]
     html = request.app.state.templates.get_template("query.html").render(
-        examples=examples, endpoint=str(request.url.replace(query="")),
+        examples=examples, endpoint=public_url(request, "/sparql"),
         timeout=request.app.state.api_settings.query_timeout_s,
         row_cap=request.app.state.api_settings.row_cap,
     )

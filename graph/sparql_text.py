@@ -12,11 +12,13 @@ server make a request, so every doubtful case counts as SERVICE.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Keywords and prefixes; no dots or dashes, so that "?o.SERVICE" splits as SPARQL does.
 _WORD = re.compile(r"[A-Za-z_\u00C0-\uFFFF][\w\u00B7\u00C0-\uFFFF]*")
+_LOCAL = re.compile(r"[\w\u00B7\u00C0-\uFFFF.%:-]*")
 _IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
@@ -45,7 +47,11 @@ def unescape_codepoints(text: str) -> str:
 
 def tokens(text: str) -> list[Token]:
     """The tokens of ``text`` (already unescaped), comments dropped."""
-    out: list[Token] = []
+    return list(iter_tokens(text))
+
+
+def iter_tokens(text: str) -> Iterator[Token]:
+    """:func:`tokens` one at a time, so that a caller can stop early (a token limit)."""
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -61,19 +67,19 @@ def tokens(text: str) -> list[Token]:
             j = i + len(quote)
             while j < n and not text.startswith(quote, j):
                 j += 2 if text[j] == "\\" else 1
-            out.append(Token("string", text[i : j + len(quote)], i))
+            yield (Token("string", text[i : j + len(quote)], i))
             i = j + len(quote)
             continue
         if ch == "<":
             match = _IRI.match(text, i)
             if match:
-                out.append(Token("iri", match.group(0)[1:-1], i))
+                yield (Token("iri", match.group(0)[1:-1], i))
                 i = match.end()
                 continue
         if ch in "?$":
             match = _WORD.match(text, i + 1)
             end = match.end() if match else i + 1
-            out.append(Token("var", text[i:end], i))
+            yield (Token("var", text[i:end], i))
             i = end
             continue
         match = _WORD.match(text, i)
@@ -82,16 +88,15 @@ def tokens(text: str) -> list[Token]:
             end = match.end()
             # A prefixed name (pfx:local) is one token: its parts are never keywords.
             if end < n and text[end] == ":":
-                local = re.match(r"[\w\u00B7\u00C0-\uFFFF.%:-]*", text[end + 1 :])
-                end = end + 1 + (local.end() if local else 0)
-                out.append(Token("pname", text[i:end], i))
+                local = _LOCAL.match(text, end + 1)  # no slice: a copy per name would make this quadratic
+                end = local.end() if local else end + 1
+                yield (Token("pname", text[i:end], i))
             else:
-                out.append(Token("word", word, i))
+                yield (Token("word", word, i))
             i = end
             continue
-        out.append(Token("punct", ch, i))
+        yield (Token("punct", ch, i))
         i += 1
-    return out
 
 
 def _words(text: str) -> list[Token]:
@@ -155,3 +160,38 @@ def using_insert_positions(text: str) -> list[int]:
                     positions.append(token.start)
                 in_modify = False
     return positions
+
+
+class TooComplex(ValueError):
+    """A text over a structural limit; ``what`` is ``tokens`` or ``depth``."""
+
+    def __init__(self, what: str, limit: int, message: str) -> None:
+        super().__init__(message)
+        self.what = what
+        self.limit = limit
+
+
+OPENING, CLOSING = "{([", "})]"
+
+
+def limited_tokens(text: str, max_tokens: int, max_depth: int) -> Iterator[Token]:
+    """:func:`iter_tokens` that stops with :class:`TooComplex` past ``max_tokens`` tokens or ``max_depth`` nesting.
+
+    pyoxigraph's parser recurses on every ``{``, ``(`` and ``[``; about 3,000
+    of them overflow its stack in a thread and kill the whole process (a
+    segfault, not an exception). So no text may reach a parser before this
+    check has seen every token of it.
+    """
+    depth = 0
+    for count, token in enumerate(iter_tokens(text), 1):
+        if count > max_tokens:
+            raise TooComplex("tokens", max_tokens, f"the text has more than {max_tokens:,} tokens")
+        if token.kind == "punct":
+            if token.text in OPENING:
+                depth += 1
+                if depth > max_depth:
+                    raise TooComplex("depth", max_depth,
+                                     f"the text nests brackets more than {max_depth} deep (at offset {token.start})")
+            elif token.text in CLOSING:
+                depth = max(0, depth - 1)
+        yield token

@@ -397,8 +397,8 @@ def test_result_over_the_byte_limit_on_a_reused_worker(api):
     assert api.get("/sparql", params={"query": SELECT}).status_code == 200
     executor.max_result_bytes = 200
     response = api.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
-    assert response.status_code == 500 and response.json()["type"].endswith("/result-too-large")
-    executor.max_result_bytes = 256 * 1024 * 1024
+    assert response.status_code == 422 and response.json()["type"].endswith("/result-too-large")
+    executor.max_result_bytes = 32 * 1024 * 1024
     assert api.get("/sparql", params={"query": SELECT}).status_code == 200
 
 
