@@ -8,6 +8,7 @@ when one is configured. Every error is an RFC 9457 problem document.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from importlib import resources
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
+from starlette.routing import Match, Mount
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from credgraph import __version__
@@ -29,11 +31,16 @@ from credgraph.graph.workspace import Workspace
 
 
 class BodyLimit:
-    """Refuse request bodies above ``limit`` bytes with 413, before any route reads them."""
+    """Refuse request bodies above ``limit`` bytes with 413, before any route reads them.
 
-    def __init__(self, app, limit: int) -> None:
+    A body that stalls for ``read_timeout_s`` between two chunks is answered
+    408: a slow client cannot hold a request open indefinitely.
+    """
+
+    def __init__(self, app, limit: int, read_timeout_s: float = 30.0) -> None:
         self.app = app
         self.limit = limit
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -45,7 +52,13 @@ class BodyLimit:
         # Read the body here (bounded) so that a chunked body cannot exceed the limit either.
         chunks, size, more = [], 0, True
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except asyncio.TimeoutError:
+                response = problems.problem_response(
+                    408, f"the request body stalled for {self.read_timeout_s:g} s; nothing was read or changed",
+                    scope.get("path", ""), type_="body-timeout", headers={"Connection": "close"})
+                return await response(scope, receive, send)
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -73,6 +86,59 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+# Every response: no MIME sniffing, no referrer beyond this site. HTML pages also
+# get a policy that allows only this server's own scripts, styles and images and
+# forbids framing (the query page and the site load nothing from elsewhere).
+COMMON_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+HTML_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                                 b"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class Hardening:
+    """The outermost layer: HEAD as GET without a body, 405 with ``Allow``, security headers.
+
+    ``allowed(scope)`` answers the methods the app's routes take on the path
+    (an empty set when no route has it: the static site or 404 decide).
+    """
+
+    def __init__(self, app, allowed) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = dict(scope, method="GET")
+
+        async def send_hardened(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                names = {name.lower() for name, _ in headers}
+                headers += [h for h in COMMON_HEADERS if h[0] not in names]
+                content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+                if content_type.startswith(b"text/html"):
+                    headers += [h for h in HTML_HEADERS if h[0] not in names]
+                message = dict(message, headers=headers)
+            elif head and message["type"] == "http.response.body":
+                message = dict(message, body=b"")
+            await send(message)
+
+        if scope["method"] != "OPTIONS":  # preflights are CORS's
+            methods = self.allowed(scope)
+            if methods and scope["method"] not in methods:
+                allow = sorted(methods | ({"HEAD"} if "GET" in methods else set()) | {"OPTIONS"})
+                response = problems.problem_response(
+                    405, f"{scope['method']} is not allowed on {scope['path']}; allowed: {', '.join(allow)}",
+                    scope["path"], type_="method-not-allowed", headers={"Allow": ", ".join(allow)})
+                return await response(scope, receive, send_hardened)
+        await self.app(scope, receive, send_hardened)
+
+
 CORS_OPTIONS = dict(
     allow_origins=["*"],
     allow_methods=["GET", "POST", "OPTIONS"],
@@ -94,8 +160,13 @@ class CredgraphAPI(FastAPI):
     """
 
     sparql_fast_path = None
+    hardening = None
 
     async def __call__(self, scope, receive, send) -> None:
+        if self.hardening is not None and not scope.get("credgraph_hardened"):
+            scope["credgraph_hardened"] = True
+            await self.hardening(scope, receive, send)
+            return
         if (
             self.sparql_fast_path is not None
             and scope["type"] == "http"
@@ -107,6 +178,20 @@ class CredgraphAPI(FastAPI):
             await self.sparql_fast_path(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def allowed_methods(app: FastAPI, scope) -> set[str]:
+    """The methods of the app's own routes (not the mounted site) whose path matches ``scope``'s."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, Mount):
+            continue
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return set()  # allowed: let the app answer
+        if match is Match.PARTIAL:
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods
 
 
 class CorsHeaders:
@@ -177,6 +262,8 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     if settings.site_dir and Path(settings.site_dir).is_dir():
         app.mount("/", StaticFiles(directory=str(settings.site_dir), html=True), name="site")
     app.add_middleware(CORSMiddleware, **CORS_OPTIONS)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.sparql_fast_path = BodyLimit(CorsHeaders(routes_sparql.sparql_endpoint), limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, read_timeout_s=settings.body_timeout_s)
+    app.sparql_fast_path = BodyLimit(CorsHeaders(routes_sparql.sparql_endpoint), limit=settings.max_body_bytes,
+                                     read_timeout_s=settings.body_timeout_s)
+    app.hardening = Hardening(app, lambda scope: allowed_methods(app, scope))
     return app

@@ -9,7 +9,10 @@ write. The gate gives that order:
 - in-process reads (services) share the store;
 - a write waits for reads in flight and runs alone; each finished write
   advances ``generation``, which retires the workers forked before it;
-- a fork waits until nothing else is inside the store.
+- a fork waits until nothing else is inside the store;
+- turns alternate: readers (and forks) that were waiting when a write ended
+  go before the next write, so a stream of writes cannot starve readers,
+  just as waiting writers keep new readers from starving them.
 
 Every write the server makes goes through :class:`GuardedStore`, so the gate
 sees them all.
@@ -34,13 +37,31 @@ class Gate:
         self._readers = 0
         self._writing = False
         self._writers_waiting = 0
+        self._readers_waiting = 0  # readers and forks
+        self._readers_turn = False  # set when a write ends with readers waiting: they go first
         self.generation = 0  # counts finished writes: a child forked earlier is stale once it moves
+
+    def _reader_may_enter(self) -> bool:
+        return not self._writing and (not self._writers_waiting or self._readers_turn)
+
+    def _writer_may_enter(self) -> bool:
+        return not self._writing and not self._readers and not (self._readers_turn and self._readers_waiting)
+
+    def _wait_as_reader(self, also=lambda: True) -> None:
+        self._readers_waiting += 1
+        try:
+            self._cond.wait_for(lambda: self._reader_may_enter() and also())
+        finally:
+            self._readers_waiting -= 1
+            if not self._readers_waiting:
+                self._readers_turn = False
+                self._cond.notify_all()
 
     @contextmanager
     def read(self) -> Iterator[None]:
         """Hold while reading the store in this process."""
         with self._cond:
-            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
+            self._wait_as_reader()
             self._readers += 1
         try:
             yield
@@ -55,7 +76,7 @@ class Gate:
         with self._cond:
             self._writers_waiting += 1
             try:
-                self._cond.wait_for(lambda: not self._writing and not self._readers)
+                self._cond.wait_for(self._writer_may_enter)
             finally:
                 self._writers_waiting -= 1
             self._writing = True
@@ -65,12 +86,13 @@ class Gate:
             with self._cond:
                 self._writing = False
                 self.generation += 1
+                self._readers_turn = self._readers_waiting > 0
                 self._cond.notify_all()
 
     def fork(self, fork_fn):
         """Call ``fork_fn`` (which forks) when nothing is inside the store; returns its result and the generation."""
         with self._cond:
-            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting and not self._readers)
+            self._wait_as_reader(lambda: not self._readers)
             return fork_fn(), self.generation
 
 

@@ -39,7 +39,8 @@ def problem_response(status: int, detail: str, instance: str = "", type_: str | 
     }
     if instance:
         body["instance"] = instance
-    body.update({k: v for k, v in extra.items() if v is not None})
+    # Extension members never replace the standard ones (RFC 9457: "status" is the HTTP status number).
+    body.update({k: v for k, v in extra.items() if v is not None and k not in body and k != "instance"})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

@@ -53,6 +53,12 @@ async def resource(kind: str, slug: str, request: Request) -> Response:
         raise Problem(404, f"credgraph mints no IRIs of kind {kind!r}; known kinds: {', '.join(KINDS)}",
                       type_="unknown-kind")
     iri = ns.CG_ID + f"{kind}/{slug}"
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        # Spaces, angle brackets, control characters ...: no IRI credgraph mints looks like this.
+        raise Problem(404, f"/id/{kind}/... : the path is not a valid IRI, so credgraph minted nothing there",
+                      type_="unknown-resource") from None
     accept = request.headers.get("accept")
     fmt = formats.negotiate(accept, LD_TYPES, formats.TURTLE)
     if formats.prefers_html(accept):

@@ -27,7 +27,7 @@ from credgraph import queries
 from credgraph.api import formats
 from credgraph.api.access import Caller, require
 from credgraph.api.documents import DocumentProblem, document_bytes, read_document
-from credgraph.api.problems import Problem
+from credgraph.api.problems import Problem, problem_response
 from credgraph.graph import namespaces as ns
 
 router = APIRouter()
@@ -463,10 +463,11 @@ async def post_credential(request: Request, who: Caller = Depends(require("issue
         "seal": plain(result.seal) if result.seal else None,
     }
     if result.status == "rejected":
-        return JSONResponse({"type": "https://w3id.org/credgraph/problems/document-rejected",
-                             "title": "Unprocessable Content", "status": 422,
-                             "detail": "; ".join(result.problems) or "the document was rejected", **body},
-                            status_code=422, media_type="application/problem+json")
+        # RFC 9457: "status" is the HTTP status number; the import outcome is "outcome".
+        members = {k: v for k, v in body.items() if k != "status"}
+        return problem_response(422, "; ".join(result.problems) or "the document was rejected", request.url.path,
+                                type_="document-rejected", title="Unprocessable Content", outcome=result.status,
+                                **members)
     return JSONResponse(body, status_code=201 if result.status in ("imported", "replaced") else 200,
                         background=_refresh_stats(request, result.status))
 

@@ -77,6 +77,9 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, help="SPARQL query timeout in seconds (default 10)")
     p.add_argument("--row-cap", type=int, help="maximum rows of a SPARQL result (default 10000)")
     p.add_argument("--max-queries", type=int, help="SPARQL queries running at once (default 4)")
+    p.add_argument("--public-base", metavar="URL",
+                   help="the server's public base URL, e.g. https://credgraph.example.org (IRIs in the service "
+                   "description; never taken from the client's Host header; default: the bound address)")
 
 
 def _app(ws: Workspace, args):
@@ -92,6 +95,7 @@ def _app(ws: Workspace, args):
         query_timeout_s=args.timeout,
         row_cap=args.row_cap,
         max_concurrent_queries=args.max_queries,
+        public_base=args.public_base.rstrip("/") if getattr(args, "public_base", None) else None,
     )
     return create_app(ws, settings), settings
 
@@ -103,7 +107,12 @@ def _run(ws: Workspace, args) -> int:
     where = f"http://{args.host}:{args.port}"
     print(f"credgraph API at {where}/ (SPARQL: {where}/sparql, OpenAPI: {where}/openapi.json)"
           + (f"; site from {settings.site_dir}" if settings.site_dir else "; no site built"), flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    from credgraph.api.http_protocol import protocol_with_head_timeout
+
+    # Slow clients: a request head must be complete within header_timeout_s; an idle
+    # keep-alive connection is closed after 5 s (uvicorn's default, stated here).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
+                http=protocol_with_head_timeout(settings.header_timeout_s), timeout_keep_alive=5)
     return 0
 
 
