@@ -25,6 +25,7 @@ from credgraph.api import problems
 from credgraph.api.audit import AuditLog
 from credgraph.api.config import ApiSettings
 from credgraph.api.executor import executor_for
+from credgraph.api.fairness import FairShares
 from credgraph.api.guarded_store import GuardedStore
 from credgraph.api.keys import KeyRing
 from credgraph.graph.workspace import Workspace
@@ -246,6 +247,8 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
                                       per_client=settings.client_share, reserved_for_keyed=settings.keyed_reserve,
                                       memory_bytes=settings.worker_memory_mb * mib,
                                       recycle_bytes=settings.recycle_worker_mb * mib)
+    # Anonymous /validate and /verify share a few slots, one per address (routes_rest.anonymous_document_share).
+    app.state.document_shares = FairShares(settings.max_anonymous_validations, per_client=1, reserved=0, wait_s=2.0)
     app.state.keyring = KeyRing.load(settings.keys_file)
     app.state.audit = AuditLog(settings.audit_log)
     app.state.templates = Environment(loader=PackageLoader("credgraph.api", "templates"),

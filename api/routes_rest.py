@@ -98,6 +98,27 @@ async def _service(func, *args, **kwargs):
         raise Problem(400, message, type_="invalid-request") from exc
 
 
+async def anonymous_document_share(request: Request):
+    """Anonymous /validate and /verify: a bounded number at once, one per address (503 ``busy`` beyond).
+
+    Reading and checking a document costs far more than a catalogue lookup; keyed
+    callers are not limited here.
+    """
+    from credgraph.api.access import ANONYMOUS, caller
+    from credgraph.api.fairness import Busy
+
+    if caller(request).role != ANONYMOUS:
+        yield
+        return
+    address = request.client.host if request.client else "unknown"
+    try:
+        async with request.app.state.document_shares.slot("address:" + address, keyed=False):
+            yield
+    except Busy as busy:
+        raise Problem(503, f"too many documents are being checked for anonymous callers ({busy.reason}); "
+                      "try again shortly, or use an API key", type_="busy", headers={"Retry-After": "2"}) from None
+
+
 async def _document_body(request: Request) -> bytes:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media in ("application/xml", "text/xml"):
@@ -303,7 +324,8 @@ class DecisionRequest(CompareRequest):
     """A comparison to record as a recognition decision."""
 
     recognised: bool | None = Field(None, description="default: recognised unless a substantial difference")
-    note: str = Field("", max_length=2000)
+    note: str = Field("", max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                      description="free text; control characters other than tab and line breaks are refused")
 
 
 @router.post("/recognition/decisions", tags=["Recognition"], status_code=201,
@@ -343,7 +365,7 @@ async def stats_issuance(request: Request,
 
 
 @router.post("/validate", tags=["Documents"], summary="Validate a credential document (nothing is stored)")
-async def validate(request: Request,
+async def validate(request: Request, _share: Annotated[None, Depends(anonymous_document_share)],
                    profile: Annotated[list[str], Query(description="annex-i-credential, edc-generic, storable-credential ...")] = ["annex-i-credential"]):
     """Parse the document as the ingest would and return one SHACL report per profile."""
     from credgraph.graph.ingest import SourceDocument, validate_documents
@@ -379,7 +401,7 @@ def _scrubbed_report(outcome, report) -> dict:
 
 
 @router.post("/verify", tags=["Documents"], summary="Verify a credential: parsed, validated, seal checked, compared with the catalogue")
-async def verify(request: Request):
+async def verify(request: Request, _share: Annotated[None, Depends(anonymous_document_share)]):
     """Is this credential genuine, well-formed, and does it describe what the catalogue says it awards?"""
     from credgraph.graph import specifications as specs
     from credgraph.graph.ingest import SourceDocument, validate_documents

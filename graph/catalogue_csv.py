@@ -149,6 +149,8 @@ KINDS = {"micro-credential": "LearningAchievementSpecification", "qualification"
 KIND_ALIASES = {"microcredential": "micro-credential", "micro credential": "micro-credential", "mc": "micro-credential"}
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# C0 controls other than tab, line feed and carriage return, and DEL: never text.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 _NUMBER = re.compile(r"^\d+([.,]\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -414,6 +416,10 @@ class _Parser:
     # -- one row ------------------------------------------------------------
     def _row(self, n: int, c: dict[str, str], local: dict[str, str]) -> None:  # noqa: C901 - one column after another
         errors_before = len(self.errors)
+        for col, value in c.items():
+            bad = CONTROL_CHARACTER.search(value)
+            if bad:  # a NUL in a title would be stored and served in every page that shows it
+                self.error(n, col, f"control character U+{ord(bad.group()):04X} at position {bad.start() + 1}")
         for col in REQUIRED_COLUMNS:
             if not c.get(col):
                 self.error(n, col, "a value is required")

@@ -81,6 +81,7 @@ class IngestOptions:
     require: frozenset[str] = frozenset()  # {"annex-i"}: non-compliant documents are rejected
     trust_anchors: Path | None = None
     chunk_size: int = 200  # documents per validator call
+    chunk_bytes: int = 64 * 1024 * 1024  # ... or fewer: a chunk holds at most this many document bytes
     write_chunk: int = 50  # documents per store write (see _write)
     max_document_bytes: int = 5 * 1024 * 1024
 
@@ -385,9 +386,15 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
             check = rdf
         forbidden = split.forbidden
         started = timer.add("split", started)
+        problems = [f"{name}: {p}" for p in jsonld.literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
     except (DocumentError, seal.SealError, CredentialError, privacy.PrivacyError) as exc:
         return DocumentResult(name, "rejected", problems=[str(exc)], seal=verification)
-    problems = [f"{name}: {p}" for p in jsonld.literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError) as exc:
+        # Any other failure on one document rejects that document only; the rest of the batch imports.
+        # The message names the class only: an exception's text could quote personal data.
+        known = str(exc) if str(exc).startswith("Exceeds the limit") else type(exc).__name__  # Python's int limit
+        return DocumentResult(name, "rejected", problems=[f"{name}: the document could not be read ({known})"],
+                              seal=verification)
     kind = "badge" if is_badge else "cred"
     sid = _source_id(kind, split.credential_id, data)
     result = DocumentResult(name, "rejected" if problems else "pending", source_id=sid, problems=problems, seal=verification,
@@ -809,6 +816,7 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
         batch.clear()
 
     pending_ids: set[str] = set()
+    held = 0  # document bytes the chunk holds: 250 entries of 5 MB must not all be in memory at once
     for doc in documents:
         if doc.skipped:
             summary.skipped.append((doc.name, doc.skipped))
@@ -819,12 +827,15 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
             # The same credential twice in one chunk: write the first before the second replaces it.
             flush()
             pending_ids.clear()
+            held = 0
         if sid:
             pending_ids.add(sid)
         batch.append((doc, item))
-        if len(batch) >= options.chunk_size:
+        held += len(doc.data or b"")
+        if len(batch) >= options.chunk_size or held >= options.chunk_bytes:
             flush()
             pending_ids.clear()
+            held = 0
     flush()
     summary.elapsed = time.perf_counter() - began
     summary.stage_seconds = timer.seconds
