@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -17,7 +18,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
-from starlette.routing import Match, Mount
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from credgraph import __version__
@@ -129,7 +129,7 @@ class Hardening:
                 message = dict(message, body=b"")
             await send(message)
 
-        if scope["method"] != "OPTIONS":  # preflights are CORS's
+        if scope["method"] != "OPTIONS" and not (scope["path"] == "/sparql" and scope["method"] in ("GET", "POST")):
             methods = self.allowed(scope)
             if methods and scope["method"] not in methods:
                 allow = sorted(methods | ({"HEAD"} if "GET" in methods else set()) | {"OPTIONS"})
@@ -181,18 +181,39 @@ class CredgraphAPI(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def allowed_methods(app: FastAPI, scope) -> set[str]:
-    """The methods of the app's own routes (not the mounted site) whose path matches ``scope``'s."""
-    methods: set[str] = set()
-    for route in app.router.routes:
-        if isinstance(route, Mount):
-            continue
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return set()  # allowed: let the app answer
-        if match is Match.PARTIAL:
-            methods |= set(getattr(route, "methods", None) or ())
-    return methods
+class RouteMethods:
+    """Which methods the app's own routes take on a path (not the mounted site): for 405 with ``Allow``.
+
+    Built once from the OpenAPI document (the public description of every
+    route), so it does not depend on how FastAPI nests included routers.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._table: list[tuple[re.Pattern, set[str]]] | None = None
+
+    def _build(self) -> list[tuple[re.Pattern, set[str]]]:
+        table = []
+        for template, operations in self.app.openapi().get("paths", {}).items():
+            parts = re.split(r"(\{[^}]+\})", template)
+            last = max((i for i, part in enumerate(parts) if part.startswith("{")), default=-1)
+            pattern = "".join(
+                (".+" if i == last else "[^/]+") if part.startswith("{") else re.escape(part)
+                for i, part in enumerate(parts)
+            )
+            methods = {m.upper() for m in operations if m.lower() in {"get", "post", "put", "delete", "patch"}}
+            table.append((re.compile(pattern + "$"), methods))
+        return table
+
+    def __call__(self, scope) -> set[str]:
+        """The methods of the routes whose path matches (empty: no route of the app has this path)."""
+        if self._table is None:
+            self._table = self._build()
+        methods: set[str] = set()
+        for pattern, taken in self._table:
+            if pattern.match(scope["path"]):
+                methods |= taken
+        return methods
 
 
 class CorsHeaders:
@@ -268,5 +289,5 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, read_timeout_s=settings.body_timeout_s)
     app.sparql_fast_path = BodyLimit(CorsHeaders(routes_sparql.sparql_endpoint), limit=settings.max_body_bytes,
                                      read_timeout_s=settings.body_timeout_s)
-    app.hardening = Hardening(app, lambda scope: allowed_methods(app, scope))
+    app.hardening = Hardening(app, RouteMethods(app))
     return app

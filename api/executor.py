@@ -123,7 +123,10 @@ class QueryExecutor:
         self.max_result_bytes = max_result_bytes
         self.queue_wait_s = queue_wait_s
         self._slots = threading.BoundedSemaphore(max_concurrent)
-        self.shares = FairShares(max_concurrent, per_client or max_concurrent, reserved_for_keyed, queue_wait_s)
+        # A client that used half a timeout of worker time recently is heavy (see fairness): one query
+        # stopped at the deadline is enough.
+        self.shares = FairShares(max_concurrent, per_client or max_concurrent, reserved_for_keyed, queue_wait_s,
+                                 heavy_after_s=timeout_s / 2)
 
     async def run_for(self, job: QueryJob, client: str, keyed: bool) -> QueryAnswer:
         """Run ``job`` for ``client`` within its fair share (:mod:`credgraph.api.fairness`)."""

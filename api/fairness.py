@@ -8,6 +8,10 @@ the event loop, whether a query may take a slot:
   queries at once; its further ones wait;
 - anonymous queries together never take the last ``reserved`` slots, which
   stay free for keyed users (researchers, agencies, ...);
+- a client that has recently used a lot of worker time (more than
+  ``heavy_after_s`` seconds, decaying with a half-life of ``half_life_s``) is
+  *heavy*: heavy clients together hold at most ``heavy_slots`` slots, so the
+  others always find one soon;
 - a query that cannot start within ``wait_s`` is refused: 503 ``busy`` with
   ``Retry-After``.
 
@@ -17,6 +21,8 @@ Waiting costs a suspended coroutine, not a thread.
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections import Counter
 from contextlib import asynccontextmanager
 
@@ -32,22 +38,47 @@ class Busy(Exception):
 class FairShares:
     """Admission to ``slots`` query slots, fair per client (see the module docstring)."""
 
-    def __init__(self, slots: int, per_client: int, reserved: int, wait_s: float) -> None:
+    def __init__(self, slots: int, per_client: int, reserved: int, wait_s: float,
+                 heavy_after_s: float | None = None, heavy_slots: int | None = None,
+                 half_life_s: float = 30.0) -> None:
         self.slots = slots
         self.per_client = per_client
         self.reserved = reserved
         self.wait_s = wait_s
+        self.heavy_after_s = heavy_after_s
+        self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, slots // 2)
+        self.half_life_s = half_life_s
         self.running = 0
+        self.running_heavy = 0
         self.by_client: Counter[str] = Counter()
+        self._usage: dict[str, tuple[float, float]] = {}  # client -> (seconds used, when last updated)
         self._changed: asyncio.Condition | None = None
 
-    def _may_start(self, client: str, keyed: bool) -> bool:
-        limit = self.slots if keyed else self.slots - self.reserved
-        return self.running < limit and self.by_client[client] < self.per_client
+    def usage(self, client: str, now: float | None = None) -> float:
+        """Worker seconds ``client`` used recently (exponentially decayed)."""
+        used, when = self._usage.get(client, (0.0, 0.0))
+        now = time.monotonic() if now is None else now
+        return used * math.exp(-(now - when) * math.log(2) / self.half_life_s) if used else 0.0
 
-    def _why_not(self, client: str, keyed: bool) -> str:
+    def heavy(self, client: str) -> bool:
+        return self.heavy_after_s is not None and self.usage(client) > self.heavy_after_s
+
+    def _charge(self, client: str, seconds: float) -> None:
+        now = time.monotonic()
+        self._usage[client] = (self.usage(client, now) + seconds, now)
+        if len(self._usage) > 10_000:  # forget clients whose usage has decayed away
+            self._usage = {c: u for c, u in self._usage.items() if self.usage(c, now) > 0.01}
+
+    def _may_start(self, client: str, keyed: bool, heavy: bool) -> bool:
+        limit = self.slots if keyed else self.slots - self.reserved
+        return (self.running < limit and self.by_client[client] < self.per_client
+                and (not heavy or self.running_heavy < self.heavy_slots))
+
+    def _why_not(self, client: str, keyed: bool, heavy: bool) -> str:
         if self.by_client[client] >= self.per_client:
             return f"this client already runs {self.per_client} quer{'y' if self.per_client == 1 else 'ies'} (its share)"
+        if heavy and self.running_heavy >= self.heavy_slots:
+            return "this client used much query time recently, and the slots for such clients are in use"
         if not keyed and self.running >= self.slots - self.reserved:
             return "the slots open to anonymous clients are all in use"
         return "every query slot is in use"
@@ -58,19 +89,25 @@ class FairShares:
         if self._changed is None:
             self._changed = asyncio.Condition()
         changed = self._changed
+        heavy = self.heavy(client)
         async with changed:
-            if not self._may_start(client, keyed):
+            if not self._may_start(client, keyed, heavy):
                 try:
-                    await asyncio.wait_for(changed.wait_for(lambda: self._may_start(client, keyed)), self.wait_s)
+                    await asyncio.wait_for(changed.wait_for(lambda: self._may_start(client, keyed, heavy)),
+                                           self.wait_s)
                 except asyncio.TimeoutError:
-                    raise Busy(self._why_not(client, keyed)) from None
+                    raise Busy(self._why_not(client, keyed, heavy)) from None
             self.running += 1
+            self.running_heavy += heavy
             self.by_client[client] += 1
+        started = time.monotonic()
         try:
             yield
         finally:
+            self._charge(client, time.monotonic() - started)
             async with changed:
                 self.running -= 1
+                self.running_heavy -= heavy
                 self.by_client[client] -= 1
                 if not self.by_client[client]:
                     del self.by_client[client]
