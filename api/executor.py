@@ -58,6 +58,7 @@ from credgraph.graph.store import Store
 # A job frame up to this size is written to a worker's empty pipe without blocking
 # (Linux pipes buffer 64 KiB); larger jobs are written from a worker thread.
 _PIPE_ATOMIC = 60 * 1024
+WORKER_NICENESS = 10
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 
 
@@ -241,6 +242,9 @@ class ForkingExecutor(QueryExecutor):
                     os.close(job_w)
                     os.close(result_r)
                     grown_limit = _limit_memory(self.memory_bytes) + self.recycle_bytes
+                    # Below the server in CPU priority: however many heavy queries run, the server's
+                    # own routes (REST, linked data, the event loop) are scheduled first.
+                    os.nice(WORKER_NICENESS)
                     while True:
                         job = _wait_for_job(job_r, parent)
                         if job is None:

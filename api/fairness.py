@@ -10,8 +10,8 @@ the event loop, whether a query may take a slot:
   stay free for keyed users (researchers, agencies, ...);
 - a client that has recently used a lot of worker time (more than
   ``heavy_after_s`` seconds, decaying with a half-life of ``half_life_s``) is
-  *heavy*: heavy clients together hold at most ``heavy_slots`` slots, so the
-  others always find one soon;
+  *heavy*: heavy clients together hold at most ``heavy_slots`` slots (default
+  a quarter), so the others always find one soon;
 - a query that cannot start within ``wait_s`` is refused: 503 ``busy`` with
   ``Retry-After``.
 
@@ -46,7 +46,7 @@ class FairShares:
         self.reserved = reserved
         self.wait_s = wait_s
         self.heavy_after_s = heavy_after_s
-        self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, slots // 2)
+        self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, slots // 4)
         self.half_life_s = half_life_s
         self.running = 0
         self.running_heavy = 0

@@ -9,7 +9,9 @@ write. The gate gives that order:
 - in-process reads (services) share the store;
 - a write waits for reads in flight and runs alone; each finished write
   advances ``generation``, which retires the workers forked before it;
-- a fork waits until nothing else is inside the store;
+- a fork waits until nothing else is inside the store, and new readers and
+  writers wait for a waiting fork (forks take moments; without this, a steady
+  stream of in-process readers kept queries waiting for a fresh worker);
 - turns alternate: readers (and forks) that were waiting when a write ended
   go before the next write, so a stream of writes cannot starve readers,
   just as waiting writers keep new readers from starving them.
@@ -39,18 +41,20 @@ class Gate:
         self._writers_waiting = 0
         self._readers_waiting = 0  # readers and forks
         self._readers_turn = False  # set when a write ends with readers waiting: they go first
+        self._forks_waiting = 0
         self.generation = 0  # counts finished writes: a child forked earlier is stale once it moves
 
     def _reader_may_enter(self) -> bool:
-        return not self._writing and (not self._writers_waiting or self._readers_turn)
+        return not self._writing and not self._forks_waiting and (not self._writers_waiting or self._readers_turn)
 
     def _writer_may_enter(self) -> bool:
-        return not self._writing and not self._readers and not (self._readers_turn and self._readers_waiting)
+        return (not self._writing and not self._readers and not self._forks_waiting
+                and not (self._readers_turn and self._readers_waiting))
 
-    def _wait_as_reader(self, also=lambda: True) -> None:
+    def _wait_as_reader(self) -> None:
         self._readers_waiting += 1
         try:
-            self._cond.wait_for(lambda: self._reader_may_enter() and also())
+            self._cond.wait_for(self._reader_may_enter)
         finally:
             self._readers_waiting -= 1
             if not self._readers_waiting:
@@ -92,7 +96,12 @@ class Gate:
     def fork(self, fork_fn):
         """Call ``fork_fn`` (which forks) when nothing is inside the store; returns its result and the generation."""
         with self._cond:
-            self._wait_as_reader(lambda: not self._readers)
+            self._forks_waiting += 1
+            try:
+                self._cond.wait_for(lambda: not self._writing and not self._readers)
+            finally:
+                self._forks_waiting -= 1
+                self._cond.notify_all()
             return fork_fn(), self.generation
 
 

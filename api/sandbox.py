@@ -45,6 +45,7 @@ def run_isolated(fn, args: tuple, timeout_s: float, memory_bytes: int | None, ga
     if pid == 0:  # the throwaway process: never returns into the caller
         try:
             os.close(read_fd)
+            os.nice(10)  # below the server, like the query workers
             if memory_bytes:
                 import resource
 
