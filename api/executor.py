@@ -133,8 +133,16 @@ class QueryExecutor:
         """Run ``job`` for ``client`` within its fair share (:mod:`credgraph.api.fairness`)."""
         self.shares.wait_s = self.queue_wait_s
         try:
-            async with self.shares.slot(client, keyed):
-                return await self.run_async(job)
+            async with self.shares.slot(client, keyed) as ticket:
+                try:
+                    return await self.run_async(job, ticket)
+                except QueryFailure as failure:
+                    if ticket.preempted and failure.kind in ("crashed", "failed"):
+                        took = time.monotonic() - ticket.started
+                        raise QueryFailure("timeout", f"the query was stopped after {took:.1f} s to give its slot "
+                                           "to a waiting client; try again later or simplify it",
+                                           extra={"timeout_s": self.timeout_s}) from None
+                    raise
         except Busy as busy:
             raise QueryFailure("busy", f"no query slot is free ({busy.reason}); try again shortly") from None
 
@@ -147,10 +155,10 @@ class QueryExecutor:
         finally:
             self._slots.release()
 
-    def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
+    def _run(self, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
         raise NotImplementedError
 
-    async def run_async(self, job: QueryJob) -> QueryAnswer:
+    async def run_async(self, job: QueryJob, ticket=None) -> QueryAnswer:
         """Run ``job`` from the event loop (here: :meth:`run` in a worker thread)."""
         return await run_in_threadpool(self.run, job)
 
@@ -271,8 +279,9 @@ class ForkingExecutor(QueryExecutor):
                 return
         _discard(child)
 
-    def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
+    def _run(self, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
         child, reused = self._take()
+        _stoppable(ticket, child)
         try:
             answer = self._ask(child, job, timeout_s)
         except QueryFailure as failure:
@@ -286,7 +295,7 @@ class ForkingExecutor(QueryExecutor):
         self._give_back(child, answer)
         return answer
 
-    async def run_async(self, job: QueryJob) -> QueryAnswer:
+    async def run_async(self, job: QueryJob, ticket=None) -> QueryAnswer:
         """Run ``job`` on an idle worker without leaving the event loop; else as :meth:`run` does.
 
         The common case (a free slot, an idle worker forked since the last
@@ -301,7 +310,8 @@ class ForkingExecutor(QueryExecutor):
             frame = _frame(pickle.dumps(job))
             child = self._take_idle() if len(frame) <= _PIPE_ATOMIC else None
             if child is None:
-                return await run_in_threadpool(self._run, job, self.timeout_s)
+                return await run_in_threadpool(self._run, job, self.timeout_s, ticket)
+            _stoppable(ticket, child)
             try:
                 _write_all(child.job_fd, frame)
                 data = await self._collect_async(child.result_fd, child.pid, self.timeout_s)
@@ -425,6 +435,12 @@ class ForkingExecutor(QueryExecutor):
                         _kill(pid)
                         raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
         return bytes(buffer[8:needed])
+
+
+def _stoppable(ticket, child: "_Child") -> None:
+    """Let the fair shares stop this query early (:mod:`credgraph.api.fairness`): by killing its worker."""
+    if ticket is not None:
+        ticket.preempt = lambda: _kill(child.pid)
 
 
 def _ended(pid: int) -> QueryFailure:

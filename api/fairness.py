@@ -12,6 +12,11 @@ the event loop, whether a query may take a slot:
   ``heavy_after_s`` seconds, decaying with a half-life of ``half_life_s``) is
   *heavy*: heavy clients together hold at most ``heavy_slots`` slots (default
   a quarter), so the others always find one soon;
+- when a client that is not heavy waits and every slot it may use is taken,
+  the query that has run longest, if longer than ``heavy_after_s``, is
+  stopped early to free its slot (its client gets 503 ``query-timeout``):
+  before a heavy client is known as one, its first long query would
+  otherwise hold a slot for a whole timeout;
 - a query that cannot start within ``wait_s`` is refused: 503 ``busy`` with
   ``Retry-After``.
 
@@ -35,6 +40,17 @@ class Busy(Exception):
         self.reason = reason
 
 
+class Ticket:
+    """One admitted query: its client, when it started, and how to stop it early (set by the executor)."""
+
+    def __init__(self, client: str, heavy: bool) -> None:
+        self.client = client
+        self.heavy = heavy
+        self.started = time.monotonic()
+        self.preempt = None  # a callable that stops the query's work, once it has a worker
+        self.preempted = False
+
+
 class FairShares:
     """Admission to ``slots`` query slots, fair per client (see the module docstring)."""
 
@@ -52,6 +68,7 @@ class FairShares:
         self.running_heavy = 0
         self.by_client: Counter[str] = Counter()
         self._usage: dict[str, tuple[float, float]] = {}  # client -> (seconds used, when last updated)
+        self.tickets: set[Ticket] = set()
         self._changed: asyncio.Condition | None = None
 
     def usage(self, client: str, now: float | None = None) -> float:
@@ -68,6 +85,18 @@ class FairShares:
         self._usage[client] = (self.usage(client, now) + seconds, now)
         if len(self._usage) > 10_000:  # forget clients whose usage has decayed away
             self._usage = {c: u for c, u in self._usage.items() if self.usage(c, now) > 0.01}
+
+    def _preempt_longest(self, waiting: str) -> None:
+        """Stop the longest-running query of another client if it has run past ``heavy_after_s``."""
+        if self.heavy_after_s is None or self.by_client[waiting] >= self.per_client:
+            return
+        now = time.monotonic()
+        candidates = [t for t in self.tickets if t.client != waiting and t.preempt is not None and not t.preempted
+                      and now - t.started > self.heavy_after_s]
+        if candidates:
+            longest = min(candidates, key=lambda t: t.started)
+            longest.preempted = True
+            longest.preempt()
 
     def _may_start(self, client: str, keyed: bool, heavy: bool) -> bool:
         limit = self.slots if keyed else self.slots - self.reserved
@@ -91,20 +120,27 @@ class FairShares:
         changed = self._changed
         heavy = self.heavy(client)
         async with changed:
-            if not self._may_start(client, keyed, heavy):
+            deadline = time.monotonic() + self.wait_s
+            while not self._may_start(client, keyed, heavy):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Busy(self._why_not(client, keyed, heavy))
+                if not heavy:
+                    self._preempt_longest(client)
                 try:
-                    await asyncio.wait_for(changed.wait_for(lambda: self._may_start(client, keyed, heavy)),
-                                           self.wait_s)
+                    await asyncio.wait_for(changed.wait(), min(left, 0.25))
                 except asyncio.TimeoutError:
-                    raise Busy(self._why_not(client, keyed, heavy)) from None
+                    pass
             self.running += 1
             self.running_heavy += heavy
             self.by_client[client] += 1
-        started = time.monotonic()
+            ticket = Ticket(client, heavy)
+            self.tickets.add(ticket)
         try:
-            yield
+            yield ticket
         finally:
-            self._charge(client, time.monotonic() - started)
+            self.tickets.discard(ticket)
+            self._charge(client, time.monotonic() - ticket.started)
             async with changed:
                 self.running -= 1
                 self.running_heavy -= heavy

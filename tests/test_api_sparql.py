@@ -351,7 +351,7 @@ def test_fast_path_serves_sparql_ahead_of_fastapi(api):
 
 
 def test_fast_path_unexpected_error_is_a_problem_without_internals(api, monkeypatch):
-    async def broken(job):
+    async def broken(job, ticket=None):
         raise RuntimeError("secret detail from inside")
 
     monkeypatch.setattr(api.app.state.executor, "run_async", broken)
