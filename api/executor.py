@@ -58,7 +58,12 @@ from credgraph.graph.store import Store
 # A job frame up to this size is written to a worker's empty pipe without blocking
 # (Linux pipes buffer 64 KiB); larger jobs are written from a worker thread.
 _PIPE_ATOMIC = 60 * 1024
+# A query still running after LONG_QUERY_S is moved below the server in CPU priority
+# (its worker reniced): however many long queries run, the server's own routes (REST,
+# linked data, the event loop) and short queries are scheduled first. A reniced worker
+# is not reused (it could not be raised back without privileges).
 WORKER_NICENESS = 10
+LONG_QUERY_S = 0.5
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 
 
@@ -190,6 +195,7 @@ class _Child:
     job_fd: int
     result_fd: int
     generation: int
+    reniced: bool = False
 
 
 class ForkingExecutor(QueryExecutor):
@@ -250,9 +256,6 @@ class ForkingExecutor(QueryExecutor):
                     os.close(job_w)
                     os.close(result_r)
                     grown_limit = _limit_memory(self.memory_bytes) + self.recycle_bytes
-                    # Below the server in CPU priority: however many heavy queries run, the server's
-                    # own routes (REST, linked data, the event loop) are scheduled first.
-                    os.nice(WORKER_NICENESS)
                     while True:
                         job = _wait_for_job(job_r, parent)
                         if job is None:
@@ -270,7 +273,7 @@ class ForkingExecutor(QueryExecutor):
         return (found, True) if found else (self._fork(), False)
 
     def _give_back(self, child: _Child, answer: QueryAnswer | None = None) -> None:
-        if answer is not None and answer.retire:
+        if child.reniced or (answer is not None and answer.retire):
             _discard(child)  # it grew while answering: an idle worker must not keep that memory
             return
         with self._lock:
@@ -314,7 +317,7 @@ class ForkingExecutor(QueryExecutor):
             _stoppable(ticket, child)
             try:
                 _write_all(child.job_fd, frame)
-                data = await self._collect_async(child.result_fd, child.pid, self.timeout_s)
+                data = await self._collect_async(child.result_fd, child.pid, self.timeout_s, child)
                 answer = _decode(data)
             except OSError as exc:
                 _discard(child)
@@ -363,7 +366,7 @@ class ForkingExecutor(QueryExecutor):
         self._give_back(fresh, answer)
         return answer
 
-    async def _collect_async(self, fd: int, pid: int, timeout_s: float) -> bytes:
+    async def _collect_async(self, fd: int, pid: int, timeout_s: float, child: _Child | None = None) -> bytes:
         """:meth:`_collect` on the event loop: the pipe is read when readable, the worker killed at the deadline."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future = loop.create_future()
@@ -395,6 +398,7 @@ class ForkingExecutor(QueryExecutor):
                 done.set_result(bytes(buffer[8 : needed[0]]))
 
         loop.add_reader(fd, readable)
+        renice = loop.call_later(LONG_QUERY_S, _renice, child) if child is not None else None
         try:
             return await asyncio.wait_for(done, timeout_s)
         except asyncio.TimeoutError:
@@ -403,25 +407,34 @@ class ForkingExecutor(QueryExecutor):
                                extra={"timeout_s": timeout_s}) from None
         finally:
             loop.remove_reader(fd)
+            if renice is not None:
+                renice.cancel()
 
     def _ask(self, child: _Child, job: QueryJob, timeout_s: float) -> QueryAnswer:
         try:
             _write_all(child.job_fd, _frame(pickle.dumps(job)))
-            data = self._collect(child.result_fd, child.pid, timeout_s)
+            data = self._collect(child.result_fd, child.pid, timeout_s, child)
         except OSError as exc:
             raise QueryFailure("failed", f"the query worker is gone ({exc})") from exc
         return _decode(data)
 
-    def _collect(self, fd: int, pid: int, timeout_s: float) -> bytes:
+    def _collect(self, fd: int, pid: int, timeout_s: float, child: _Child | None = None) -> bytes:
         """One framed answer from ``fd``; kills the worker at the deadline or when it is too large."""
         deadline = time.monotonic() + timeout_s
+        renice_at = time.monotonic() + LONG_QUERY_S if child is not None else None
         buffer = bytearray()
         needed: int | None = None
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             while needed is None or len(buffer) < needed:
+                if renice_at is not None and time.monotonic() >= renice_at:
+                    _renice(child)
+                    renice_at = None
                 left = deadline - time.monotonic()
-                if left <= 0 or not sel.select(left):
+                wait = left if renice_at is None else min(left, max(0.0, renice_at - time.monotonic()))
+                if left <= 0 or not sel.select(wait):
+                    if left > 0 and wait < left:
+                        continue  # woken to renice, not at the deadline
                     _kill(pid)
                     raise QueryFailure("timeout", f"the query ran longer than {timeout_s:g} s and was stopped",
                                        extra={"timeout_s": timeout_s})
@@ -435,6 +448,15 @@ class ForkingExecutor(QueryExecutor):
                         _kill(pid)
                         raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
         return bytes(buffer[8:needed])
+
+
+def _renice(child: _Child) -> None:
+    """Lower a long-running worker's CPU priority (see LONG_QUERY_S)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, child.pid, WORKER_NICENESS)
+        child.reniced = True
+    except OSError:
+        pass
 
 
 def _stoppable(ticket, child: "_Child") -> None:
