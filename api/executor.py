@@ -63,6 +63,7 @@ _PIPE_ATOMIC = 60 * 1024
 # linked data, the event loop) and short queries are scheduled first. A reniced worker
 # is not reused (it could not be raised back without privileges).
 WORKER_NICENESS = 10
+PREFORKED = 2  # fresh workers forked at the end of each write
 LONG_QUERY_S = 0.5
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 
@@ -223,7 +224,28 @@ class ForkingExecutor(QueryExecutor):
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self._fork_lock = threading.Lock()
+        store.gate.after_write.append(self._fork_after_write)
         atexit.register(self.close)
+
+    def _fork_after_write(self, generation: int) -> None:
+        """Called by the gate at the end of each write, while nothing else is in the store: fork fresh workers.
+
+        Every write retires the idle workers; without this, each query after a
+        write forked its own and first waited for the in-process reads in
+        flight (a fork must see nobody inside the store), so a steady writer
+        slowed every query. Forked here, the next queries find a current worker.
+        """
+        if not self._fork_lock.acquire(blocking=False):  # a fork is being prepared: leave it be (lock order)
+            return
+        try:
+            fresh = [self._fork_locked(lambda do_fork: (do_fork(), generation)) for _ in range(PREFORKED)]
+        finally:
+            self._fork_lock.release()
+        with self._lock:
+            stale = [c for c in self._idle if c.generation != generation]
+            self._idle = [c for c in self._idle if c.generation == generation] + fresh
+        for child in stale:
+            _discard(child)
 
     def worker_pids(self) -> set[int]:
         """The pids of the idle workers."""
@@ -231,7 +253,9 @@ class ForkingExecutor(QueryExecutor):
             return {c.pid for c in self._idle}
 
     def close(self) -> None:
-        """Stop the idle workers."""
+        """Stop the idle workers (and forking after writes)."""
+        if self._fork_after_write in self.store.gate.after_write:
+            self.store.gate.after_write.remove(self._fork_after_write)
         with self._lock:
             idle, self._idle = self._idle, []
         for child in idle:
@@ -241,30 +265,34 @@ class ForkingExecutor(QueryExecutor):
         # One fork at a time, with its pipes made and the child's ends closed in
         # the parent inside the lock: no worker ever holds another's result pipe.
         with self._fork_lock:
-            job_r, job_w = os.pipe()
-            result_r, result_w = os.pipe()
+            return self._fork_locked(self.store.gate.fork)
 
-            def do_fork() -> int:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    return os.fork()
+    def _fork_locked(self, gate_fork) -> _Child:
+        """Fork a worker through ``gate_fork`` (which calls its argument when forking is safe); holds _fork_lock."""
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
 
-            parent = os.getpid()
-            pid, generation = self.store.gate.fork(do_fork)
-            if pid == 0:  # worker: never returns into the server
-                try:
-                    os.close(job_w)
-                    os.close(result_r)
-                    grown_limit = _limit_memory(self.memory_bytes) + self.recycle_bytes
-                    while True:
-                        job = _wait_for_job(job_r, parent)
-                        if job is None:
-                            break
-                        _child(self._raw, job, self.row_cap, result_w, self.max_result_bytes, grown_limit)
-                finally:
-                    os._exit(0)
-            os.close(job_r)
-            os.close(result_w)
+        def do_fork() -> int:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return os.fork()
+
+        parent = os.getpid()
+        pid, generation = gate_fork(do_fork)
+        if pid == 0:  # worker: never returns into the server
+            try:
+                os.close(job_w)
+                os.close(result_r)
+                grown_limit = _limit_memory(self.memory_bytes) + self.recycle_bytes
+                while True:
+                    job = _wait_for_job(job_r, parent)
+                    if job is None:
+                        break
+                    _child(self._raw, job, self.row_cap, result_w, self.max_result_bytes, grown_limit)
+            finally:
+                os._exit(0)
+        os.close(job_r)
+        os.close(result_w)
         return _Child(pid, job_w, result_r, generation)
 
     def _take(self) -> tuple[_Child, bool]:

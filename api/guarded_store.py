@@ -42,6 +42,9 @@ class Gate:
         self._readers_waiting = 0  # readers and forks
         self._readers_turn = False  # set when a write ends with readers waiting: they go first
         self._forks_waiting = 0
+        # Called with the new generation at the end of each write, while the store is still held
+        # alone (the executor forks fresh query workers there); must not use the gate.
+        self.after_write: list = []
         self.generation = 0  # counts finished writes: a child forked earlier is stale once it moves
 
     def _reader_may_enter(self) -> bool:
@@ -88,8 +91,13 @@ class Gate:
             yield
         finally:
             with self._cond:
-                self._writing = False
                 self.generation += 1
+                for hook in self.after_write:
+                    try:
+                        hook(self.generation)
+                    except Exception:  # noqa: BLE001 - a failed fork must not fail the write that is done
+                        pass
+                self._writing = False
                 self._readers_turn = self._readers_waiting > 0
                 self._cond.notify_all()
 

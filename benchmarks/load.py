@@ -106,6 +106,8 @@ class Recorder:
         try:
             response = call()
             status: int | str = response.status_code
+            if status >= 500 and response.headers.get("content-type", "").startswith("application/problem+json"):
+                status = f"{status} {response.json().get('type', '').rsplit('/', 1)[-1]}"  # e.g. 503 busy
         except httpx.HTTPError as exc:
             response, status = None, type(exc).__name__
         with self.lock:
@@ -327,12 +329,12 @@ def report(rec: Recorder, args, rss_start: float, rss_end: float, peaks: dict, a
         groups[(phase, kind)][status] += 1
     for (phase, kind), statuses in sorted(groups.items()):
         total = sum(statuses.values())
-        fives = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)
+        fives = sum(n for s, n in statuses.items() if str(s)[:1] == "5")
         shown = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items(), key=lambda x: str(x[0])))
         print(f"  {phase:8} {kind:8} {total:6} requests, {fives} 5xx  ({shown})")
     errors: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
     for phase, kind, route, status, _ in rec.rows:
-        if kind != "hostile" and not (isinstance(status, int) and status < 400):
+        if kind != "hostile" and not (isinstance(status, int) and status < 400):  # includes "503 busy"
             errors[(phase, kind, route)][status] += 1
     for (phase, kind, route), statuses in sorted(errors.items()):
         print(f"    errors of {phase} {kind} {route}: {dict(statuses)}")
