@@ -122,7 +122,7 @@ def syntax_failure(message: str) -> QueryFailure:
 class QueryExecutor:
     """Runs :class:`QueryJob` s under a deadline, a row cap and a concurrency bound."""
 
-    def __init__(self, timeout_s: float, row_cap: int, max_concurrent: int, queue_wait_s: float = 2.0,
+    def __init__(self, timeout_s: float, row_cap: int, max_concurrent: int, queue_wait_s: float = 5.0,
                  max_result_bytes: int = 32 * 1024 * 1024, per_client: int | None = None,
                  reserved_for_keyed: int = 0) -> None:
         self.timeout_s = timeout_s

@@ -8,17 +8,20 @@ the event loop, whether a query may take a slot:
   queries at once; its further ones wait;
 - anonymous queries together never take the last ``reserved`` slots, which
   stay free for keyed users (researchers, agencies, ...);
-- a client that has recently used a lot of worker time (more than
-  ``heavy_after_s`` seconds, decaying with a half-life of ``half_life_s``) is
-  *heavy*: heavy clients together hold at most ``heavy_slots`` slots (default
-  a quarter), so the others always find one soon;
+- a client whose queries recently ran long is *heavy*: each query adds the
+  time it ran beyond ``heavy_after_s / 2`` to the client's account, which
+  decays with a half-life of ``half_life_s``; over ``heavy_after_s`` the
+  client is heavy. One query stopped at the timeout is enough; ordinary
+  queries, even slow ones on a loaded machine, add nothing. Heavy clients
+  together hold at most ``heavy_slots`` slots (default a quarter), so the
+  others always find one soon;
 - when a client that is not heavy waits and every slot it may use is taken,
   the query that has run longest, if longer than ``heavy_after_s``, is
   stopped early to free its slot (its client gets 503 ``query-timeout``):
   before a heavy client is known as one, its first long query would
   otherwise hold a slot for a whole timeout;
-- a query that cannot start within ``wait_s`` is refused: 503 ``busy`` with
-  ``Retry-After``.
+- a query that cannot start within ``wait_s`` (a heavy client's: 1 s) is
+  refused: 503 ``busy`` with ``Retry-After``.
 
 Waiting costs a suspended coroutine, not a thread.
 """
@@ -81,6 +84,8 @@ class FairShares:
         return self.heavy_after_s is not None and self.usage(client) > self.heavy_after_s
 
     def _charge(self, client: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
         now = time.monotonic()
         self._usage[client] = (self.usage(client, now) + seconds, now)
         if len(self._usage) > 10_000:  # forget clients whose usage has decayed away
@@ -120,7 +125,7 @@ class FairShares:
         changed = self._changed
         heavy = self.heavy(client)
         async with changed:
-            deadline = time.monotonic() + self.wait_s
+            deadline = time.monotonic() + (min(self.wait_s, 1.0) if heavy else self.wait_s)
             while not self._may_start(client, keyed, heavy):
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -140,7 +145,7 @@ class FairShares:
             yield ticket
         finally:
             self.tickets.discard(ticket)
-            self._charge(client, time.monotonic() - ticket.started)
+            self._charge(client, time.monotonic() - ticket.started - (self.heavy_after_s or 0) / 2)
             async with changed:
                 self.running -= 1
                 self.running_heavy -= heavy

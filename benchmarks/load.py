@@ -100,6 +100,7 @@ class Recorder:
         self.rows: list[tuple[str, str, str, int | str, float]] = []
         self.phase = "quiet"
         self.lock = threading.Lock()
+        self.details: Counter = Counter()  # (client class, status, problem detail) of 5xx answers
 
     def timed(self, kind: str, route: str, call):
         started = time.monotonic()
@@ -107,7 +108,10 @@ class Recorder:
             response = call()
             status: int | str = response.status_code
             if status >= 500 and response.headers.get("content-type", "").startswith("application/problem+json"):
-                status = f"{status} {response.json().get('type', '').rsplit('/', 1)[-1]}"  # e.g. 503 busy
+                problem = response.json()
+                status = f"{status} {problem.get('type', '').rsplit('/', 1)[-1]}"  # e.g. 503 busy
+                with self.lock:
+                    self.details[(kind, status, problem.get("detail", "")[:90])] += 1
         except httpx.HTTPError as exc:
             response, status = None, type(exc).__name__
         with self.lock:
@@ -338,6 +342,8 @@ def report(rec: Recorder, args, rss_start: float, rss_end: float, peaks: dict, a
             errors[(phase, kind, route)][status] += 1
     for (phase, kind, route), statuses in sorted(errors.items()):
         print(f"    errors of {phase} {kind} {route}: {dict(statuses)}")
+    for (kind, status, detail), n in sorted(rec.details.items(), key=lambda x: -x[1])[:8]:
+        print(f"    {n:5} x {kind} {status}: {detail}")
     print()
     print("latency per route, ms (2xx answers):  quiet p50 / p95   hostile p50 / p95   p95 ratio")
     by_route: dict[tuple[str, str, str], list[float]] = defaultdict(list)
