@@ -264,7 +264,8 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     app.state.api_settings = settings
     mib = 1024 * 1024
     app.state.executor = executor_for(store, settings.query_timeout_s, settings.row_cap,
-                                      settings.max_concurrent_queries, max_result_bytes=settings.max_result_bytes,
+                                      settings.max_concurrent_queries, queue_wait_s=settings.queue_wait_s,
+                                      max_result_bytes=settings.max_result_bytes,
                                       per_client=settings.client_share, reserved_for_keyed=settings.keyed_reserve,
                                       memory_bytes=settings.worker_memory_mb * mib,
                                       recycle_bytes=settings.recycle_worker_mb * mib)

@@ -30,6 +30,7 @@ class ApiSettings:
     max_query_chars: int = 256 * 1024  # longer query/update texts: 413, before any look at them
     max_query_tokens: int = 50_000  # more SPARQL tokens: 400
     max_query_depth: int = 100  # deeper {, ( or [ nesting: 400 (pyoxigraph's parser crashes at ~3,000)
+    queue_wait_s: float = 5.0  # how long a query waits for a slot (a heavy client's: at most 1 s); then 503 busy
     queries_per_client: int = 0  # queries one client (key or address) runs at once; 0: a quarter of the slots
     reserved_keyed_queries: int = 0  # slots only keyed clients may use; 0: a quarter of the slots
     worker_memory_mb: int = 512  # address space a query worker may add to what it shares with the server
@@ -82,7 +83,7 @@ class ApiSettings:
 
 # Every limit can be set as CREDGRAPH_API_<NAME> (e.g. CREDGRAPH_API_MAX_QUERY_DEPTH=50).
 _LIMITS = {
-    "max_query_chars": int, "max_query_tokens": int, "max_query_depth": int, "queries_per_client": int,
+    "queue_wait_s": float, "max_query_chars": int, "max_query_tokens": int, "max_query_depth": int, "queries_per_client": int,
     "reserved_keyed_queries": int, "worker_memory_mb": int, "max_result_bytes": int, "recycle_worker_mb": int,
     "max_anonymous_validations": int, "header_timeout_s": float, "body_timeout_s": float,
 }

@@ -68,6 +68,7 @@ def server(tmp_path_factory):
         "CREDGRAPH_API_BODY_TIMEOUT_S": "1",
         "CREDGRAPH_API_WORKER_MEMORY_MB": "128",
         "CREDGRAPH_API_MAX_RESULT_BYTES": "1000000",
+        "CREDGRAPH_API_QUEUE_WAIT_S": "2",  # under the 5 s timeout: a query waiting behind a hog is refused
         "CREDGRAPH_PUBLIC_BASE": "https://credgraph.example.org",
     }
     process, base, port = _serve(data, env, "--timeout", "5", "--max-queries", "4")
