@@ -262,8 +262,12 @@ def main() -> int:
         sampling = threading.Event()
 
         def sample() -> None:
+            began, shown = time.monotonic(), 0
             while not sampling.is_set():
                 peaks["server"] = max(peaks["server"], rss_mb(server.pid))
+                if time.monotonic() - began >= shown + 30:  # the server's memory over the run
+                    shown += 30
+                    print(f"  {shown:4d} s: server RSS {rss_mb(server.pid):.0f} MB", flush=True)
                 peaks["workers"] = max([peaks["workers"]] + [rss_mb(p) for p in children(server.pid)])
                 time.sleep(0.25)
 
