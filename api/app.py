@@ -272,6 +272,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     # Anonymous /validate and /verify share a few slots, one per address (routes_rest.anonymous_document_share).
     app.state.document_shares = FairShares(settings.max_anonymous_validations, per_client=1, reserved=0, wait_s=2.0)
     app.state.keyring = KeyRing.load(settings.keys_file)
+    app.state.known_keys = {}  # SHA-256 of a key -> its name, for /sparql's fair shares (routes_sparql.client_of)
     app.state.audit = AuditLog(settings.audit_log)
     app.state.templates = Environment(loader=PackageLoader("credgraph.api", "templates"),
                                       autoescape=select_autoescape(["html"]))

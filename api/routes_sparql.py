@@ -291,7 +291,7 @@ async def client_of(request: Request) -> tuple[str, bool]:
         return "address:" + (request.client.host if request.client else "unknown"), False
     import hashlib
 
-    known: dict = request.app.state.__dict__.setdefault("_known_keys", {})
+    known: dict = request.app.state.known_keys
     digest = hashlib.sha256(key.encode()).digest()
     name = known.get(digest)
     if name is None:

@@ -230,6 +230,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--readers", type=int, default=30)
     parser.add_argument("--hostile", type=int, default=4)
+    parser.add_argument("--writers", type=int, default=1, choices=[0, 1], help="0: no writer (memory without imports)")
     parser.add_argument("--seconds", type=float, default=60, help="hostile phase (default 60)")
     parser.add_argument("--quiet-seconds", type=float, default=20, help="quiet phase (default 20)")
     parser.add_argument("--data", type=Path, default=Path("/tmp/credgraph-load"), help="demo data directory")
@@ -285,10 +286,11 @@ def main() -> int:
         rec.phase = "hostile"
         stop = time.monotonic() + args.seconds
         kinds = [k for k in HOSTILE_KINDS if k not in args.skip]
-        others = [threading.Thread(target=writer, args=(base, keys["issuer"], rec, stop, documents))]
+        others = [threading.Thread(target=writer, args=(base, keys["issuer"], rec, stop, documents))
+                  for _ in range(args.writers)]
         others += [threading.Thread(target=hostile, args=(base, port, f"127.0.0.{200 + i}", rec, stop, kinds, i))
                    for i in range(args.hostile)]
-        print(f"hostile phase: + 1 writer, {args.hostile} hostile clients ({', '.join(kinds)}) for "
+        print(f"hostile phase: + {args.writers} writer, {args.hostile} hostile clients ({', '.join(kinds)}) for "
               f"{args.seconds:g} s ...", flush=True)
         for thread in others:
             thread.start()
