@@ -257,8 +257,8 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     )
     inner = workspace.store
     store = inner if isinstance(inner, GuardedStore) else GuardedStore(inner)
-    # Services that take the workspace (ingest) must write through the gate too.
-    workspace.__dict__["store"] = store
+    # Services that take the workspace (ingest) must write through the gate too: they get it passed in.
+    workspace = workspace.with_store(store)
     app.state.workspace = workspace
     app.state.store = store
     app.state.api_settings = settings

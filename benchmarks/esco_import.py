@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import free_port, oxigraph_binary, wait_for_http  # noqa: E402
 
+from credgraph import queries  # noqa: E402
 from credgraph.graph import esco  # noqa: E402
 from credgraph.graph.store import open_store  # noqa: E402
 
@@ -64,7 +65,7 @@ def server_peak_mb(process: subprocess.Popen) -> float:
 
 
 def summary(store) -> dict[str, int]:
-    row = store.select("esco-summary").rows[0]
+    row = store.select(queries.load("esco-summary")).rows[0]
     return {name: int(term.value) for name, term in row.items()}
 
 

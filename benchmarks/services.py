@@ -95,9 +95,8 @@ def build(directory: Path, credentials: int, seed: int) -> dict:
 
 def _catalogue(store) -> tuple[dict[str, list[ox.Triple]], dict[str, str], dict[str, list[str]]]:
     """Per specification: the triples describing it (and its provider); its provider; parts of larger ones."""
-    catalogues = [g for g in store.oxigraph.named_graphs()
-                  if isinstance(g, ox.NamedNode) and g.value.startswith(ns.SOURCE_GRAPH + "catalogue-")]
-    quads = [q for g in catalogues for q in store.oxigraph.quads_for_pattern(None, None, None, g)]
+    catalogues = [info.name for info in store.graphs() if info.name.startswith(ns.SOURCE_GRAPH + "catalogue-")]
+    quads = [q for q in store.quads() if q.graph_name.value in catalogues]
     by_subject: dict[str, list[ox.Triple]] = {}
     for q in quads:
         by_subject.setdefault(q.subject.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
@@ -180,10 +179,10 @@ def add_credentials(store, count: int, seed: int, graphs: list[str] | None = Non
             meta = ox.NamedNode(ns.META_GRAPH)
             quads.extend(ox.Quad(t.subject, t.predicate, t.object, meta) for t in provenance_triples(graph.value, prov, len(triples)))
         if len(quads) > 500_000:
-            store.oxigraph.bulk_extend(quads)
+            store.bulk_load_quads(quads)
             quads = []
     if quads:
-        store.oxigraph.bulk_extend(quads)
+        store.bulk_load_quads(quads)
     return {"credentials": made, "learners": learners}
 
 

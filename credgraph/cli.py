@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     settings = Settings.from_env(data_dir=args.data, store=args.store, private_store=args.private_store)
-    workspace = Workspace(settings)
+    # Only commands that write data (init, import, demo) may create the data directory; one that
+    # reads, pointed at a directory that is not there, says so instead of answering from an empty store.
+    workspace = Workspace(settings, must_exist=args.command not in ("init", "import", "demo"))
     try:
         status = args.func(workspace, args)
         return int(status or 0)

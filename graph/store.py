@@ -17,12 +17,13 @@ failure leaves earlier data as it was.
 from __future__ import annotations
 
 import hashlib
+import io
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Triple
 
@@ -30,6 +31,9 @@ from credgraph import queries
 from credgraph.graph import namespaces as ns
 from credgraph.graph import update_data
 from credgraph.graph.binding import Row, Term, inject_values
+
+if TYPE_CHECKING:
+    from credgraph.graph.store_embedded import EmbeddedStore
 
 XSD_DATETIME = NamedNode(ns.XSD + "dateTime")
 XSD_INTEGER = NamedNode(ns.XSD + "integer")
@@ -181,12 +185,12 @@ class Store(ABC):
     ) -> QueryResult:
         """Run a SELECT, ASK, CONSTRUCT or DESCRIBE query.
 
-        ``query`` is a named query (see :mod:`credgraph.queries`) or its name, or
-        raw SPARQL text (for the CLI and the public endpoint). ``bindings`` binds
+        ``query`` is a named query (``queries.load(name)``, see
+        :mod:`credgraph.queries`) or SPARQL text (for the CLI and the public endpoint). ``bindings`` binds
         one value per variable; ``values`` binds several rows. The default graph
         is the union of all named graphs unless ``default_graphs`` is given.
 
-        >>> store.query("eqf-levels").rows[0]["level"]
+        >>> store.query(queries.load("eqf-levels")).rows[0]["level"]
         """
         text = _text_of(query)
         if values:
@@ -315,6 +319,63 @@ class Store(ABC):
         serialize(counted(), out, RdfFormat.N_QUADS)
         return count
 
+    # -- capabilities beyond SPARQL ----------------------------------------
+    # What the site, the catalogue and the endpoint need besides queries. Each
+    # backend does them its own fastest way (the embedded store natively);
+    # callers never reach for a backend's own objects.
+
+    # True when a process forked from this one can read the store as it was at
+    # the fork: the public endpoint then runs queries in children it can kill
+    # on timeout (a killable reader). A remote store is read over HTTP instead.
+    forkable: bool = False
+
+    def triples(self, subject: Term | None = None, predicate: Term | None = None, object: Term | None = None) -> Iterator[Triple]:
+        """The statements matching a pattern (None: anything), in any named graph.
+
+        A statement several graphs state may come once per graph. The embedded
+        store reads its indexes; here: one named query.
+        """
+        pattern = {name: term for name, term in (("s", subject), ("p", predicate), ("o", object)) if term is not None}
+        for row in self.select(queries.load("store-triples"), pattern):
+            yield Triple(row["s"], row["p"], row["o"])
+
+    def quad_count(self) -> int:
+        """How many statements the named graphs hold (counted once per graph)."""
+        return int(self.select(queries.load("store-quad-count")).rows[0]["n"].value)
+
+    def memory_copy(self) -> "EmbeddedStore":
+        """The whole dataset (its named graphs) copied into an independent in-memory store."""
+        from credgraph.graph.store_embedded import EmbeddedStore
+
+        out = io.BytesIO()
+        self.dump(out)
+        return EmbeddedStore.from_nquads(out.getvalue())
+
+    def merged_copy(self, graphs: Sequence[str], into: str) -> "EmbeddedStore":
+        """An in-memory store holding every statement of ``graphs`` in its one graph ``into``.
+
+        Blank nodes keep the source's identity, so a node two graphs share stays
+        one node. Graphs that do not exist are skipped. Here: one CONSTRUCT with
+        ``graphs`` as the default graph list (one triple pattern, cheap however
+        long the list).
+        """
+        from credgraph.graph.store_embedded import EmbeddedStore
+
+        copy = EmbeddedStore(None)
+        if graphs:
+            triples = self.construct(queries.load("catalogue-offer-copy"), default_graphs=list(graphs))
+            target = NamedNode(into)
+            copy.add_quads(Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        return copy
+
+    def graph_dumps(self, threads: int = 1) -> Iterator["GraphDump"]:
+        """Each graph of the store as N-Triples, one after the other (the default graph first, when not empty).
+
+        Here: the dataset is read once into memory and dumped from there (see
+        :meth:`credgraph.graph.store_embedded.EmbeddedStore.graph_dumps`).
+        """
+        return self.memory_copy().graph_dumps(threads)
+
     def close(self) -> None:
         """Release the store (flush and unlock an on-disk store)."""
 
@@ -325,17 +386,28 @@ class Store(ABC):
         self.close()
 
 
+@dataclass(frozen=True)
+class GraphDump:
+    """One graph of a store as N-Triples (see :meth:`Store.graph_dumps`).
+
+    ``term``: the graph's name in N-Quads syntax ("" for the default graph);
+    ``iri``: its IRI, None for the default graph or a blank-node name;
+    ``ntriples``: its statements, ending in a line end when not empty.
+    """
+
+    term: str
+    iri: str | None
+    ntriples: bytes
+
+
 def is_scratch(graph: object) -> bool:
     """True for the store's own default graph, which credgraph never writes."""
     return isinstance(graph, DefaultGraph)
 
 
 def _text_of(query: queries.NamedQuery | str) -> str:
-    if isinstance(query, queries.NamedQuery):
-        return query.text
-    if "\n" not in query and " " not in query and not query.strip().startswith(("{", "PREFIX")):
-        return queries.load(query).text
-    return query
+    # A string is SPARQL text, never a query name: a caller names a query with queries.load(name).
+    return query.text if isinstance(query, queries.NamedQuery) else query
 
 
 def _label(query: queries.NamedQuery | str) -> str:

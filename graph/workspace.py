@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from functools import cached_property
 from pathlib import Path
 
-from credgraph.graph.store import Store, open_store
+from credgraph.graph.store import Store, StoreError, open_store
 from credgraph.settings import Settings
 
 
@@ -16,20 +15,59 @@ class Workspace:
 
     The public store holds vocabularies, catalogues and pseudonymised issuance
     records; the private store holds personal data and quarantined documents.
+    Either store may be given (a test's store, the API server's guarded
+    store; the caller closes it); otherwise it is opened on first use. ``must_exist``: refuse to
+    open the embedded store of a data directory that does not exist (the
+    command line, except ``init``), rather than quietly create an empty one.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
+                 private: Store | None = None, must_exist: bool = False) -> None:
         self.settings = settings or Settings.from_env()
+        self.must_exist = must_exist
+        self._store = store
+        self._private = private
+        self._opened: list[Store] = []  # what close() closes: the stores this workspace opened itself
+        self._owner: Workspace | None = None  # set on a view made by with_store: it owns the private store
 
-    @cached_property
+    @property
     def store(self) -> Store:
         """The public store."""
-        return open_store(self.settings.store, data_dir=self.settings.data_dir)
+        if self._store is None:
+            if self.settings.store is None:  # the embedded store under the data directory
+                self._check_data_dir()
+            self._store = open_store(self.settings.store, data_dir=self.settings.data_dir)
+            self._opened.append(self._store)
+        return self._store
 
-    @cached_property
+    @property
     def private(self) -> Store:
         """The private store (personal data, quarantine)."""
-        return open_store(self.settings.private_location, data_dir=self.settings.data_dir)
+        if self._owner is not None:
+            return self._owner.private
+        if self._private is None:
+            if not self.settings.private_store and self.settings.store != "memory:":  # under the data directory
+                self._check_data_dir()
+            self._private = open_store(self.settings.private_location, data_dir=self.settings.data_dir)
+            self._opened.append(self._private)
+        return self._private
+
+    def with_store(self, store: Store) -> "Workspace":
+        """This workspace with ``store`` as its public store: same settings, same private store.
+
+        The API server passes its guarded store this way, so that services
+        given the workspace (imports) write through the server's gate. The
+        view closes nothing; this workspace keeps owning what it opened.
+        """
+        view = Workspace(self.settings, store=store, must_exist=self.must_exist)
+        view._owner = self
+        return view
+
+    def _check_data_dir(self) -> None:
+        data_dir = Path(self.settings.data_dir)
+        if self.must_exist and not data_dir.is_dir():
+            raise StoreError(f"the data directory {data_dir} does not exist; "
+                             f"create it with: credgraph --data {data_dir} init")
 
     def pseudonym_key(self) -> bytes:
         """The secret for learner pseudonyms; created with mode 0600 on first use."""
@@ -42,10 +80,14 @@ class Workspace:
         return bytes.fromhex(path.read_text().strip())
 
     def close(self) -> None:
-        """Close whichever stores were opened."""
-        for name in ("store", "private"):
-            if name in self.__dict__:
-                self.__dict__.pop(name).close()
+        """Close the stores this workspace opened (not those it was given)."""
+        opened, self._opened = self._opened, []
+        for store in opened:
+            if store is self._store:
+                self._store = None
+            if store is self._private:
+                self._private = None
+            store.close()
 
     def __enter__(self) -> "Workspace":
         return self

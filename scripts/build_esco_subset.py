@@ -62,7 +62,7 @@ def selected_concepts(structure: esco.EscoExport) -> set[ox.NamedNode]:
     """Members of the chosen collections and all their broader concepts."""
     with open_store("memory:") as store:
         graph = ox.NamedNode(esco.ESCO_GRAPH)
-        store.oxigraph.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in esco.esco_triples(structure))
+        store.bulk_load_quads(ox.Quad(t.subject, t.predicate, t.object, graph) for t in esco.esco_triples(structure))
         rows = store.select(
             queries.load("esco-collection-closure"),
             values=[{"collection": ox.NamedNode(iri)} for iri in COLLECTIONS.values()],

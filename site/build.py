@@ -572,9 +572,8 @@ class SiteBuilder:
             out["similar_note"] = "equivalence service not available: similar credentials shown as none known"
             return out
         try:
-            native = data.oxigraph
-            typed = {q.subject.value for kind in (ns.ELM + "LearningAchievementSpecification", ns.ELM + "Qualification")
-                     for q in native.quads_for_pattern(None, _RDF_TYPE, NamedNode(kind)) if isinstance(q.subject, NamedNode)}
+            typed = {t.subject.value for kind in (ns.ELM + "LearningAchievementSpecification", ns.ELM + "Qualification")
+                     for t in data.triples(None, _RDF_TYPE, NamedNode(kind)) if isinstance(t.subject, NamedNode)}
             facts = specifications.load_specs(data, sorted(typed), core=True)
             out["facts"] = facts
             out["ancestors"] = specifications.skill_ancestors(data, {s for f in facts.values() for s in f.skills})
@@ -584,7 +583,7 @@ class SiteBuilder:
 
     def _start_side_reads(self):
         """Start :meth:`_side_reads` in a forked process on a large site (a handle for :meth:`_side_results`)."""
-        if self.workers <= 1 or not hasattr(os, "fork") or len(self.data.oxigraph) < SIDE_READS_MIN_QUADS:
+        if self.workers <= 1 or not hasattr(os, "fork") or self.data.quad_count() < SIDE_READS_MIN_QUADS:
             return None
         global _ACTIVE
         _ACTIVE = self

@@ -55,21 +55,20 @@ def describe(store: Store, iri: str) -> list[Triple]:
     The same triples as ``queries/catalogue-entity-triples.rq`` gives for the
     entity, read with the store's pattern lookups: the site reads ten thousand
     entities one by one in its worker processes, where one bulk query (and
-    its ~400k rows) would run alone before them. ``store`` must be an
-    embedded store (the site's in-memory snapshot).
+    its ~400k rows) would run alone before them. Fast on an embedded store
+    (the site's in-memory snapshot), which reads its indexes.
     """
-    native = store.oxigraph
     root = NamedNode(iri)
-    if not any(q.object in _ENTITY_TYPES for q in native.quads_for_pattern(root, _RDF_TYPE, None)):
+    if not any(t.object in _ENTITY_TYPES for t in store.triples(root, _RDF_TYPE, None)):
         return []
     found: set[Triple] = set()
     seen = {root}
     todo = [root]
     while todo:
-        for quad in native.quads_for_pattern(todo.pop(), None, None):
-            found.add(quad.triple)
-            if quad.predicate in _FOLLOW:
-                obj = quad.object
+        for triple in store.triples(todo.pop(), None, None):
+            found.add(triple)
+            if triple.predicate in _FOLLOW:
+                obj = triple.object
                 if isinstance(obj, (NamedNode, BlankNode)) and obj not in seen:
                     seen.add(obj)
                     todo.append(obj)
@@ -79,13 +78,13 @@ def describe(store: Store, iri: str) -> list[Triple]:
 def describe_skill(store: Store, iri: str) -> list[Triple]:
     """The description of one ESCO skill (as ``queries/catalogue-skill-triples.rq``)."""
     found: set[Triple] = set()
-    for quad in store.oxigraph.quads_for_pattern(NamedNode(iri), None, None):
-        if quad.predicate not in _SKILL_PREDICATES:
+    for triple in store.triples(NamedNode(iri), None, None):
+        if triple.predicate not in _SKILL_PREDICATES:
             continue
-        obj = quad.object
+        obj = triple.object
         if isinstance(obj, Literal) and obj.language and obj.language not in ("en", "de", "fr"):
             continue
-        found.add(Triple(quad.subject, quad.predicate, obj))
+        found.add(triple)
     return stable_blank_nodes(found)
 
 

@@ -20,24 +20,20 @@ build reads the store once, graph by graph, and from that one read makes
   (``queries/spec-facts-core.rq``), which needs the graphs apart.
 
 Decoding the on-disk store's terms is most of the read (about 12 CPU-s at
-10,000 specifications); pyoxigraph releases the GIL while it dumps, so the
-graphs are dumped by several threads at once, and the offer copy is parsed
-beside them as their dumps come in.
+10,000 specifications); the store dumps its graphs with several threads at
+once (:meth:`~credgraph.graph.store.Store.graph_dumps`), and the offer copy is
+parsed beside them as their dumps come in.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
 from credgraph.graph import catalogue as cg
-from credgraph.graph.byte_stream import ByteStream
-from credgraph.graph.offer_copy import UNION_GRAPH, Offer, OfferCopy, dump_graph
+from credgraph.graph.offer_copy import UNION_GRAPH, OfferCopy
 from credgraph.graph.store import Store, StoreError
+from credgraph.graph.store_embedded import EmbeddedStore
 
 # Threads dumping graphs: the dump is CPU-bound term decoding with the GIL released.
 DUMP_THREADS = 2
@@ -68,63 +64,40 @@ class Snapshot:
 
     copy: OfferCopy
     chunks: list[Chunk]
-    dump: bytes | None = None  # the store's own N-Quads dump, when it was read that way
     _named: OfferCopy | None = field(default=None, repr=False)
 
     def nquads(self) -> bytes:
         """The whole dataset as N-Quads."""
-        if self.dump is not None:
-            return self.dump
         return b"".join(chunk.quads() for chunk in self.chunks)
 
     def named(self) -> OfferCopy:
         """The offer graphs kept apart (an :class:`OfferCopy` over their union), loaded on first use."""
         if self._named is None:
-            store = ox.Store()
             data = b"".join(chunk.quads() for chunk in self.chunks if chunk.offer)
-            if data:
-                store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-            self._named = OfferCopy(store, self.copy.offer, "memory:offer-snapshot-graphs")
+            self._named = OfferCopy.of(EmbeddedStore.from_nquads(data), self.copy.offer, "memory:offer-snapshot-graphs")
         return self._named
 
 
 def take(store: Store) -> Snapshot:
-    """Read ``store`` once: the dump and the offer copy (graph by graph, natively for an embedded store)."""
+    """Read ``store`` once, graph by graph: the dump and the offer copy."""
     offer = cg.offer_graphs(store)
-    native = getattr(store, "oxigraph", None)
-    dump = None
-    if not isinstance(native, ox.Store):
-        raw = io.BytesIO()
-        store.dump(raw)
-        dump = raw.getvalue()
-        native = ox.Store()
-        if dump:
-            native.bulk_load(dump, format=ox.RdfFormat.N_QUADS)
-    copy, chunks = _read(native, offer)
-    return Snapshot(copy, chunks, dump)
-
-
-def _read(source: ox.Store, offer: Offer) -> tuple[OfferCopy, list[Chunk]]:
     keep = {name for name, _, _ in offer}
-    graphs: list = list(source.named_graphs())
-    if any(True for _ in source.quads_for_pattern(None, None, None, ox.DefaultGraph())):
-        graphs.insert(0, ox.DefaultGraph())
-    # Kept in the copy as before: the default graph and blank-node graphs are nobody's listed non-offer graph.
-    in_offer = [not isinstance(g, ox.NamedNode) or g.value in keep for g in graphs]
+    chunks: list[Chunk] = []
 
-    def dump(graph) -> bytes:
-        return dump_graph(source, graph, "for the site")
+    def offer_parts():
+        # Every graph becomes a chunk of the dump; the offer graphs also feed the copy.
+        for dump in store.graph_dumps(threads=DUMP_THREADS):
+            # Kept in the copy as before: the default graph and blank-node graphs are nobody's listed non-offer graph.
+            wanted = dump.iri is None or dump.iri in keep
+            chunks.append(Chunk(dump.term.encode("utf-8"), dump.ntriples, wanted))
+            if wanted:
+                yield dump.ntriples
 
-    copy = ox.Store()
-    with ThreadPoolExecutor(DUMP_THREADS) as pool:
-        pending = [pool.submit(dump, g) for g in graphs]
-        # One load for all offer graphs: a load names blank nodes consistently within itself only,
-        # and the dumps name them by the store's ids, so a node shared by two graphs stays one.
-        copy.load(ByteStream(f.result() for f, wanted in zip(pending, in_offer) if wanted),
-                  format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(UNION_GRAPH))
-        chunks = [Chunk(b"" if isinstance(g, ox.DefaultGraph) else str(g).encode("utf-8"), f.result(), wanted)
-                  for g, f, wanted in zip(graphs, pending, in_offer)]
-    return OfferCopy(copy, offer, "memory:offer-snapshot"), chunks
+    parts = offer_parts()
+    copy = EmbeddedStore.from_ntriples(parts, UNION_GRAPH)
+    for _ in parts:  # the load reads to the end; should it stop early, every graph still belongs in the dump
+        pass
+    return Snapshot(OfferCopy.of(copy, offer, "memory:offer-snapshot"), chunks)
 
 
 def read_offer_catalogue(snapshot: OfferCopy) -> cg.Catalogue:

@@ -7,6 +7,7 @@ from importlib import resources
 import pyoxigraph as ox
 import pytest
 
+from credgraph import queries
 from credgraph.graph import namespaces as ns
 from credgraph.graph.catalogue_csv import catalogue_source_id, parse_catalogue_csv, skill_label_resolver
 from credgraph.graph.store import Provenance, content_hash
@@ -52,7 +53,7 @@ def test_example_imports_and_answers_queries(store):
     graph = ns.source_graph(parsed.source_id)
     store.load_graph(graph, parsed.triples, Provenance(kind="source", source="catalogue-example.csv", content_hash=content_hash(example_bytes())))
 
-    rows = {r["spec"].value: r for r in store.select("catalogue-csv-specs", {"graph": ox.NamedNode(graph)}).rows}
+    rows = {r["spec"].value: r for r in store.select(queries.load("catalogue-csv-specs"), {"graph": ox.NamedNode(graph)}).rows}
     assert set(rows) == set(parsed.specifications)
     ds101 = rows[DS_101]
     assert ds101["kind"].value == ns.ELM + "LearningAchievementSpecification"
@@ -288,7 +289,7 @@ def test_example_resolves_labels_against_the_shipped_esco_subset(embedded_store)
     assert parsed.errors == []
     skills = {t.object.value for t in parsed.triples if t.predicate.value == ns.ELM + "relatedESCOSkill"}
     assert THINK_ANALYTICALLY in skills
-    shipped = {r["skill"].value for r in embedded_store.select("catalogue-csv-skill-by-label", {"label": ox.Literal("think analytically", language="en")}).rows}
+    shipped = {r["skill"].value for r in embedded_store.select(queries.load("catalogue-csv-skill-by-label"), {"label": ox.Literal("think analytically", language="en")}).rows}
     assert shipped == {THINK_ANALYTICALLY}
 
 

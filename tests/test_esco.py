@@ -71,7 +71,7 @@ def labels(store: Store, iri: str, kind: str = "prefLabel") -> dict[str, set[str
 
 
 def summary(store: Store) -> dict[str, int]:
-    row = store.select("esco-summary").rows[0]
+    row = store.select(queries.load("esco-summary")).rows[0]
     return {name: int(term.value) for name, term in row.items()}
 
 
@@ -171,7 +171,7 @@ def test_full_import_content(full_esco):
     assert director[SKOS + "broader"][0].value in ancestors
     assert {"http://data.europa.eu/esco/isco/C2654", "http://data.europa.eu/esco/isco/C2"} <= set(ancestors)
     assert len(director[ESCO_M + "relatedEssentialSkill"]) > 5
-    schemes = {row["scheme"].value: int(row["concepts"].value) for row in store.select("concepts-per-scheme")}
+    schemes = {row["scheme"].value: int(row["concepts"].value) for row in store.select(queries.load("concepts-per-scheme"))}
     assert schemes[esco.SCHEME + "member-skills"] == 13_896
     # The transversal scheme holds 96 skills and 30 transversal skill groups.
     assert schemes[DIGITAL] == 1_201 and schemes[TRANSVERSAL] == 96 + 30
@@ -365,7 +365,7 @@ def test_bundled_subset(store):
     assert esco.ISCED_F + "0613" in ancestors
     roots = [row for row in chain if row["root"].value == "true"]
     assert roots and all("label" in row for row in chain)
-    schemes = {row["scheme"].value: int(row["concepts"].value) for row in store.select("concepts-per-scheme")}
+    schemes = {row["scheme"].value: int(row["concepts"].value) for row in store.select(queries.load("concepts-per-scheme"))}
     # The transversal scheme holds 96 skills and 30 transversal skill groups.
     assert schemes[DIGITAL] == 1_201 and schemes[TRANSVERSAL] == 96 + 30
 

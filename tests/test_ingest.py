@@ -33,8 +33,7 @@ def samples(shared_data) -> Path:
 
 
 def make_ws(store, tmp_path, **settings) -> Workspace:
-    ws = Workspace(Settings(store="memory:", data_dir=tmp_path, **settings))
-    ws.__dict__["store"] = store  # the public store under test (embedded or oxigraph serve)
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path, **settings), store=store)  # the public store under test (embedded or oxigraph serve)
     vocab.load_shipped(store, VOCABS)
     return ws
 
@@ -43,7 +42,6 @@ def make_ws(store, tmp_path, **settings) -> Workspace:
 def ws(store, tmp_path):
     w = make_ws(store, tmp_path)
     yield w
-    w.__dict__.pop("store")  # closed by the store fixture
     w.close()
 
 
@@ -270,7 +268,6 @@ def test_bad_input_is_rejected_by_name_and_store_unchanged(store, tmp_path, samp
         for value in PERSONAL:
             assert value not in message
     finally:
-        ws.__dict__.pop("store")
         ws.close()
 
 

@@ -33,8 +33,7 @@ AT = date(2026, 1, 1)
 @pytest.fixture
 def demo(store, tmp_path):
     """The demo catalogues and rules in ``store``, and the issued specifications' pathways."""
-    ws = Workspace(Settings(store="memory:", data_dir=tmp_path))
-    ws.__dict__["store"] = store  # the store under test (embedded or oxigraph serve)
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path), store=store)  # the store under test (embedded or oxigraph serve)
     files = tmp_path / "demo"
     demo_data.generate(files, scale=0.001, seed=3)
     parts: dict[str, list[str]] = {}

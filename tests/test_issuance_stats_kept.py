@@ -25,12 +25,10 @@ def ws(demo, tmp_path):
     """A workspace on the store under test (on-disk settings, so completions are kept) with the demo catalogue,
     rules and 160 learners issued directly; ``ws.files`` the demo files (credentials not imported)."""
     store, pathways, micro = demo
-    ws = Workspace(Settings(data_dir=tmp_path / "data", private_store="memory:"))
-    ws.__dict__["store"] = store  # the store under test (embedded or oxigraph serve)
+    ws = Workspace(Settings(data_dir=tmp_path / "data", private_store="memory:"), store=store)  # the store under test (embedded or oxigraph serve)
     issue(store, "first", [f"pseudo-{n}" for n in range(160)], pathways, micro, seed=1)
     ws.files = tmp_path / "demo"
     yield ws
-    ws.__dict__.pop("store")  # the fixture closes it
     ws.close()
 
 

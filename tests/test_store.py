@@ -112,7 +112,7 @@ def test_ask_and_construct(store):
 
 
 def test_named_query_by_name(store):
-    result = store.select("list-graphs")
+    result = store.select(queries.load("list-graphs"))
     assert result.variables[:2] == ["graph", "kind"] and result.rows == []
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph import cli, vocabularies
+from credgraph import cli, queries, vocabularies
 from credgraph.graph import namespaces as ns
 from credgraph.graph import vocab
 
@@ -262,10 +262,10 @@ def test_load_shipped_into_named_graphs_then_unchanged(store):
     second = vocab.load_shipped(store, MINE)
     assert [(r.name, r.status) for r in second] == [(n, "unchanged") for n in MINE]
 
-    rows = store.select("eqf-levels").rows
+    rows = store.select(queries.load("eqf-levels")).rows
     assert len(rows) == 8
     assert [r["label"].value for r in rows] == [f"Level {n}" for n in range(1, 9)]
-    counts = {r["scheme"].value: int(r["concepts"].value) for r in store.select("concepts-per-scheme").rows}
+    counts = {r["scheme"].value: int(r["concepts"].value) for r in store.select(queries.load("concepts-per-scheme")).rows}
     assert counts["http://data.europa.eu/snb/isced-f/25831c2"] == 220
     assert counts["http://data.europa.eu/snb/assessment/25831c2"] == 14
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import re
 import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from credgraph import queries
+from credgraph.cli import CommandError
 from credgraph.graph import results, vocab
 from credgraph.graph.store import Solutions
 from credgraph.graph.workspace import Workspace
 
 RAW = argparse.RawDescriptionHelpFormatter
+# A word such as eqf-levels names a query in queries/; SPARQL text always holds a space or a brace.
+QUERY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def register(commands, imports) -> None:
@@ -116,9 +120,16 @@ def cmd_query(ws: Workspace, args) -> int:
         return 0
     text = args.query
     if text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
+        query: queries.NamedQuery | str = Path(text[1:]).read_text(encoding="utf-8")
+    elif QUERY_NAME.fullmatch(text):
+        try:
+            query = queries.load(text)
+        except KeyError:
+            raise CommandError(f"no named query {text!r}; 'credgraph query --list' lists them") from None
+    else:
+        query = text
     bindings = dict(_parse_param(p) for p in args.param)
-    result = ws.store.query(text, bindings or None)
+    result = ws.store.query(query, bindings or None)
     if isinstance(result, list):
         ox.serialize(result, sys.stdout.buffer, ox.RdfFormat.TURTLE)
         return 0
