@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from credgraph.graph import namespaces as ns
 from credgraph.graph import privacy
+from credgraph.graph.catalogue_csv import country_code
 from credgraph.graph.edc import CredentialError, CredentialSplit
 from credgraph.graph.jsonld import parse_datetime_date
 
@@ -61,10 +62,6 @@ def _mint(kind: str, key: str) -> ox.NamedNode:
 
 def _country(code: object) -> ox.NamedNode | None:
     if not isinstance(code, str):
-        return None
-    try:
-        from credgraph.graph.catalogue_csv import country_code
-    except ImportError:  # pragma: no cover - the catalogue module ships with credgraph
         return None
     nal = country_code(code)
     return ox.NamedNode(COUNTRY_NAL + nal) if nal else None

@@ -451,14 +451,9 @@ _FALSE = ox.Literal("false", datatype=ox.NamedNode(ns.XSD + "boolean"))
 
 
 def _validate_many(graphs: list[list[ox.Triple]], profile: str) -> list:
-    from credgraph.graph import validation
+    from credgraph.graph import validation  # here: pySHACL loads only when a document is validated
 
-    if not graphs:
-        return []
-    many = getattr(validation, "validate_many", None)
-    if many is not None:
-        return list(many(graphs, profile=profile))
-    return [validation.validate(g, profile=profile) for g in graphs]
+    return list(validation.validate_many(graphs, profile=profile)) if graphs else []
 
 
 def _result_text(result) -> str:
@@ -953,7 +948,7 @@ def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = 
     if size > limit:
         return CatalogueResult(name, "rejected", problems=[f"{name}: {size:,} bytes is over the document size limit of {limit:,} bytes"])
     data = path.read_bytes()
-    resolver = catalogue_csv.skill_label_resolver(ws.store) if hasattr(catalogue_csv, "skill_label_resolver") else None
+    resolver = catalogue_csv.skill_label_resolver(ws.store)
     try:
         parsed = catalogue_csv.parse_catalogue_csv(data, name, resolver)
     except ValueError as exc:

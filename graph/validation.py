@@ -383,8 +383,8 @@ def _run(profile: str, graph: rdflib.Graph) -> list[tuple[ValidationResult, obje
         validator.shacl_graph = shapes.graph
         _, raw, _ = validator.run()
     results = []
-    for _, _, triples in raw:
-        result, focus = _result(profile, shapes, triples)
+    for _, node, triples in raw:
+        result, focus = _result(profile, shapes, node, triples)
         results.extend((r, focus) for r in _per_element(result, shapes))
     return results
 
@@ -403,10 +403,12 @@ def _per_element(result: ValidationResult, shapes: _Shapes) -> list[ValidationRe
     ]
 
 
-def _result(profile: str, shapes: _Shapes, triples: list) -> tuple[ValidationResult, object]:
+def _result(profile: str, shapes: _Shapes, result_node, triples: list) -> tuple[ValidationResult, object]:
     fields: dict[str, object] = {}
     messages = []
-    for _, p, o in triples:
+    for s, p, o in triples:
+        if s != result_node:
+            continue  # a nested sh:detail result (sh:node): the finding is the outer one, as in pySHACL's report
         node = o[1] if isinstance(o, tuple) else o
         name = str(p)[len(_SH):]
         if name == "resultMessage":

@@ -38,6 +38,7 @@ from pyoxigraph import NamedNode
 
 from credgraph import __version__
 from credgraph.graph import catalogue as cg
+from credgraph.graph import specifications, stacking
 from credgraph.graph.equivalence import covered_skills, similarity_score
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store import Store, StoreError
@@ -551,11 +552,7 @@ class SiteBuilder:
         # The offer graphs kept apart: a specification's facts are read from one catalogue graph.
         data = self.snapshot.named()
         try:
-            from credgraph.graph import stacking
-
             out["explicit"] = stacking.load_rules(data)
-        except ImportError:
-            out["rules_note"] = "stacking service not available: no pathway pages"
         except (StoreError, AttributeError, FileNotFoundError, KeyError) as exc:
             out["rules_note"] = f"stacking rules could not be read ({exc}): no pathway pages"
         matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -566,11 +563,6 @@ class SiteBuilder:
         for values in matches.values():
             values.sort()
         out["matches"] = dict(matches)
-        try:
-            from credgraph.graph import specifications
-        except ImportError:
-            out["similar_note"] = "equivalence service not available: similar credentials shown as none known"
-            return out
         try:
             typed = {t.subject.value for kind in (ns.ELM + "LearningAchievementSpecification", ns.ELM + "Qualification")
                      for t in data.triples(None, _RDF_TYPE, NamedNode(kind)) if isinstance(t.subject, NamedNode)}
@@ -606,8 +598,6 @@ class SiteBuilder:
         if side["explicit"] is None:
             self.notes.append(side["rules_note"])
             return []
-        from credgraph.graph import stacking
-
         explicit = side["explicit"]
         try:
             with_parts = [s.iri for s in self.cat.specs.values() if s.many("hasPart")]

@@ -13,16 +13,18 @@ import pyoxigraph as ox
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+BUILD_LOG: list[str] = []  # the wheel build's output (verbose: setuptools' warnings included)
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """The wheel built from this checkout, unpacked into a folder outside it."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
-        check=True,
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v", "-w", str(out), str(ROOT)],
+        check=True, capture_output=True, text=True,
     )
+    BUILD_LOG.append(built.stdout + built.stderr)
     wheel = next(out.glob("credgraph-*.whl"))
     target = tmp_path_factory.mktemp("site-packages")
     with zipfile.ZipFile(wheel) as archive:
@@ -42,6 +44,14 @@ def test_wheel_carries_data_files(installed):
     assert (installed / "credgraph" / "queries" / "eqf-levels.rq").is_file()
     assert list((installed / "credgraph" / "vocabularies").glob("*.ttl"))
     assert not (installed / "site").exists(), "site/ must never be importable as the standard library's site"
+
+
+def test_build_gives_no_warning_about_our_configuration(installed):
+    """A newcomer's install prints no setuptools warning boxes caused by pyproject.toml."""
+    log = BUILD_LOG[0]
+    assert "Successfully built credgraph" in log
+    for warning in ("SetuptoolsDeprecationWarning", "is absent from the `packages` configuration", "_Warning"):
+        assert warning not in log, [line for line in log.splitlines() if warning in line][:3]
 
 
 def test_init_and_count_outside_checkout(installed, tmp_path):

@@ -271,7 +271,7 @@ def _validate_catalogue(ws: Workspace, path: str, profiles: list[str]):
         return (path, [f"{path}: cannot read ({exc.strerror})"], {}, lambda s: s)
     if len(data) > ws.settings.max_document_bytes:
         return (path, [f"{path}: {len(data):,} bytes is over the document size limit of {ws.settings.max_document_bytes:,} bytes"], {}, lambda s: s)
-    resolver = catalogue_csv.skill_label_resolver(ws.store) if hasattr(catalogue_csv, "skill_label_resolver") else None
+    resolver = catalogue_csv.skill_label_resolver(ws.store)
     parsed = catalogue_csv.parse_catalogue_csv(data, path, resolver)
     if parsed.errors:
         return (path, list(parsed.errors), {}, lambda s: s)
