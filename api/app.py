@@ -17,7 +17,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import Headers
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from credgraph import __version__
@@ -149,34 +148,50 @@ CORS_OPTIONS = dict(
 )
 
 
-class CredgraphAPI(FastAPI):
-    """FastAPI, with SPARQL queries (GET/POST ``/sparql``) answered ahead of its middleware stack.
+class SparqlFastPath:
+    """ASGI middleware: SPARQL queries (GET/POST ``/sparql``) answered ahead of FastAPI's routing.
 
-    A point query takes a tenth of a millisecond; FastAPI's routing and
-    middleware layers took several times that. The query requests go straight
-    to :func:`~credgraph.api.routes_sparql.sparql_endpoint` behind the same
-    body limit and CORS headers as every other route; everything else
-    (preflight ``OPTIONS`` included) goes through FastAPI. The ``/sparql``
-    routes stay registered for the OpenAPI document.
+    A point query takes a tenth of a millisecond; FastAPI's routing, dependency
+    and exception layers took several times that. Query requests go straight
+    to :func:`~credgraph.api.routes_sparql.sparql_endpoint`, behind the same
+    body limit and the same CORS middleware (Starlette's, composed here as a
+    plain ASGI app) as every other route; everything else (preflight
+    ``OPTIONS`` included) goes on through the app. The ``/sparql`` routes stay
+    registered for the OpenAPI document. Added last, so it runs first among
+    the app's middleware (after :class:`Hardening`, which wraps the whole app).
     """
 
-    sparql_fast_path = None
+    def __init__(self, app, endpoint, max_body_bytes: int, read_timeout_s: float = 30.0) -> None:
+        self.app = app
+        self.endpoint = endpoint
+        self.fast = BodyLimit(CORSMiddleware(endpoint, **CORS_OPTIONS), limit=max_body_bytes, read_timeout_s=read_timeout_s)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == "/sparql"
+            and not scope.get("root_path")
+            and scope["method"] in ("GET", "POST")
+        ):
+            await self.fast(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class CredgraphAPI(FastAPI):
+    """FastAPI with :class:`Hardening` around all of it, its error layer included.
+
+    Hardening must also see the answers of Starlette's outermost error
+    middleware (a 500 gets the security headers too), which no middleware
+    added to the app can: so the app calls it first, once per request.
+    """
+
     hardening = None
 
     async def __call__(self, scope, receive, send) -> None:
         if self.hardening is not None and not scope.get("credgraph_hardened"):
             scope["credgraph_hardened"] = True
             await self.hardening(scope, receive, send)
-            return
-        if (
-            self.sparql_fast_path is not None
-            and scope["type"] == "http"
-            and scope["path"] == "/sparql"
-            and not scope.get("root_path")
-            and scope["method"] in ("GET", "POST")
-        ):
-            scope["app"] = self
-            await self.sparql_fast_path(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -216,17 +231,6 @@ class RouteMethods:
         return methods
 
 
-class CorsHeaders:
-    """The CORS headers of a simple (non-preflight) response, exactly as the app's CORSMiddleware adds them."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.cors = CORSMiddleware(app, **CORS_OPTIONS)
-
-    async def __call__(self, scope, receive, send):
-        await self.cors.simple_response(scope, receive, send, request_headers=Headers(scope=scope))
-
-
 def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) -> FastAPI:
     """The credgraph HTTP API over ``workspace`` (public store, private store, settings)."""
     settings = api_settings or ApiSettings.for_workspace(workspace.settings)
@@ -255,10 +259,8 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
         "digital micro-credentials (ELM 3.1); a SPARQL 1.1 endpoint over the public dataset; linked data for "
         "every IRI credgraph mints. Errors are RFC 9457 problem documents.",
     )
-    inner = workspace.store
-    store = inner if isinstance(inner, GuardedStore) else GuardedStore(inner)
-    # Services that take the workspace (ingest) must write through the gate too: they get it passed in.
-    workspace = workspace.with_store(store)
+    # Services that take the workspace (ingest), and whoever else holds it, write through the gate too.
+    store = workspace.store if isinstance(workspace.store, GuardedStore) else workspace.wrap_store(GuardedStore)
     app.state.workspace = workspace
     app.state.store = store
     app.state.api_settings = settings
@@ -289,7 +291,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
         app.mount("/", StaticFiles(directory=str(settings.site_dir), html=True), name="site")
     app.add_middleware(CORSMiddleware, **CORS_OPTIONS)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, read_timeout_s=settings.body_timeout_s)
-    app.sparql_fast_path = BodyLimit(CorsHeaders(routes_sparql.sparql_endpoint), limit=settings.max_body_bytes,
-                                     read_timeout_s=settings.body_timeout_s)
+    app.add_middleware(SparqlFastPath, endpoint=routes_sparql.sparql_endpoint, max_body_bytes=settings.max_body_bytes,
+                       read_timeout_s=settings.body_timeout_s)
     app.hardening = Hardening(app, RouteMethods(app))
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from credgraph.graph.store import Store, StoreError, open_store
@@ -28,7 +29,6 @@ class Workspace:
         self._store = store
         self._private = private
         self._opened: list[Store] = []  # what close() closes: the stores this workspace opened itself
-        self._owner: Workspace | None = None  # set on a view made by with_store: it owns the private store
 
     @property
     def store(self) -> Store:
@@ -43,8 +43,6 @@ class Workspace:
     @property
     def private(self) -> Store:
         """The private store (personal data, quarantine)."""
-        if self._owner is not None:
-            return self._owner.private
         if self._private is None:
             if not self.settings.private_store and self.settings.store != "memory:":  # under the data directory
                 self._check_data_dir()
@@ -52,16 +50,15 @@ class Workspace:
             self._opened.append(self._private)
         return self._private
 
-    def with_store(self, store: Store) -> "Workspace":
-        """This workspace with ``store`` as its public store: same settings, same private store.
+    def wrap_store(self, wrap: Callable[[Store], Store]) -> Store:
+        """Put the public store behind ``wrap(store)`` for everyone who holds this workspace; returns it.
 
-        The API server passes its guarded store this way, so that services
-        given the workspace (imports) write through the server's gate. The
-        view closes nothing; this workspace keeps owning what it opened.
+        The API server passes its guarded store in this way: every write made
+        through the workspace while the server runs (imports, tests) then goes
+        through the server's gate. Closing still closes the store opened here.
         """
-        view = Workspace(self.settings, store=store, must_exist=self.must_exist)
-        view._owner = self
-        return view
+        self._store = wrap(self.store)
+        return self._store
 
     def _check_data_dir(self) -> None:
         data_dir = Path(self.settings.data_dir)

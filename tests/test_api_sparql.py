@@ -337,10 +337,18 @@ def test_query_check_is_one_pass_of_the_shared_tokenizer():
     assert _inspect(texts[2]).mentions_service and not _inspect(texts[3]).mentions_service
 
 
-def test_fast_path_serves_sparql_ahead_of_fastapi(api):
-    from credgraph.api.app import CredgraphAPI
+def test_fast_path_serves_sparql_ahead_of_fastapi(api, monkeypatch):
+    from credgraph.api.app import SparqlFastPath
 
-    assert isinstance(api.app, CredgraphAPI) and api.app.sparql_fast_path is not None
+    # The first middleware a request meets (after Starlette's error handler) takes queries to the endpoint.
+    layer = api.app.middleware_stack
+    while not isinstance(layer, SparqlFastPath):
+        layer = layer.app
+    taken = []
+    fast = layer.fast
+    monkeypatch.setattr(layer, "fast", lambda *a: taken.append(a[0]["path"]) or fast(*a))
+    assert api.get("/sparql", params={"query": SELECT}).status_code == 200
+    assert api.get("/api/v1/catalogue").status_code == 200 and taken == ["/sparql"]
     # The routes stay in the OpenAPI document.
     assert "/sparql" in api.get("/openapi.json").json()["paths"]
     response = api.get("/sparql", params={"query": SELECT}, headers={"Origin": "https://yasgui.example"})
