@@ -250,7 +250,8 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     app = CredgraphAPI(
         lifespan=lifespan,
         # FastAPI's Swagger UI and ReDoc pages load their code from a CDN; the
-        # server makes no page that requests anything from outside.
+        # server makes no page that requests anything from outside: /docs is
+        # served from packaged files instead (routes_docs).
         docs_url=None,
         redoc_url=None,
         title="credgraph API",
@@ -280,8 +281,10 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
                                       autoescape=select_autoescape(["html"]))
     problems.install(app)
 
-    from credgraph.api import routes_ld, routes_rest, routes_sparql
+    from credgraph.api import routes_docs, routes_ld, routes_rest, routes_sparql
 
+    app.include_router(routes_docs.router)
+    app.mount(routes_docs.ASSETS_PATH, StaticFiles(directory=routes_docs.ASSETS_DIR), name="docs-assets")
     app.include_router(routes_sparql.router)
     app.include_router(routes_ld.router)
     app.include_router(routes_rest.router, prefix="/api/v1")
