@@ -17,7 +17,8 @@ class Progress:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.started = time.monotonic()
-        self._last = 0.0
+        # The first line only after one interval: a short import prints one line (its final state), not two.
+        self._last = self.started
         self._tty = self.stream.isatty()
 
     def advance(self, n: int = 1, note: str = "") -> None:

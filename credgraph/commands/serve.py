@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from credgraph.graph.workspace import Workspace
@@ -21,7 +22,8 @@ def register(commands, imports) -> None:
         "/sparql/update (admin key), REST under /api/v1/ (OpenAPI at /openapi.json), linked data under /id/,\n"
         "and the static site from <data>/site (or --site) at /.\n\n"
         "API keys come from <data>/api-keys.json (see `credgraph keys add`).\n\n"
-        "Examples:\n  credgraph serve\n  credgraph serve --host 0.0.0.0 --port 8080 --timeout 20\n",
+        "Examples:\n  credgraph serve\n  credgraph serve --host 0.0.0.0 --port 8080 --timeout 20\n"
+        "  credgraph serve --access-log /var/log/credgraph-access.log\n",
     )
     _server_options(p)
     p.set_defaults(func=cmd_serve)
@@ -80,6 +82,9 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--public-base", metavar="URL",
                    help="the server's public base URL, e.g. https://credgraph.example.org (IRIs in the service "
                    "description; never taken from the client's Host header; default: the bound address)")
+    p.add_argument("--access-log", metavar="FILE",
+                   help="write one line per request (time, client, method, path, status, bytes, duration; "
+                   "never query strings) to FILE, or - for standard output")
 
 
 def _app(ws: Workspace, args):
@@ -109,10 +114,20 @@ def _run(ws: Workspace, args) -> int:
           + (f"; site from {settings.site_dir}" if settings.site_dir else "; no site built"), flush=True)
     from credgraph.api.http_protocol import protocol_with_head_timeout
 
-    # Slow clients: a request head must be complete within header_timeout_s; an idle
-    # keep-alive connection is closed after 5 s (uvicorn's default, stated here).
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
-                http=protocol_with_head_timeout(settings.header_timeout_s), timeout_keep_alive=5)
+    log = None
+    if getattr(args, "access_log", None):
+        from credgraph.api.access_log import AccessLog
+
+        log = sys.stdout if args.access_log == "-" else open(args.access_log, "a", encoding="utf-8")  # noqa: SIM115
+        app = AccessLog(app, log)
+    try:
+        # Slow clients: a request head must be complete within header_timeout_s; an idle
+        # keep-alive connection is closed after 5 s (uvicorn's default, stated here).
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
+                    http=protocol_with_head_timeout(settings.header_timeout_s), timeout_keep_alive=5)
+    finally:
+        if log not in (None, sys.stdout):
+            log.close()
     return 0
 
 

@@ -1,0 +1,73 @@
+"""What a first-time user trips over: one-line errors, one progress line, the access log of `serve`."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from conftest import free_port
+
+from credgraph.cli import main
+from credgraph.progress import Progress
+
+
+def test_unknown_named_query_is_one_line(tmp_path, capsys):
+    assert main(["--store", "memory:", "query", "no-such-query"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "credgraph: error: no named query 'no-such-query'; 'credgraph query --list' lists them"
+
+
+def test_missing_data_directory_is_one_line_and_stays_missing(tmp_path, capsys):
+    missing = tmp_path / "no" / "such" / "dir"
+    for command in (["stats"], ["query", "eqf-levels"], ["graphs"], ["dump", str(tmp_path / "out.nq")]):
+        assert main(["--data", str(missing), *command]) == 2, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"the data directory {missing} does not exist" in err, (command, err)
+        assert "credgraph --data" in err and "init" in err
+    assert not missing.exists()
+    # init creates it.
+    assert main(["--data", str(missing), "init"]) == 0 and (missing / "store").is_dir()
+    assert main(["--data", str(missing), "stats"]) == 0
+
+
+def test_a_short_job_prints_one_progress_line():
+    out = io.StringIO()  # not a terminal: lines, not redraws
+    progress = Progress("importing credentials", total=50, stream=out)
+    for _ in range(50):
+        progress.advance()
+    progress.finish()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 and "50/50" in lines[0]
+
+
+def test_serve_writes_an_access_log_without_query_strings(tmp_path):
+    port, log = free_port(), tmp_path / "access.log"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "credgraph", "--store", "memory:", "--data", str(tmp_path), "serve",
+         "--port", str(port), "--access-log", str(log)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/v1/", timeout=5).read()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        secret = "SELECT * WHERE { ?s ?p 'a-secret-term' }"
+        urllib.request.urlopen(base + "/sparql?" + urllib.parse.urlencode({"query": secret}), timeout=10).read()
+        lines = Path(log).read_text(encoding="utf-8").splitlines()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert any(" GET /api/v1/ 200 " in line for line in lines), lines
+    assert any(" GET /sparql 200 " in line for line in lines), lines
+    assert not any("secret" in line or "?" in line for line in lines), lines
