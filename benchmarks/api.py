@@ -62,7 +62,8 @@ from credgraph.settings import Settings
 
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parents[1] / "tests"))
-from conftest import free_port, oxigraph_binary, wait_for_http  # noqa: E402
+from conftest import free_port, oxigraph_binary  # noqa: E402
+from servers import start, stop  # noqa: E402
 
 CG = ns.CG
 EQF6 = ox.NamedNode("http://data.europa.eu/snb/eqf/6")
@@ -222,24 +223,6 @@ def query_texts(records: list[str]) -> dict[str, list[str]]:
 
 
 # -- servers --------------------------------------------------------------------------
-
-
-def start(cmd: list[str], url: str, env: dict | None = None, timeout: float = 300) -> subprocess.Popen:
-    # Run from a neutral folder: `python -c` puts the working directory first on sys.path,
-    # and a checkout's credgraph/ there would shadow the package under test.
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                               cwd=tempfile.gettempdir())
-    wait_for_http(url, timeout=timeout)
-    return process
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 RDFLIB_SERVER = """
@@ -447,6 +430,12 @@ def main() -> None:
                         "older checkout laid out as credgraph/, for before/after figures in one run")
     parser.add_argument("--dir", help="work directory (default: a temporary one, removed afterwards)")
     args = parser.parse_args()
+    # Checked first, not after an hour of measuring: the comparison server needs the bench extra.
+    import importlib.util
+
+    if not args.no_rdflib and importlib.util.find_spec("rdflib_endpoint") is None:
+        raise SystemExit("benchmarks/api.py: rdflib-endpoint is not installed; pip install -e '.[bench]' "
+                         "(or run with --no-rdflib)")
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="credgraph-api-bench-"))
     try:
         if not (work / "base").exists():

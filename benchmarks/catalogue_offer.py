@@ -34,7 +34,8 @@ from credgraph.graph.store_embedded import EmbeddedStore
 from credgraph.graph.store_remote import RemoteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import free_port, wait_for_http  # noqa: E402 (the tests' helpers to run oxigraph serve)
+from conftest import free_port  # noqa: E402 (the tests' helper for a free port)
+from servers import start  # noqa: E402
 
 
 class ExplicitList(OfferCopy):
@@ -88,10 +89,8 @@ def measure(label: str, store: Store, skip_before: bool) -> None:
 
 def serve(path: Path, port: int) -> subprocess.Popen:
     binary = str(Path(sys.executable).with_name("oxigraph"))
-    process = subprocess.Popen([binary, "serve", "--location", str(path), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=120)
-    return process
+    return start([binary, "serve", "--location", str(path), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                 f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=120)
 
 
 def main() -> None:

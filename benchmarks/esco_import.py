@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import free_port, oxigraph_binary, wait_for_http  # noqa: E402
+from conftest import free_port, oxigraph_binary  # noqa: E402
+from servers import start  # noqa: E402
 
 from credgraph import queries  # noqa: E402
 from credgraph.graph import esco  # noqa: E402
@@ -42,12 +43,9 @@ def peak_mb() -> float:
 
 def serve(location: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen(
-        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}"
-    wait_for_http(url + "/query?query=ASK%7B%7D", timeout=120)
+    process = start([oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                    url + "/query?query=ASK%7B%7D", timeout=120)
     return process, url
 
 

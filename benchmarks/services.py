@@ -315,22 +315,16 @@ def _comparable(answer) -> dict:
 def serve(directory: Path):
     """Start ``oxigraph serve`` on the store directory (read only by then)."""
     import socket
-    import urllib.request
+
+    from servers import start  # beside this script
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     binary = Path(sys.executable).with_name("oxigraph")
-    process = subprocess.Popen([str(binary), "serve-read-only", "--location", str(directory / "store"),
-                                "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    process = start([str(binary), "serve-read-only", "--location", str(directory / "store"),
+                     "--bind", f"127.0.0.1:{port}", "--union-default-graph"], url + "/query?query=ASK%7B%7D", timeout=20)
     return process, url
 
 

@@ -71,3 +71,21 @@ def test_serve_writes_an_access_log_without_query_strings(tmp_path):
     assert any(" GET /api/v1/ 200 " in line for line in lines), lines
     assert any(" GET /sparql 200 " in line for line in lines), lines
     assert not any("secret" in line or "?" in line for line in lines), lines
+
+
+def test_a_benchmark_server_that_dies_stops_the_benchmark_at_once_with_its_error():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from servers import ServerDidNotStart, start
+    finally:
+        sys.path.pop(0)
+    began = time.monotonic()
+    try:
+        start([sys.executable, "-c", "import sys; print('port 1 is taken', file=sys.stderr); sys.exit(3)"],
+              f"http://127.0.0.1:{free_port()}/", timeout=300)
+    except ServerDidNotStart as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("start() returned for a server that exited")
+    assert time.monotonic() - began < 10
+    assert "exited with status 3" in message and "port 1 is taken" in message
