@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from credgraph import vocabularies
 from credgraph.graph import datatypes
 from credgraph.graph import namespaces as ns
+from credgraph.graph import memo_check
 from credgraph.graph.jsonld_templates import (
     IRI_TOKEN,
     NO_TERMS,
@@ -531,9 +532,14 @@ def to_triples(document: dict, name: str, graph: ox.NamedNode | None = None) -> 
             TEMPLATES.put(key, template)
     if template is not None:
         try:
-            return template.instantiate(list(literals), list(iris), graph)
+            made = template.instantiate(list(literals), list(iris), graph)
         except ValueError:
             pass  # an IRI pyoxigraph refuses: the parser names it below
+        else:
+            if memo_check.due("JSON-LD template"):  # one document in N also parsed as it is, and compared
+                direct = normalise(_parse(json.dumps(inline_contexts(document, name)).encode("utf-8"), name))
+                memo_check.check_same_graph("JSON-LD template", name, made, direct)
+            return made
     return normalise(_parse(json.dumps(inline_contexts(document, name)).encode("utf-8"), name))
 
 

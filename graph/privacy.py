@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from credgraph.graph import namespaces as ns
+from credgraph.graph import memo_check
 from credgraph.graph.bounded_cache import BoundedCache
 
 RDF_TYPE = ox.NamedNode(ns.RDF + "type")
@@ -171,7 +172,14 @@ def mint_local(triples: list[ox.Triple], graph: Graph, kinds: dict[str, str]) ->
         _MINTED.put(key, (out, {numbers.get(old, old): new for old, new in mapping.items()}))
         return list(out), mapping
     out, minted = found
-    return list(out), {term: minted[numbers.get(term, term)] for term in local}  # a copy: callers may change theirs
+    mapping = {term: minted[numbers.get(term, term)] for term in local}
+    if memo_check.due("minted description"):  # one use in N also minted afresh, and compared
+        fresh, fresh_mapping = _mint(triples, graph, kinds)
+        memo_check.check_same_graph("minted description", "a credential's public description", out, fresh)
+        if {t: v for t, v in mapping.items() if type(v) is ox.NamedNode} != {
+                t: v for t, v in fresh_mapping.items() if type(v) is ox.NamedNode}:
+            memo_check.fail("minted description", "a credential's public description", "the minted IRIs differ")
+    return list(out), mapping  # a copy: callers may change theirs
 
 
 # Public descriptions by what they depend on: one per course and issuer template.

@@ -32,6 +32,7 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Literal, URIRef
 
 from credgraph import vocabularies
+from credgraph.graph import memo_check
 from credgraph.graph import namespaces as ns
 from credgraph.graph.bounded_cache import BoundedCache
 from credgraph.graph.jsonld_templates import Statements
@@ -257,6 +258,8 @@ def _validate(documents: list, profile: str, skeletons: list) -> list[Validation
         hit = shapes.memo.get(key)
         if hit is not None:
             results[i] = rebind(hit[0], hit[1], texts)
+            if memo_check.due("validation skeleton"):  # one use in N also validated afresh, and compared
+                _check_memo(results[i], _validate_batch(documents, [i], settings, profile)[0], profile, i)
         elif key not in first:
             first[key] = i
             to_run.append(i)
@@ -269,9 +272,17 @@ def _validate(documents: list, profile: str, skeletons: list) -> list[Validation
         if results[i] is None:
             j = first[found[0]]
             results[i] = rebind(results[j], skeletons[j][1], found[1])
+            if memo_check.due("validation skeleton"):
+                _check_memo(results[i], _validate_batch(documents, [i], settings, profile)[0], profile, i)
         ordered = sorted(results[i], key=_sort_key)
         reports.append(ValidationReport(profile, not any(r.severity == "violation" for r in ordered), ordered))
     return reports
+
+
+def _check_memo(remembered: list[ValidationResult], fresh: list[ValidationResult], profile: str, index: int) -> None:
+    if sorted(set(remembered), key=_sort_key) != sorted(set(fresh), key=_sort_key):
+        memo_check.fail("validation skeleton", f"document {index} of the batch ({profile})",
+                        f"{len(remembered)} results from the memo, {len(fresh)} validated afresh")
 
 
 def _validate_batch(documents: list, which: list[int], settings: _Profile, profile: str) -> list[list[ValidationResult]]:
