@@ -114,6 +114,7 @@ class SpecSummary(_Plain):
     ects: float | None
     modes: list[Ref]
     languages: list[Ref]
+    kind: str = "micro-credential"  # or "qualification"
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ class SpecificationDetail(_Plain):
     homepages: list[str]
     note: Text | None
     annex_i: list[AnnexElement]
+    kind: str = "micro-credential"  # or "qualification"
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,7 @@ class SpecRecord:
     links: dict[str, list[str]] = dc_field(default_factory=lambda: defaultdict(list))
     outcomes: list[Outcome] = dc_field(default_factory=list)
     accreditations: list[Accreditation] = dc_field(default_factory=list)
+    kind: str = "micro-credential"  # or "qualification" (elm:Qualification: a larger credential)
 
     def many(self, kind: str) -> list[str]:
         return self.links.get(kind, [])
@@ -307,7 +310,24 @@ class Catalogue:
             path = ""  # no page: a specification the catalogue does not describe, an organisation providing nothing
         else:
             path = page_path(kind, iri) if kind else ""
-        return Ref(iri, facet_key(kind, iri) if kind else key_of(iri), self.label(iri, lang), path)
+        label = self.label(iri, lang)
+        if kind == "spec" and iri in self.shared_titles(lang):
+            # Two specifications of one title (two providers' "Big Data Analytics"): say whose this is.
+            provider = self.specs[iri].provider
+            if provider:
+                label = Text(f"{label.text} ({self.label(provider, lang).text})", label.lang, label.fallback)
+        return Ref(iri, facet_key(kind, iri) if kind else key_of(iri), label, path)
+
+    def shared_titles(self, lang: str) -> set[str]:
+        """The specifications whose title in ``lang`` another specification has too (compared folded)."""
+        key = "_shared_titles:" + lang
+        if key not in self._index:
+            holders: dict[str, list[str]] = defaultdict(list)
+            for spec in self.specs.values():
+                if spec.titles:
+                    holders[normalise(pick(spec.titles, lang).text)].append(spec.iri)
+            self._index[key] = {iri for iris in holders.values() if len(iris) > 1 for iri in iris}  # type: ignore[assignment]
+        return self._index[key]  # type: ignore[return-value]
 
     @property
     def providers(self) -> set[str]:
@@ -389,6 +409,7 @@ class Catalogue:
             ects=spec.ects,
             modes=[self.ref(m, lang, "mode") for m in spec.many("mode")],
             languages=[self.ref(x, lang, "language") for x in spec.many("language")],
+            kind=spec.kind,
         )
 
 
@@ -462,6 +483,8 @@ def read_catalogue(store: Store, spec: str | None = None, graphs: list[str] | No
         if "spec" not in found:
             continue  # credit points or levels of something that is not a specification
         rec = cat.specs[iri] = SpecRecord(iri)
+        # elm:Qualification is a kind of specification: typed both ways, it is a qualification.
+        rec.kind = "qualification" if any(v is not None and v.value == "qualification" for v in found["spec"]) else "micro-credential"
         # Several values of a single-valued fact (contradicting graphs): take the smallest, so rebuilds are stable.
         ects = sorted(x for x in (_number(v) for v in found.get("ects", [])) if x is not None)
         rec.ects = ects[0] if ects else None
@@ -875,6 +898,7 @@ def specification_detail(cat: Catalogue, spec: SpecRecord, lang: str) -> Specifi
         homepages=list(spec.many("homepage")),
         note=pick_optional(spec.notes, lang),
         annex_i=[AnnexElement(code, element, present[element]) for code, element in ANNEX_I],
+        kind=spec.kind,
     )
 
 

@@ -255,6 +255,16 @@ DESCRIPTION = {
     "de": "Ein Microcredential mit {ects} ECTS auf EQR-Niveau {eqf}: {title}. Fiktiver Demo-Eintrag.",
     "fr": "Une micro-certification de {ects} ECTS au niveau {eqf} du CEC : {title}. Entrée de démonstration fictive.",
 }
+# A larger credential built from micro-credentials is not described as one.
+DESCRIPTION_QUALIFICATION = {
+    "en": "A {ects} ECTS qualification at EQF level {eqf}, larger than a micro-credential: {title}. Fictional demo entry.",
+    "de": "Eine Qualifikation mit {ects} ECTS auf EQR-Niveau {eqf}, umfangreicher als ein Microcredential: {title}. Fiktiver Demo-Eintrag.",
+    "fr": "Une certification de {ects} ECTS au niveau {eqf} du CEC, plus large qu’une micro-certification : {title}. Entrée de démonstration fictive.",
+}
+
+
+def _description(kind: str, lang: str, **values) -> str:
+    return (DESCRIPTION_QUALIFICATION if kind == "qualification" else DESCRIPTION)[lang].format(**values)
 
 
 @dataclass(frozen=True)
@@ -513,7 +523,7 @@ def catalogue_csv(provider: Provider, specs: list[Spec]) -> bytes:
         }
         for lang, title in s.titles.items():
             row[f"title_{lang}"] = title
-            row[f"description_{lang}"] = DESCRIPTION[lang].format(ects=s.ects, eqf=s.eqf, title=title)
+            row[f"description_{lang}"] = _description(s.kind, lang, ects=s.ects, eqf=s.eqf, title=title)
         for n, (texts, skills) in enumerate(s.outcomes, start=1):
             for lang, text in texts.items():
                 row[f"outcome_{n}_{lang}"] = text
@@ -574,7 +584,7 @@ def _spec_json(spec: Spec) -> dict:
     body: dict = {
         "id": iri, "type": "Qualification" if spec.kind == "qualification" else "LearningAchievementSpecification",
         "title": spec.titles,
-        "description": {lang: DESCRIPTION[lang].format(ects=spec.ects, eqf=spec.eqf, title=t) for lang, t in spec.titles.items()},
+        "description": {lang: _description(spec.kind, lang, ects=spec.ects, eqf=spec.eqf, title=t) for lang, t in spec.titles.items()},
         "creditPoint": {"id": iri + "#credit", "type": "CreditPoint",
                         "framework": _concept(SNB + "education-credit/6fcec5c5af", "education-credit"), "point": str(spec.ects)},
         "volumeOfLearning": f"PT{spec.hours}H",

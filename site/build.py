@@ -347,7 +347,8 @@ def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], 
     return SimpleNamespace(**{
         "home": url(""), "all": url("browse/all/"),
         "title": title,
-        "lead": Markup(f'<p class="lead">{tx(d.description)}</p>') if d.description else "",
+        "lead": Markup(f'<p class="kind">{th["kind_qualification" if d.kind == "qualification" else "kind_micro"]}</p>\n'
+                       + (f'<p class="lead">{tx(d.description)}</p>' if d.description else "")),
         "provider": ref(d.provider), "country": ref(d.country), "workload": Markup("".join(workload)),
         "eqf": ref(d.eqf), "field": ref(d.field), "outcomes": Markup(outcomes), "assessment": refs(d.assessment),
         "participation": Markup(participation), "quality": Markup(quality), "prerequisites": tx(d.prerequisites),
@@ -669,8 +670,9 @@ class SiteBuilder:
         self.by_eqf = cg.specs_by(cat, "eqf")
         self.by_field = cg.specs_by(cat, "field")
         countries = {cat.country_of(s) for s in cat.specs.values()} - {None}
-        self.stats = {"specs": len(cat.specs), "providers": len(self.by_provider), "countries": len(countries),
-                      "skills": len(self.by_skill)}
+        qualifications = sum(1 for s in cat.specs.values() if s.kind == "qualification")
+        self.stats = {"specs": len(cat.specs), "micro": len(cat.specs) - qualifications, "qualifications": qualifications,
+                      "providers": len(self.by_provider), "countries": len(countries), "skills": len(self.by_skill)}
         # Which rules each specification counts towards, and which it is the target of.
         self.rules_with: dict[str, list] = defaultdict(list)
         self.rules_for: dict[str, list] = defaultdict(list)
@@ -867,9 +869,12 @@ class SiteBuilder:
             page = Page(self, lang, path)
             conditions, filters, target = views[lang]
             title = f'{page.t["pathway"]}: {target.label.text}'
+            def box(ref: cg.Ref, page: Page = page) -> diagram.DiagramItem:
+                return diagram.DiagramItem(ref.label.text, page.url(ref.path) if ref.path else "")
+
             svg = diagram.rule_svg(
-                "d" + cg.slug_of("pathway", rule.iri).replace("/", "-").replace(".", "-"), title, target.label.text,
-                [diagram.DiagramCondition(c["heading"], [i.label.text for i in c["items"]]) for c in conditions], filters,
+                "d" + cg.slug_of("pathway", rule.iri).replace("/", "-").replace(".", "-"), title, box(target),
+                [diagram.DiagramCondition(c["heading"], [box(i) for i in c["items"]]) for c in conditions], filters,
             )
             self._render("pathway.html", lang, path, data=data, jsonld=jsonld, title=title, rule=rule, target=target,
                          conditions=conditions, filters=filters, svg=Markup(svg),
@@ -1039,7 +1044,7 @@ def rule_filters(rule, page: Page) -> list[str]:
 def schema_course(detail: cg.SpecificationDetail, cat: cg.Catalogue, spec: cg.SpecRecord) -> dict:
     """The schema.org view of a specification: a Course awarding an EducationalOccupationalCredential."""
     credential: dict[str, Any] = {"@type": "EducationalOccupationalCredential", "name": detail.title.text,
-                                  "credentialCategory": "micro-credential"}
+                                  "credentialCategory": spec.kind}
     if detail.eqf:
         credential["educationalLevel"] = {"@type": "DefinedTerm", "@id": detail.eqf.iri, "name": detail.eqf.label.text}
     if detail.provider:

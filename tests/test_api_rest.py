@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -253,6 +254,8 @@ def test_openapi(demo):
 
 
 def test_no_page_loads_code_from_outside(demo):
-    """FastAPI's Swagger UI pulls its code from a CDN: the server does not offer it."""
-    assert demo.get("/docs").status_code == 404
+    """FastAPI's own Swagger UI and ReDoc pull their code from a CDN: /docs is the server's own, /redoc none."""
+    docs = demo.get("/docs").text
+    assert "cdn" not in docs.lower() and "//" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', docs))
+    assert demo.get("/redoc").status_code == 404
     assert demo.get("/openapi.json").json()["info"]["title"] == "credgraph API"

@@ -238,9 +238,14 @@ def test_pathway_diagram_is_svg(built):
     out, _, _ = built
     text = (out / "pathway/data-science-pathway/index.html").read_text("utf-8")
     svg = re.search(r"<svg .*?</svg>", text, re.S).group(0)
-    assert 'role="img"' in svg and "<title" in svg
+    assert 'role="group"' in svg and "<title" in svg
     assert "Machine Learning Basics" in svg and "At least 1 of these" in svg
     assert "Certificate in Data Science" in svg
+    # Each box with a page links to it, and every link leads to a page of the site.
+    links = dict(re.findall(r'<a href="([^"]+)" aria-label="([^"]+)"', svg))
+    assert "Machine Learning Basics" in links.values() and "Certificate in Data Science" in links.values()
+    for href in links:
+        assert (out / "pathway/data-science-pathway" / href / "index.html").resolve().is_file(), href
     implied = out / "pathway/parts/data-science-certificate/index.html"
     assert not implied.exists()  # the explicit rule replaces the implied one for this target
 
@@ -427,3 +432,37 @@ def test_search_indexes_do_not_depend_on_the_catalogues_order(built):
     assert [d[0] for d in docs] == [cg.page_path("spec", iri) for iri in sorted(cat.specs)]
     assert all(d[1] == "Same title" and d[2] == "en" for d in docs)  # a fallback, marked with its language
     assert search_index(cat, "fr") == search_indexes(cat)["fr"]
+
+
+KIND_AND_TWIN = """
+@prefix elm: <http://data.europa.eu/snb/model/elm/> .
+@prefix dc: <http://purl.org/dc/terms/> .
+@prefix spec: <https://w3id.org/credgraph/id/spec/> .
+@prefix org: <https://w3id.org/credgraph/id/org/> .
+# The certificate is a larger qualification; a second provider offers a course of the same title.
+spec:data-science-certificate a elm:Qualification ; elm:hasPart spec:ml-basics-lyon .
+spec:ml-basics-lyon a elm:LearningAchievementSpecification ;
+    dc:title "Machine Learning Basics"@en, "Machine Learning Basics"@de, "Machine Learning Basics"@fr ;
+    elm:isPartOf spec:data-science-certificate ;
+    elm:awardingOpportunity [ a elm:AwardingOpportunity ; elm:awardingBody org:univ-lyon ] .
+"""
+
+
+def test_qualifications_are_counted_apart_and_twin_titles_name_their_provider(tmp_path):
+    store = make_store()
+    store.load_graph("urn:credgraph:source:kinds", list(ox.parse(KIND_AND_TWIN.encode(), ox.RdfFormat.TURTLE)),
+                     Provenance("source", "kinds.ttl", content_hash(KIND_AND_TWIN.encode())))
+    out = tmp_path / "site"
+    build_site(store, out)
+    home = (out / "index.html").read_text("utf-8")
+    assert "5 micro-credentials and 1 larger qualifications from" in home
+    assert "micro-credentials from" not in (out / "de/index.html").read_text("utf-8")
+    # The qualification's own page says what it is; a micro-credential's says so too.
+    assert "Qualification: a larger credential" in (out / "spec/data-science-certificate/index.html").read_text("utf-8")
+    assert '<p class="kind">Micro-credential</p>' in (out / "spec/data-analytics-python/index.html").read_text("utf-8")
+    # Where both "Machine Learning Basics" are listed, each names its provider.
+    certificate = (out / "spec/data-science-certificate/index.html").read_text("utf-8")
+    assert "Machine Learning Basics (Université de Lyon)" in certificate
+    assert "Machine Learning Basics (Technical University of Berlin)" in certificate
+    # A title no other specification has stays as it is.
+    assert "Data Analytics with Python (" not in certificate
