@@ -23,7 +23,7 @@ from credgraph import queries
 from credgraph import vocabularies
 from credgraph.graph import namespaces as ns
 from credgraph.graph.equivalence import closure, skill_match
-from credgraph.graph.specifications import SpecFacts, add_credential_facts, labels, load_specs, resolve_credentials, skill_ancestors
+from credgraph.graph.specifications import SpecFacts, add_credential_facts, isced_code, labels, load_specs, resolve_credentials, skill_ancestors
 from credgraph.graph.store import Provenance, Store, content_hash
 
 CG = ns.CG
@@ -150,11 +150,17 @@ def policy_from_store(store: Store, iri: str) -> Policy:
 # -- report ------------------------------------------------------------------
 @dataclass
 class Evidence:
-    """A statement a verdict rests on."""
+    """A statement a verdict rests on: ``subject`` has ``property`` ``value``.
+
+    ``via``: when the value belongs to a node the subject points to (its
+    assessment, its accreditation), the property that leads there; both are
+    real ELM / Dublin Core properties (subject -via-> node -property-> value).
+    """
 
     subject: str
     property: str
     value: str
+    via: str | None = None
 
 
 @dataclass
@@ -186,6 +192,8 @@ class Precedent:
     relation: str  # same pair | same pair, reversed | equivalent pair | equivalent pair, reversed
     report: str | None = None
     note: str | None = None
+    # Why the precedent's verdict is not today's, when it is not (see explain_precedents): what changed.
+    differences: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -220,12 +228,33 @@ def _fmt(x: float | None) -> str:
     return "" if x is None else f"{x:g}"
 
 
+def _percent(x: float) -> str:
+    return f"{x * 100:g} %"
+
+
+def _bands(measure_name: str, equivalent: float | None, minor: float | None, better: str, show=_fmt) -> str:
+    """The policy's thresholds for a measure as a sentence.
+
+    ``better``: how the measure compares on the good side (``at most`` / ``at
+    least``). A minor band that is empty (its bound no wider than the
+    equivalent one) is said to be absent rather than printed as "minor if <= 0".
+    """
+    if equivalent is None:
+        return f"the policy sets no threshold for {measure_name}: cannot be determined"
+    exact = equivalent == 0 and better == "at most"
+    text = f"equivalent if {measure_name} is {'0' if exact else f'{better} {show(equivalent)}'}"
+    wider = minor is not None and (minor > equivalent if better == "at most" else minor < equivalent)
+    if wider:
+        return text + f"; a minor difference if {better} {show(minor)}; otherwise a substantial difference"
+    return text + "; otherwise a substantial difference (this policy has no band for a minor difference)"
+
+
 def _by_difference(element: str, a: float | None, b: float | None, rule: PolicyRule, measure_name: str,
-                   measure, evidence: list[Evidence], show) -> ElementResult:
+                   measure, evidence: list[Evidence], show, show_measure=_fmt) -> ElementResult:
     group = ELEMENTS[element][1]
     sv, rv = show(a), show(b)
     missing = _missing(a is None, b is None, rule)
-    threshold = f"equivalent if {measure_name} <= {_fmt(rule.equivalent_at_most)}; minor if <= {_fmt(rule.minor_at_most)}; otherwise substantial"
+    threshold = _bands(measure_name, rule.equivalent_at_most, rule.minor_at_most, "at most", show_measure)
     if missing:
         return ElementResult(element, group, sv, rv, missing[0], missing[1], threshold, None, evidence)
     value = measure(a, b)
@@ -237,13 +266,14 @@ def _by_difference(element: str, a: float | None, b: float | None, rule: PolicyR
         verdict = MINOR
     else:
         verdict = SUBSTANTIAL
-    return ElementResult(element, group, sv, rv, verdict, f"{measure_name} = {value:g}", threshold, round(value, 4), evidence)
+    return ElementResult(element, group, sv, rv, verdict, f"{measure_name}: {show_measure(value)}", threshold, round(value, 4), evidence)
 
 
 def _by_similarity(element: str, value: float | None, sv: str, rv: str, rule: PolicyRule, measure_name: str,
                    missing: tuple[str, str] | None, evidence: list[Evidence]) -> ElementResult:
     group = ELEMENTS[element][1]
-    threshold = f"equivalent if {measure_name} >= {_fmt(rule.equivalent_at_least)}; minor if >= {_fmt(rule.minor_at_least)}; otherwise substantial"
+    threshold = _bands(measure_name, rule.equivalent_at_least, rule.minor_at_least, "at least",
+                       _percent if measure_name.startswith("share") else _fmt)
     if missing:
         return ElementResult(element, group, sv, rv, missing[0], missing[1], threshold, None, evidence)
     assert value is not None
@@ -255,7 +285,8 @@ def _by_similarity(element: str, value: float | None, sv: str, rv: str, rule: Po
         verdict = MINOR
     else:
         verdict = SUBSTANTIAL
-    return ElementResult(element, group, sv, rv, verdict, f"{measure_name} = {value:g}", threshold, round(value, 4), evidence)
+    shown = _percent(value) if measure_name.startswith("share") else _fmt(value)
+    return ElementResult(element, group, sv, rv, verdict, f"{measure_name}: {shown}", threshold, round(value, 4), evidence)
 
 
 def _missing(subject_missing: bool, reference_missing: bool, rule: PolicyRule) -> tuple[str, str] | None:
@@ -270,11 +301,11 @@ def _missing(subject_missing: bool, reference_missing: bool, rule: PolicyRule) -
 
 
 def _by_sets(element: str, a: set[str], b: set[str], rule: PolicyRule, prop: str, sa: str, sb: str,
-             names: dict[str, str]) -> ElementResult:
+             names: dict[str, str], via: str | None = None) -> ElementResult:
     group = ELEMENTS[element][1]
     show = lambda values: ", ".join(sorted(names.get(v, v.rsplit("/", 1)[-1]) for v in values))  # noqa: E731
-    evidence = [Evidence(sa, prop, v) for v in sorted(a)] + [Evidence(sb, prop, v) for v in sorted(b)]
-    threshold = f"same values: equivalent; different: {rule.when_different or UNDETERMINED}"
+    evidence = [Evidence(sa, prop, v, via) for v in sorted(a)] + [Evidence(sb, prop, v, via) for v in sorted(b)]
+    threshold = f"the same values: equivalent; different values: {rule.when_different or UNDETERMINED}"
     missing = _missing(not a, not b, rule)
     if missing:
         return ElementResult(element, group, show(a), show(b), missing[0], missing[1], threshold, None, evidence)
@@ -292,7 +323,7 @@ def assess(a: SpecFacts, b: SpecFacts, ancestors: dict[str, set[str]], policy: P
     out: list[ElementResult] = []
     # level
     ev = [Evidence(s.iri, ELM + "EQFLevel", s.eqf_iri) for s in (a, b) if s.eqf_iri]
-    out.append(_by_difference("level", a.eqf, b.eqf, policy.rule("level"), "EQF levels apart",
+    out.append(_by_difference("level", a.eqf, b.eqf, policy.rule("level"), "the number of EQF levels apart",
                               lambda x, y: abs(x - y), ev, lambda v: "" if v is None else f"EQF {v}"))
     # workload
     ca, cb = a.credits(policy.hours_per_credit), b.credits(policy.hours_per_credit)
@@ -306,8 +337,8 @@ def assess(a: SpecFacts, b: SpecFacts, ancestors: dict[str, set[str]], policy: P
     def show_credits(value, spec_hours=None):
         return "" if value is None else f"{value:g} ECTS"
 
-    wl = _by_difference("workload", ca, cb, policy.rule("workload"), "relative difference",
-                        lambda x, y: abs(x - y) / max(x, y) if max(x, y) else 0.0, ev, show_credits)
+    wl = _by_difference("workload", ca, cb, policy.rule("workload"), "the difference of the workloads (share of the larger)",
+                        lambda x, y: abs(x - y) / max(x, y) if max(x, y) else 0.0, ev, show_credits, _percent)
     for s, attr in ((a, "subject_value"), (b, "reference_value")):
         if s.ects is None and s.hours is not None:
             setattr(wl, attr, getattr(wl, attr) + f" (from {s.hours:g} h at {policy.hours_per_credit:g} h/ECTS)")
@@ -330,7 +361,7 @@ def assess(a: SpecFacts, b: SpecFacts, ancestors: dict[str, set[str]], policy: P
     # quality assurance
     rule = policy.rule("quality assurance")
     ev = [Evidence(s.iri, ELM + "accreditation", v) for s in (a, b) for v in sorted(s.accreditations)]
-    ev += [Evidence(s.iri, ELM + "accreditation/dc:type", v) for s in (a, b) for v in sorted(s.qa_types)]
+    ev += [Evidence(s.iri, ns.DC + "type", v, ELM + "accreditation") for s in (a, b) for v in sorted(s.qa_types)]
     show = lambda s: ("accredited" + (f" ({', '.join(sorted(names.get(t, t.rsplit('/', 1)[-1]) for t in s.qa_types))})" if s.qa_types else "")) if s.accreditations else ""  # noqa: E731
     threshold = f"both accredited: equivalent, different accreditation types: {rule.when_different or UNDETERMINED}; subject not accredited: {rule.when_subject_missing or UNDETERMINED}; reference not accredited: {rule.when_reference_missing or UNDETERMINED}"
     missing = _missing(not a.accreditations, not b.accreditations, rule)
@@ -349,15 +380,24 @@ def assess(a: SpecFacts, b: SpecFacts, ancestors: dict[str, set[str]], policy: P
     if not missing:
         digits = max((4 if x == y else next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y))))
                      for x in a.field_codes for y in b.field_codes)
-    out.append(_by_similarity("field", digits, ", ".join(sorted(a.field_codes)), ", ".join(sorted(b.field_codes)),
-                              rule, "ISCED-F digits shared", missing, ev))
+    out.append(_by_similarity("field", digits, _fields(a, names), _fields(b, names),
+                              rule, "the number of leading ISCED-F digits the fields share", missing, ev))
     out.append(_by_sets("assessment type", a.assessments, b.assessments, policy.rule("assessment type"),
-                        ELM + "provenBy/dc:type", a.iri, b.iri, names))
+                        ns.DC + "type", a.iri, b.iri, names, via=ELM + "provenBy"))
     out.append(_by_sets("form of participation", a.modes, b.modes, policy.rule("form of participation"),
                         ELM + "mode", a.iri, b.iri, names))
     out.append(_by_sets("identity verification", a.id_verifications, b.id_verifications, policy.rule("identity verification"),
-                        ELM + "provenBy/elm:idVerification", a.iri, b.iri, names))
+                        ELM + "idVerification", a.iri, b.iri, names, via=ELM + "provenBy"))
     return out
+
+
+def _fields(spec: SpecFacts, names: dict[str, str]) -> str:
+    """The ISCED-F fields of ``spec`` by name, each with its code: "statistics (0542)"."""
+    shown = []
+    for iri in sorted(spec.fields):
+        code = isced_code(iri)
+        shown.append(f"{names[iri]} ({code})" if iri in names else f"ISCED-F {code}")
+    return ", ".join(shown)
 
 
 def overall(elements: list[ElementResult]) -> tuple[str, str]:
@@ -424,6 +464,65 @@ def precedents(store: Store, subject: str, reference: str) -> list[Precedent]:
     return out
 
 
+def explain_precedents(store: Store, found: list[Precedent], elements: list[ElementResult], policy: Policy,
+                       overall_verdict: str) -> None:
+    """Say, for each precedent whose verdict is not ``overall_verdict``, what changed since (fills ``differences``).
+
+    The recorded report a decision rests on holds its policy and, element by
+    element, the values compared and the verdict: an element whose verdict
+    moved either compared other values (the data changed: a specification
+    was re-described, or the decision was about an equivalent pair) or the
+    same values under other thresholds (the policy changed).
+    """
+    differing = [p for p in found if p.verdict != overall_verdict]
+    reports = sorted({p.report for p in differing if p.report})
+    recorded: dict[str, dict] = {}
+    if reports:
+        for row in store.select(queries.load("recognition-report-elements"), values=[{"report": NamedNode(r)} for r in reports]).rows:
+            entry = recorded.setdefault(row["report"].value, {"policy": None, "elements": {}})
+            if row.get("policy") is not None:
+                entry["policy"] = row["policy"].value
+            key = ELEMENT_KEY.get(row["element"].value)
+            if key:
+                entry["elements"][key] = (VERDICT_OF.get(row["verdict"].value), _value(row.get("subjectValue")),
+                                          _value(row.get("referenceValue")))
+    for p in differing:
+        notes = []
+        if p.relation.startswith("equivalent pair"):
+            notes.append("the decision was about another pair of specifications, recorded as equivalent to this one: "
+                         "their data may differ from this pair's")
+        entry = recorded.get(p.report or "")
+        if entry is None:
+            notes.append("no report was recorded with the decision, so what it rested on is not known")
+            p.differences = notes
+            continue
+        other_policy = entry["policy"] is not None and entry["policy"] != policy.iri
+        if other_policy:
+            notes.append(f"the decision applied another policy (<{entry['policy']}>); this report applies {policy.title}")
+        reversed_pair = p.relation.endswith("reversed")
+        for e in elements:
+            then = entry["elements"].get(e.element)
+            if then is None or then[0] == e.verdict:
+                continue
+            verdict_then, sv, rv = then
+            if reversed_pair:  # the decision compared the other way round
+                sv, rv = rv, sv
+            if (sv, rv) != (e.subject_value, e.reference_value):
+                notes.append(f"{e.element}: the data changed: then {sv or 'no value'} against {rv or 'no value'} "
+                             f"({verdict_then}), now {e.subject_value or 'no value'} against {e.reference_value or 'no value'} ({e.verdict})")
+            else:
+                why = "under the other policy" if other_policy else "the policy's thresholds changed"
+                notes.append(f"{e.element}: the same values ({sv or 'no value'} against {rv or 'no value'}), "
+                             f"{verdict_then} then and {e.verdict} now: {why}")
+        if len(notes) == int(p.relation.startswith("equivalent pair")) + int(other_policy):
+            notes.append("every element has the verdict it had then: the decision's verdict was the agency's own judgement")
+        p.differences = notes
+
+
+def _value(term) -> str:
+    return term.value if term is not None else ""
+
+
 def compare(store: Store, subject: str, reference: str, policy: Policy | None = None) -> ComparabilityReport:
     """The comparability report of ``subject`` against ``reference`` (specification or issuance record IRIs)."""
     policy = policy or load_policy()
@@ -442,14 +541,16 @@ def compare(store: Store, subject: str, reference: str, policy: Policy | None = 
     ancestors = skill_ancestors(store, a.skills | b.skills)
     concepts = set()
     for s in (a, b):
-        concepts |= s.skills | s.qa_types | s.assessments | s.modes | s.id_verifications
+        concepts |= s.skills | s.qa_types | s.assessments | s.modes | s.id_verifications | s.fields
     names = labels(store, concepts)
     elements = assess(a, b, ancestors, policy, names)
     verdict, summary = overall(elements)
+    found = precedents(store, spec_a, spec_b)
+    explain_precedents(store, found, elements, policy, verdict)
     return ComparabilityReport(
         subject=spec_a, reference=spec_b, subject_title=a.title, reference_title=b.title,
         policy=policy.iri, policy_title=policy.title, elements=elements, overall=verdict, summary=summary,
-        precedents=precedents(store, spec_a, spec_b),
+        precedents=found,
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         subject_credential=cred_a, reference_credential=cred_b,
         skill_labels={s: names[s] for s in sorted(a.skills | b.skills) if s in names},

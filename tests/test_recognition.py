@@ -39,7 +39,10 @@ def test_level_only_difference_under_default_policy(fx):
     report = recognition.compare(fx, P1, P2)
     level = report.element("level")
     assert (level.subject_value, level.reference_value, level.verdict) == ("EQF 6", "EQF 5", "substantial difference")
-    assert level.measure == 1 and "<= 0" in level.threshold
+    assert level.measure == 1
+    # The default policy has no minor band for levels: the threshold says so instead of "minor if <= 0".
+    assert level.threshold == ("equivalent if the number of EQF levels apart is 0; otherwise a substantial difference "
+                               "(this policy has no band for a minor difference)")
     assert {e.value for e in level.evidence} == {"http://data.europa.eu/snb/eqf/6", "http://data.europa.eu/snb/eqf/5"}
     for name in OTHERS:
         assert report.element(name).verdict == "equivalent", name
@@ -164,3 +167,71 @@ def test_cli_rejects_bad_rules_file_whole(store, tmp_path, capsys):
     assert "rules.ttl: a condition of http://example.org/r1: cg:AtLeast without cg:minCount" in err
     assert main(where + ["graphs"]) == 0
     assert "rules-" not in capsys.readouterr().out
+
+
+def test_report_speaks_in_labels_and_thresholds_that_read(fx):
+    from credgraph.graph import vocab
+
+    assert recognition.compare(fx, P3, P1).element("field").subject_value == "ISCED-F 0613"  # no labels loaded
+    vocab.load_shipped(fx, ["isced-f"])
+    report = recognition.compare(fx, P3, P1)
+    workload = report.element("workload")
+    assert workload.threshold == ("equivalent if the difference of the workloads (share of the larger) is at most 10 %; "
+                                  "a minor difference if at most 25 %; otherwise a substantial difference")
+    assert workload.rule.endswith("16.6667 %")
+    field = report.element("field")
+    # The field by its ISCED-F name, the code beside it (not the bare code "0613").
+    assert field.subject_value == field.reference_value == "software and applications development and analysis (0613)"
+    outcomes = report.element("learning outcomes")
+    assert "at least 80 %; a minor difference if at least 50 %" in outcomes.threshold
+
+
+def test_evidence_cites_only_properties_of_the_elm_model(fx):
+    from credgraph import vocabularies
+
+    model = {t.value for tr in ox.parse(vocabularies.read_bytes("elm.ttl"), ox.RdfFormat.TURTLE)
+             for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, ox.NamedNode)}
+    cited, via = set(), set()
+    for pair in ((P1, P2), (P5, P1), (P1, P6)):
+        for element in recognition.compare(fx, *pair).elements:
+            for ev in element.evidence:
+                cited.add(ev.property)
+                if ev.via:
+                    via.add((element.element, ev.via, ev.property))
+    assert cited and cited | {v for _, v, _ in via} <= model, sorted(cited - model)
+    # A value of the node a specification points to names both steps, each a real property (not ".../provenBy/dc:type").
+    assert ("assessment type", recognition.ELM + "provenBy", "http://purl.org/dc/terms/type") in via
+
+
+def test_a_precedent_with_another_verdict_says_what_changed(fx):
+    lenient = recognition.load_policy(FIXTURES / "lenient-policy.ttl")
+    then = recognition.compare(fx, P1, P2, lenient)
+    assert then.overall == "minor difference"
+    recognition.record_decision(fx, then, decided_by="Test ENIC", recognised=True)
+    now = recognition.compare(fx, P1, P2)  # the default policy: a level apart is substantial
+    [precedent] = now.precedents
+    assert (precedent.verdict, now.overall) == ("minor difference", "substantial difference")
+    why = " | ".join(precedent.differences)
+    assert "another policy" in why and lenient.iri in why
+    assert "level: the same values (EQF 6 against EQF 5), minor difference then and substantial difference now" in why
+    # The same verdict today: nothing to explain.
+    recognition.record_decision(fx, now, decided_by="Test ENIC", recognised=False)
+    same = [p for p in recognition.compare(fx, P1, P2).precedents if p.verdict == "substantial difference"]
+    assert same and all(p.differences == [] for p in same)
+
+
+def test_a_precedent_made_on_other_data_says_the_data_changed(fx):
+    first = recognition.compare(fx, P3, P1)  # 6 ECTS against 5: a minor difference in workload
+    recognition.record_decision(fx, first, decided_by="Test ENIC", recognised=True)
+    # The subject is re-described at 12 ECTS: the workload is now substantially different.
+    twelve = [ox.Triple(ox.NamedNode(P3), ox.NamedNode(recognition.ELM + "creditPoint"), ox.BlankNode("cp12"))]
+    twelve += [ox.Triple(ox.BlankNode("cp12"), ox.NamedNode(recognition.ELM + "point"), ox.Literal("12"))]
+    data = (FIXTURES / "recognition.ttl").read_bytes()
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)
+               if not (q.subject == ox.NamedNode(P3) and q.predicate.value.endswith("creditPoint"))]
+    fx.load_graph("urn:credgraph:source:test-recognition.ttl", triples + twelve, Provenance("source", "recognition.ttl", "sha256:v2"))
+    now = recognition.compare(fx, P3, P1)
+    assert now.element("workload").verdict == "substantial difference"
+    [precedent] = [p for p in now.precedents if p.relation == "same pair"]
+    assert any(d.startswith("workload: the data changed: then 6 ECTS against 5 ECTS (minor difference), "
+                            "now 12 ECTS against 5 ECTS (substantial difference)") for d in precedent.differences), precedent.differences

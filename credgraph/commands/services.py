@@ -11,6 +11,7 @@ import json
 from datetime import date
 
 from credgraph.graph import equivalence, recognition, stacking
+from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -253,6 +254,14 @@ def cmd_equivalent(ws: Workspace, args) -> int:
 
 
 # -- compare ---------------------------------------------------------------------
+def _curie(iri: str) -> str:
+    """A property as its usual prefixed name (elm:provenBy, dc:type), for reading; the JSON keeps full IRIs."""
+    for prefix, base in (("elm", ns.ELM), ("dc", ns.DC)):
+        if iri.startswith(base):
+            return f"{prefix}:{iri[len(base):]}"
+    return f"<{iri}>"
+
+
 def cmd_compare(ws: Workspace, args) -> int:
     policy = recognition.load_policy(args.policy) if args.policy else None
     report = recognition.compare(ws.store, args.subject, args.reference, policy)
@@ -277,7 +286,8 @@ def cmd_compare(ws: Workspace, args) -> int:
         print(f"      threshold: {e.threshold}")
         if e.evidence:
             shown = e.evidence[:6]
-            print("      evidence: " + "; ".join(f"<{ev.subject}> {ev.property.rsplit('/', 1)[-1]} {ev.value}" for ev in shown)
+            print("      evidence: " + "; ".join(f"<{ev.subject}> {_curie(ev.via) + '/' if ev.via else ''}{_curie(ev.property)} {ev.value}"
+                                              for ev in shown)
                   + (f"; ... {len(e.evidence) - len(shown)} more" if len(e.evidence) > len(shown) else ""))
     print()
     print(f"Overall: {report.overall.upper()}")
@@ -290,6 +300,8 @@ def cmd_compare(ws: Workspace, args) -> int:
             print(f"  * {p.decided_at or 'undated'}  {p.decided_by or 'unknown agency'}: {outcome}"
                   f" ({p.verdict or 'no verdict'}; {p.relation})")
             print(f"      {p.decision}")
+            for why in p.differences:
+                print(f"      why not today's verdict: {why}")
     else:
         print("No earlier decisions on this or an equivalent pair.")
     if recorded:
