@@ -253,13 +253,13 @@ OUTCOME_TEMPLATES = {
 DESCRIPTION = {
     "en": "A {ects} ECTS micro-credential at EQF level {eqf}: {title}. Fictional demo entry.",
     "de": "Ein Microcredential mit {ects} ECTS auf EQR-Niveau {eqf}: {title}. Fiktiver Demo-Eintrag.",
-    "fr": "Une micro-certification de {ects} ECTS au niveau {eqf} du CEC : {title}. Entrée de démonstration fictive.",
+    "fr": "Une microcertification de {ects} ECTS au niveau {eqf} du CEC : {title}. Entrée de démonstration fictive.",
 }
 # A larger credential built from micro-credentials is not described as one.
 DESCRIPTION_QUALIFICATION = {
     "en": "A {ects} ECTS qualification at EQF level {eqf}, larger than a micro-credential: {title}. Fictional demo entry.",
     "de": "Eine Qualifikation mit {ects} ECTS auf EQR-Niveau {eqf}, umfangreicher als ein Microcredential: {title}. Fiktiver Demo-Eintrag.",
-    "fr": "Une certification de {ects} ECTS au niveau {eqf} du CEC, plus large qu’une micro-certification : {title}. Entrée de démonstration fictive.",
+    "fr": "Une certification de {ects} ECTS au niveau {eqf} du CEC, plus large qu’une microcertification : {title}. Entrée de démonstration fictive.",
 }
 
 
@@ -483,7 +483,7 @@ def _qualification(rng: random.Random, provider: Provider, local_id: str, topic:
     texts = {
         "en": f"Combine the learning outcomes of {len(parts)} micro-credentials in a capstone task.",
         "de": f"Die Lernergebnisse von {len(parts)} Microcredentials in einer Abschlussaufgabe verbinden.",
-        "fr": f"Combiner les acquis de {len(parts)} micro-certifications dans un projet de synthèse.",
+        "fr": f"Combiner les acquis de {len(parts)} microcertifications dans un projet de synthèse.",
     }
     return Spec(
         provider=provider, local_id=local_id, kind="qualification", topic=topic,
