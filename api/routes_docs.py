@@ -1,23 +1,25 @@
 """Interactive API documentation at ``/docs`` and an index of the REST API at ``/api/v1/``.
 
-The documentation page is Swagger UI, served from the files the
-``swagger-ui-bundle`` package ships (mounted at ``/docs/assets``): the server
-makes no page that loads anything from outside, and the page's own start-up
-code is a file too (``/api-static/docs.js``), so it runs under a policy that
-forbids inline scripts.
+The documentation page is Swagger UI 5 (FastAPI's OpenAPI documents are
+version 3.1), served from the files the ``fastapi-offline`` package ships
+(mounted at ``/docs/assets``; only its files are used, not its app factory):
+the server makes no page that loads anything from outside, and the page's own
+start-up code is a file too (``/api-static/docs.js``), so it runs under a
+policy that forbids inline scripts.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from swagger_ui_bundle import swagger_ui_path
 
 router = APIRouter()
 
 # Mounted by the app factory at ASSETS_PATH: Swagger UI's script, style sheet and icon.
 ASSETS_PATH = "/docs/assets"
-ASSETS_DIR = str(swagger_ui_path)
+ASSETS_DIR = str(resources.files("fastapi_offline") / "static")
 
 
 @router.get("/docs", include_in_schema=False)

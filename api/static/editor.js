@@ -34,7 +34,15 @@
     hl.innerHTML = out + escapeHtml(text.slice(last)) + "\n";
     hl.scrollTop = area.scrollTop;
   }
-  area.addEventListener("input", highlight);
+  let exampleText = null;  // the example whose description is shown, while the query is still that example
+  area.addEventListener("input", function () {
+    highlight();
+    if (exampleText !== null && area.value !== exampleText) {
+      // Edited: the description was the example's, and no longer says what this query does.
+      note.textContent = "";
+      exampleText = null;
+    }
+  });
   area.addEventListener("scroll", function () { hl.scrollTop = area.scrollTop; });
   area.addEventListener("keydown", function (e) {
     if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey) {
@@ -52,6 +60,7 @@
     if (!button) return;
     const q = examples[Number(button.dataset.example)];
     area.value = q.text;
+    exampleText = q.text;
     note.textContent = q.description + (q.params.length ? " Parameters (bind them by editing the query): " + q.params.join(", ") : "");
     highlight();
     area.focus();
