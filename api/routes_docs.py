@@ -30,7 +30,7 @@ def docs(request: Request) -> HTMLResponse:
     return HTMLResponse(html)
 
 
-@router.get("/api/v1/", summary="Index of the REST API")
+@router.get("/api/v1/", summary="Index of the REST API", tags=["Index"])
 @router.get("/api/v1", include_in_schema=False)
 def api_index(request: Request) -> JSONResponse:
     """What the REST API offers: every operation under ``/api/v1`` with its summary, and where the documentation is."""

@@ -315,7 +315,7 @@ class Catalogue:
             # Two specifications of one title (two providers' "Big Data Analytics"): say whose this is.
             provider = self.specs[iri].provider
             if provider:
-                label = Text(f"{label.text} ({self.label(provider, lang).text})", label.lang, label.fallback)
+                label = Text(f"{label.text} — {self.label(provider, lang).text}", label.lang, label.fallback)
         return Ref(iri, facet_key(kind, iri) if kind else key_of(iri), label, path)
 
     def shared_titles(self, lang: str) -> set[str]:

@@ -462,7 +462,7 @@ def test_qualifications_are_counted_apart_and_twin_titles_name_their_provider(tm
     assert '<p class="kind">Micro-credential</p>' in (out / "spec/data-analytics-python/index.html").read_text("utf-8")
     # Where both "Machine Learning Basics" are listed, each names its provider.
     certificate = (out / "spec/data-science-certificate/index.html").read_text("utf-8")
-    assert "Machine Learning Basics (Université de Lyon)" in certificate
-    assert "Machine Learning Basics (Technical University of Berlin)" in certificate
+    assert "Machine Learning Basics — Université de Lyon" in certificate
+    assert "Machine Learning Basics — Technical University of Berlin" in certificate
     # A title no other specification has stays as it is.
-    assert "Data Analytics with Python (" not in certificate
+    assert "Data Analytics with Python —" not in certificate
