@@ -13,7 +13,7 @@ same shape:
 
 Tests prove each of them equivalent to the slow path; this module checks them
 on the live data as well, as the site build checks its page skeletons: every
-``EVERY``-th use of a memo (the first included) is recomputed the slow way
+``EVERY``-th use of a memo is recomputed the slow way
 and compared. A difference raises :class:`MemoMismatch`, which stops the
 import: it is a fault of the program, not of the document, so it derives from
 BaseException and no per-document error handler turns it into a rejection.
@@ -44,11 +44,11 @@ class MemoMismatch(BaseException):
 
 
 def due(memo: str) -> bool:
-    """True on every ``EVERY``-th use of ``memo``, starting with the first."""
+    """True on every ``EVERY``-th use of ``memo`` (the ``EVERY``-th, the 2 x ``EVERY``-th ...)."""
     if EVERY <= 0:
         return False
     with _lock:
-        counter = _counters.setdefault(memo, itertools.count())
+        counter = _counters.setdefault(memo, itertools.count(1))
         return next(counter) % EVERY == 0
 
 

@@ -38,10 +38,14 @@ class DiagramCondition:
 
 
 def _linked(href: str, label: str, inner: str) -> str:
-    """``inner`` as a link to ``href`` (named by the full label), or as it is when there is no page."""
+    """``inner`` as a link to ``href``, or as it is when there is no page.
+
+    The full label goes in the link's ``<title>`` (its tooltip and, for
+    SVG, its accessible name): the box may show it clipped or on two lines.
+    """
     if not href:
         return inner
-    return f'<a href="{escape(href)}" aria-label="{escape(label)}">{inner}</a>'
+    return f'<a href="{escape(href)}"><title>{escape(label)}</title>{inner}</a>'
 
 
 def _clip(text: str, limit: int) -> str:
