@@ -445,8 +445,7 @@ def test_joserfc_contract():
 
 
 def make_ws(store, tmp_path) -> Workspace:
-    ws = Workspace(Settings(store="memory:", data_dir=tmp_path))
-    ws.__dict__["store"] = store
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path), store=store)  # the store under test (closed by its fixture)
     vocab.load_shipped(store, VOCABS)
     return ws
 
@@ -455,7 +454,6 @@ def make_ws(store, tmp_path) -> Workspace:
 def ws(embedded_store, tmp_path):
     w = make_ws(embedded_store, tmp_path)
     yield w
-    w.__dict__.pop("store")
     w.close()
 
 
@@ -525,7 +523,6 @@ def test_seal_cases_through_the_ingest(pki, rsa_key, store, tmp_path):
                 [problem] = result.problems
                 assert problem.startswith(f"case-{index}.jsonld: seal invalid: ") and "\n" not in problem, problem
         finally:
-            ws.__dict__.pop("store")
             ws.close()
 
 
@@ -570,7 +567,6 @@ def test_sealed_record_is_not_replaced_by_an_unsealed_copy(pki, store, tmp_path)
         assert replaced.status == "replaced", replaced.problems
         assert replaced.source_id == first.source_id
     finally:
-        ws.__dict__.pop("store")
         ws.close()
 
 
