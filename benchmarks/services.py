@@ -50,6 +50,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from credgraph import queries
 from credgraph.graph import equivalence, issuance_stats, recognition, stacking, vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store import Provenance, open_store, provenance_triples
@@ -207,7 +208,7 @@ def workload(store, seed: int, samples: int) -> dict:
     rng = random.Random(seed + 99)
     rows = store.select("SELECT ?l (COUNT(?r) AS ?n) WHERE { ?r <https://w3id.org/credgraph/ns#learner> ?l } GROUP BY ?l HAVING (COUNT(?r) >= 2) LIMIT 5000").rows
     learners = [r["l"].value for r in rows]
-    specs = [r["spec"].value for r in store.select("stats-credentials-per-spec").rows]
+    specs = [r["spec"].value for r in store.select(queries.load("stats-credentials-per-spec")).rows]
     return {
         "learners": rng.sample(learners, min(samples, len(learners))),
         "pairs": [tuple(rng.sample(specs, 2)) for _ in range(samples)],
@@ -355,7 +356,7 @@ def main() -> int:
         size = sum(p.stat().st_size for p in (directory / "store").rglob("*") if p.is_file())
         store = open_store(str(directory / "store"))
         quads = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0]["n"].value
-        records = store.select("stats-learners").rows[0]
+        records = store.select(queries.load("stats-learners")).rows[0]
         print(f"store: {directory / 'store'}  {size / 2**20:,.0f} MiB on disk, {int(quads):,} quads, "
               f"{int(records['credentials'].value):,} issued credentials, {int(records['learners'].value):,} learners")
         work = workload(store, args.seed, args.samples)
