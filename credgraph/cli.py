@@ -59,9 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     settings = Settings.from_env(data_dir=args.data, store=args.store, private_store=args.private_store)
-    # Only commands that write data (init, import, demo) may create the data directory; one that
-    # reads, pointed at a directory that is not there, says so instead of answering from an empty store.
-    workspace = Workspace(settings, must_exist=args.command not in ("init", "import", "demo"))
+    # Only commands that write data (init, import, demo) may create the data directory, and validate,
+    # which checks a file and reads the store only to look concepts up; one that reads, pointed at a
+    # directory that is not there, says so instead of answering from an empty store.
+    workspace = Workspace(settings, must_exist=args.command not in ("init", "import", "demo", "validate"))
     try:
         status = args.func(workspace, args)
         return int(status or 0)

@@ -64,7 +64,13 @@ def test_serve_writes_an_access_log_without_query_strings(tmp_path):
                 time.sleep(0.2)
         secret = "SELECT * WHERE { ?s ?p 'a-secret-term' }"
         urllib.request.urlopen(base + "/sparql?" + urllib.parse.urlencode({"query": secret}), timeout=10).read()
-        lines = Path(log).read_text(encoding="utf-8").splitlines()
+        # A line is written once the response has gone out: wait for it (bounded).
+        deadline = time.monotonic() + 10
+        while True:
+            lines = Path(log).read_text(encoding="utf-8").splitlines()
+            if any(" GET /sparql " in line for line in lines) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
     finally:
         server.terminate()
         server.wait(timeout=30)
