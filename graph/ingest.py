@@ -387,6 +387,7 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         forbidden = split.forbidden
         started = timer.add("split", started)
         problems = [f"{name}: {p}" for p in jsonld.literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
+        problems += [hit.message(name) for hit in _screen(rdf, split)]
     except (DocumentError, seal.SealError, CredentialError, privacy.PrivacyError) as exc:
         return DocumentResult(name, "rejected", problems=[str(exc)], seal=verification)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError) as exc:
@@ -403,6 +404,16 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
     prepared = _Prepared(result, content_hash(data), split, check, forbidden, _concept_pairs(rdf), name)
     timer.add("checks", started)
     return prepared
+
+
+def _screen(rdf, split: CredentialSplit) -> list[privacy.ScreeningHit]:
+    """The learner's personal values found in the public text of ``split`` (names, e-mails, identifiers, birth dates)."""
+    graph = privacy.Graph(rdf)
+    persons = [t.object for t in graph.triples if t.predicate == _SUBJECT]
+    return privacy.screen_public(split.public, privacy.personal_values(graph, persons))
+
+
+_SUBJECT = ox.NamedNode(ns.CRED + "credentialSubject")
 
 
 def _report_triples(prepared: _Prepared) -> list:
