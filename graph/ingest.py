@@ -39,14 +39,14 @@ from pathlib import Path, PurePosixPath
 import pyoxigraph as ox
 
 from credgraph import queries
-from credgraph.graph import annex_i, badges, edc, jsonld, privacy, seal
+from credgraph.graph import annex_i, badges, consistency, edc, jsonld, privacy, seal
 from credgraph.graph import namespaces as ns
 from credgraph.graph.bounded_cache import BoundedCache
 from credgraph.graph.edc import CredentialError, CredentialSplit
 from credgraph.graph.jsonld import DocumentError
 from credgraph.graph.jsonld_templates import Statements, is_token
 from credgraph.graph.store import Provenance, Store, StoreError, content_hash
-from credgraph.graph.workspace import Workspace
+from credgraph.graph.workspace import Workspace, keyed_hash, keyed_id
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".json-ld")
 # Read so that they are refused by name (EDC XML), never skipped in silence.
@@ -149,6 +149,7 @@ class _Prepared:
     forbidden: set
     concepts: list[tuple[ox.NamedNode, ox.NamedNode]]
     private_source: str
+    public_hash: str  # the content hash as the public and research stores record it (keyed)
 
 
 class _Timer:
@@ -287,8 +288,9 @@ def xml_problem(data: bytes, name: str) -> str | None:
 # -- per-document steps -------------------------------------------------------------
 
 
-def _source_id(kind: str, credential_id: str | None, data: bytes) -> str:
-    return edc.source_id(kind, credential_id if credential_id else content_hash(data))
+def _source_id(key: bytes, kind: str, credential_id: str | None, data: bytes) -> str:
+    """The document's name in the stores: keyed with the instance secret (docs/privacy.md), never computable from it."""
+    return keyed_id(key, kind, credential_id if credential_id else content_hash(data))
 
 
 def _concept_pairs(triples: Iterable[ox.Triple]) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
@@ -328,7 +330,7 @@ def _scheme_of(iri: ox.NamedNode) -> ox.NamedNode | None:
     return scheme
 
 
-def _expected_private_graph(document: dict, is_badge: bool) -> ox.NamedNode | None:
+def _expected_private_graph(document: dict, is_badge: bool, key: bytes) -> ox.NamedNode | None:
     """The private graph an EDC credential will most likely go to: named after its top-level ``id``.
 
     Known before parsing, so that the document's statements can be made as
@@ -339,7 +341,7 @@ def _expected_private_graph(document: dict, is_badge: bool) -> ox.NamedNode | No
     if not isinstance(credential, str) or is_badge:
         return None
     try:
-        return ox.NamedNode(ns.private_graph(edc.source_id("cred", credential)))
+        return ox.NamedNode(ns.private_graph(keyed_id(key, "cred", credential)))
     except ValueError:
         return None
 
@@ -374,7 +376,7 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
             document = upload_form_credential(document["credential"], name)
         started = timer.add("read", started)
         is_badge = bool(badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"})
-        rdf = jsonld.to_triples(document, name, _expected_private_graph(document, is_badge))
+        rdf = jsonld.to_triples(document, name, _expected_private_graph(document, is_badge, key))
         started = timer.add("json-ld", started)
         if options.kind == "badge" and not is_badge:
             raise CredentialError(f"{name}: not an Open Badges 3.0 OpenBadgeCredential")
@@ -397,11 +399,12 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         return DocumentResult(name, "rejected", problems=[f"{name}: the document could not be read ({known})"],
                               seal=verification)
     kind = "badge" if is_badge else "cred"
-    sid = _source_id(kind, split.credential_id, data)
+    sid = _source_id(key, kind, split.credential_id, data)
     result = DocumentResult(name, "rejected" if problems else "pending", source_id=sid, problems=problems, seal=verification,
                             issued=split.issued, issued_from=split.issued_from,
                             issuer_country=split.issuer_country.value if split.issuer_country is not None else None)
-    prepared = _Prepared(result, content_hash(data), split, check, forbidden, _concept_pairs(rdf), name)
+    digest = content_hash(data)
+    prepared = _Prepared(result, digest, split, check, forbidden, _concept_pairs(rdf), name, keyed_hash(key, digest))
     timer.add("checks", started)
     return prepared
 
@@ -421,6 +424,8 @@ def _report_triples(prepared: _Prepared) -> list:
     sid = prepared.result.source_id
     graph = ox.NamedNode(ns.source_graph(sid))
     record, triples = edc.issuance_record(prepared.split, sid, graph)
+    # The learner's pseudonym goes to the research store only (docs/privacy.md): never public.
+    triples = [t for t in triples if t.predicate != _LEARNER]
     compliance = prepared.result.compliance
     if compliance is not None:
         node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-compliance")
@@ -454,6 +459,12 @@ def _report_triples(prepared: _Prepared) -> list:
     return triples
 
 
+def _research_triples(prepared: _Prepared) -> list[ox.Triple]:
+    """The issuance record with its learner pseudonym, for the research store (same record IRI and graph name)."""
+    return edc.issuance_record(prepared.split, prepared.result.source_id)[1]
+
+
+_LEARNER = ox.NamedNode(CG + "learner")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
 _FALSE = ox.Literal("false", datatype=ox.NamedNode(ns.XSD + "boolean"))
 
@@ -572,7 +583,7 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
     for p, graph in zip(todo, public_names):
         if p.result.status == "rejected":
             continue
-        if existing.get(graph) == p.content_hash:
+        if existing.get(graph) == p.public_hash:
             p.result.status = "unchanged"
         else:
             p.result.status = "replaced" if graph in existing else "imported"
@@ -582,9 +593,12 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
         return
     private_names = [ns.private_graph(p.result.source_id) for p in writes]
     previous = _private_snapshot(ws.private, private_names)
+    research_names = [ns.source_graph(p.result.source_id) for p in writes]
+    previous_research = _private_snapshot(ws.research, research_names)
     descriptions = {p.result.source_id: description_graph(p.split.public) for p in writes}
     stored = _graph_hashes(ws.store, sorted({g for g, _ in descriptions.values() if g}))
     private_graphs, private_prov, public_graphs, public_prov = {}, {}, {}, {}
+    research_graphs, research_prov = {}, {}
     for p in writes:
         sid = p.result.source_id
         private_graphs[ns.private_graph(sid)] = p.split.private
@@ -599,17 +613,23 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
         privacy.assert_public(record, p.forbidden, p.result.name)  # the split checked its public part
         public_graphs[ns.source_graph(sid)] = record
         # The public provenance names no file: file names can carry learners' names.
-        public_prov[ns.source_graph(sid)] = Provenance(kind="source", source=f"credgraph:{sid}", content_hash=p.content_hash)
+        public_prov[ns.source_graph(sid)] = Provenance(kind="source", source=f"credgraph:{sid}", content_hash=p.public_hash)
+        research_graphs[ns.source_graph(sid)] = _research_triples(p)
+        research_prov[ns.source_graph(sid)] = Provenance(kind="research", source=f"credgraph:{sid}", content_hash=p.public_hash)
         if graph and graph not in stored and graph not in public_graphs:
             public_graphs[graph] = p.split.public
             public_prov[graph] = Provenance(kind="source", source=f"credgraph:{graph[len(ns.SOURCE_GRAPH):]}", content_hash=digest)
         p.result.public_triples = len(set(p.split.public + record))
         p.result.private_triples = len(p.split.private)
     started = timer.add("build-graphs", started)
+    # Private, then research, then public: a crash leaves at most a private (and research) part
+    # without its public record, which the next open drops (graph.consistency).
     ws.private.replace_graphs(private_graphs, private_prov)
     try:
+        ws.research.replace_graphs(research_graphs, research_prov)
         ws.store.replace_graphs(public_graphs, public_prov)
     except BaseException:
+        _restore_private(ws.research, research_names, previous_research)
         _restore_private(ws.private, private_names, previous)
         raise
     if any(p.result.status == "replaced" for p in writes):
@@ -623,13 +643,13 @@ def _keep_valid_seals(store: Store, todo: list[_Prepared], public_names: list[st
     Otherwise anyone could swap a genuine sealed credential for an unsealed
     copy with other content under the same credential id.
     """
-    replacing = [g for p, g in zip(todo, public_names) if g in existing and existing[g] != p.content_hash]
+    replacing = [g for p, g in zip(todo, public_names) if g in existing and existing[g] != p.public_hash]
     if not replacing:
         return
     rows = store.select(queries.load("ingest-stored-seals"), values=[{"graph": ox.NamedNode(g)} for g in replacing])
     sealed = {row["graph"].value: row.get("signingTime") for row in rows if row["status"].value == "valid"}
     for p, graph in zip(todo, public_names):
-        if graph not in sealed or existing.get(graph) == p.content_hash:
+        if graph not in sealed or existing.get(graph) == p.public_hash:
             continue
         new, sid = p.result.seal, p.result.source_id
         if new is None or not new.valid:
@@ -742,7 +762,7 @@ def _restore_private(store: Store, graphs: list[str], previous: dict) -> None:
 def _quarantine(ws: Workspace, doc: SourceDocument, result: DocumentResult, rdf: list[ox.Triple] | None) -> None:
     """Keep a rejected document whole, with its problems, in the private store."""
     data = doc.data or b""
-    sid = result.source_id or edc.source_id("doc", content_hash(data) + doc.name)
+    sid = result.source_id or ws.keyed_id("doc", content_hash(data) + doc.name)
     result.source_id = sid
     graph = ns.quarantine_graph(sid)
     report = ox.NamedNode(f"{ns.CG_ID}report/{sid}-quarantine")
@@ -807,6 +827,7 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
     summary = IngestSummary()
     timer = _Timer()
     began = time.perf_counter()
+    consistency.ensure(ws)  # half-written documents of a killed import are dropped before anything else
     key = ws.pseudonym_key()
     anchor_path = seal.trust_anchor_path(options.trust_anchors)
     anchors = seal.load_trust_anchors(anchor_path) if anchor_path else None
@@ -875,6 +896,9 @@ def delete_source(ws: Workspace, source_id: str) -> list[str]:
         ws.store.drop_graphs([public])
         removed.append(public)
         removed += drop_unused_descriptions(ws.store)
+    if ws.research.graph_hash(public) is not None:
+        ws.research.drop_graphs([public])
+        removed.append(f"research {public}")
     private = [g for g in (ns.private_graph(source_id), ns.quarantine_graph(source_id)) if ws.private.graph_hash(g) is not None]
     if private:
         ws.private.drop_graphs(private)
