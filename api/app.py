@@ -237,7 +237,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
 
         # Stacking completions are the one dear statistic: read (or loaded from the kept file) while
         # the server already answers, so that the first request does not pay for it.
-        issuance_stats.warm_completions(app.state.store, issuance_stats.completions_file(workspace.settings))
+        issuance_stats.warm_completions(workspace.learners, issuance_stats.completions_file(workspace.settings))
         yield
         close = getattr(app.state.executor, "close", None)
         if close:

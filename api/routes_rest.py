@@ -358,7 +358,8 @@ async def stats_issuance(request: Request,
 
     when = _date(at, "at")
     kept = issuance_stats.completions_file(request.app.state.workspace.settings)
-    return plain(await _service(issuance_stats.issuance_stats, store(request), by, at=when, kept=kept))
+    learners = request.app.state.workspace.learners  # learner counts read the research store (docs/privacy.md)
+    return plain(await _service(issuance_stats.issuance_stats, learners, by, at=when, kept=kept))
 
 
 # -- documents: validate, verify, ingest ---------------------------------------------------

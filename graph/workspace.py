@@ -52,6 +52,16 @@ class Workspace:
         return open_store(self.settings.research_location, data_dir=self.settings.data_dir,
                           endpoints=self.settings.research_endpoints)
 
+    @property
+    def learners(self) -> Store:
+        """The public store with learner queries answered by the research store (graph.learner_view)."""
+        from credgraph.graph.learner_view import LearnerView
+
+        view = self.__dict__.get("_learners")
+        if view is None or view.public is not self.store:  # the API server wraps the public store in a gate
+            view = self.__dict__["_learners"] = LearnerView(self.store, self.research)
+        return view
+
     def pseudonym_key(self) -> bytes:
         """The instance secret (learner pseudonyms, keyed names); created with mode 0600 on first use."""
         found = self.__dict__.get("_secret")
