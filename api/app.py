@@ -255,10 +255,15 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
         "digital micro-credentials (ELM 3.1); a SPARQL 1.1 endpoint over the public dataset; linked data for "
         "every IRI credgraph mints. Errors are RFC 9457 problem documents.",
     )
+    from credgraph.graph import consistency
+
+    consistency.ensure(workspace)  # documents half-written by a killed import are dropped before serving
     inner = workspace.store
     store = inner if isinstance(inner, GuardedStore) else GuardedStore(inner)
     # Services that take the workspace (ingest) must write through the gate too.
     workspace.__dict__["store"] = store
+    research = workspace.research
+    workspace.__dict__["research"] = research if isinstance(research, GuardedStore) else GuardedStore(research)
     app.state.workspace = workspace
     app.state.store = store
     app.state.api_settings = settings
@@ -271,6 +276,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
                                       recycle_bytes=settings.recycle_worker_mb * mib)
     # Anonymous /validate and /verify share a few slots, one per address (routes_rest.anonymous_document_share).
     app.state.document_shares = FairShares(settings.max_anonymous_validations, per_client=1, reserved=0, wait_s=2.0)
+    app.state.research_executor = None  # the researcher view of /sparql: made on first use (routes_sparql)
     app.state.keyring = KeyRing.load(settings.keys_file)
     app.state.known_keys = {}  # SHA-256 of a key -> its name, for /sparql's fair shares (routes_sparql.client_of)
     app.state.audit = AuditLog(settings.audit_log)
