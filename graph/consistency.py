@@ -26,6 +26,7 @@ records carrying ``cg:learner``, no research records) is reported as needing
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -121,4 +122,8 @@ def ensure(ws) -> Report | None:
         return None
     report = repair(ws)
     ws.repaired = True
+    if report.problems or report.unused_descriptions:
+        log = logging.getLogger("credgraph")
+        for line in report.lines()[1:]:
+            log.warning("consistency: %s", line)
     return report
