@@ -84,6 +84,8 @@ class IngestOptions:
     chunk_bytes: int = 64 * 1024 * 1024  # ... or fewer: a chunk holds at most this many document bytes
     write_chunk: int = 50  # documents per store write (see _write)
     max_document_bytes: int = 5 * 1024 * 1024
+    # The awarding bodies (organisation IRIs) the writer may write for (an issuer key's providers); None: any.
+    providers: frozenset[str] | None = None
 
 
 @dataclass
@@ -112,6 +114,7 @@ class DocumentResult:
     issued: str | None = None  # the record's issue date (YYYY-MM-DD)
     issued_from: str | None = None  # the property it was read from (cred:issued, cred:issuanceDate, cred:validFrom, elm:awardingDate)
     issuer_country: str | None = None  # a country authority concept IRI, never a region
+    forbidden: bool = False  # refused because it is another provider's (the API answers 403)
 
 
 @dataclass
@@ -398,6 +401,10 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         known = str(exc) if str(exc).startswith("Exceeds the limit") else type(exc).__name__  # Python's int limit
         return DocumentResult(name, "rejected", problems=[f"{name}: the document could not be read ({known})"],
                               seal=verification)
+    body = split.awarding_body.value if isinstance(split.awarding_body, ox.NamedNode) else None
+    if options.providers is not None and body not in options.providers:
+        return DocumentResult(name, "rejected", forbidden=True, seal=verification, problems=[
+            f"{name}: the awarding body {body or '(none)'} is not a provider this key may write for"])
     kind = "badge" if is_badge else "cred"
     sid = _source_id(key, kind, split.credential_id, data)
     result = DocumentResult(name, "rejected" if problems else "pending", source_id=sid, problems=problems, seal=verification,
@@ -511,6 +518,8 @@ def _batch_checks(store: Store, batch: list[_Prepared], options: IngestOptions, 
             p.result.problems += [f"{p.result.name}: unknown concept {c} (not in the loaded vocabulary {pairs[ox.NamedNode(c)].value})" for c in bad]
             p.result.status = "rejected"
     started = timer.add("concepts", started)
+    if options.providers is not None:
+        _check_owners(store, [p for p in batch if p.result.status == "pending"], options.providers)
 
     from credgraph.graph import validation
 
@@ -544,6 +553,21 @@ def compliance_text(compliance: Compliance) -> str:
     if own:
         where.insert(0, f"the credential misses {', '.join(own)}")
     return f"missing {', '.join(compliance.missing)} ({'; '.join(where)})"
+
+
+def _check_owners(store: Store, batch: list[_Prepared], providers: frozenset[str]) -> None:
+    """A credential already stored for another provider is not replaced by this writer's document of the same id."""
+    if not batch:
+        return
+    rows = store.select(queries.load("ingest-record-bodies"),
+                        values=[{"graph": ox.NamedNode(ns.source_graph(p.result.source_id))} for p in batch]).rows
+    bodies = {row["graph"].value: row["body"].value for row in rows}
+    for p in batch:
+        body = bodies.get(ns.source_graph(p.result.source_id))
+        if body is not None and body not in providers:
+            p.result.status, p.result.forbidden = "rejected", True
+            p.result.problems.append(f"{p.result.name}: this credential is stored for another provider ({body}); "
+                                     "this key may not replace it")
 
 
 def _graph_hashes(store: Store, graphs: Sequence[str]) -> dict[str, str]:
@@ -839,7 +863,7 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
         _write(ws, prepared, timer, options.write_chunk)
         for doc, item in batch:
             result = item.result if isinstance(item, _Prepared) else item
-            if result.status == "rejected" and options.quarantine:
+            if result.status == "rejected" and options.quarantine and not result.forbidden:
                 rdf = item.split.private if isinstance(item, _Prepared) else None
                 _quarantine(ws, doc, result, rdf)
             summary.documents.append(result)
@@ -955,6 +979,35 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
 # -- catalogue files ---------------------------------------------------------------
 
 
+_PUBLISHER = ox.NamedNode(ns.DC + "publisher")
+
+
+def _foreign_providers(ws: Workspace, parsed, result: "CatalogueResult", providers: frozenset[str] | None) -> bool:
+    """True (with problems) if the file publishes for a provider the writer may not, or one another file describes.
+
+    Specification ids are scoped per provider (``spec/<provider>/<id>``); one
+    provider's entries come from one catalogue file, so that a second file
+    cannot merge its rows into another provider's specifications.
+    """
+    orgs = sorted({t.object.value for t in parsed.triples if t.predicate == _PUBLISHER and isinstance(t.object, ox.NamedNode)})
+    if providers is not None:
+        foreign = [o for o in orgs if o not in providers]
+        if foreign:
+            result.forbidden = True
+            result.problems.append(f"{result.name}: rows of provider {foreign[0]} (not a provider this key may write for)")
+            return True
+    if not orgs:
+        return False
+    own = ns.source_graph(parsed.source_id)
+    rows = ws.store.select(queries.load("catalogue-provider-owners"), values=[{"org": ox.NamedNode(o)} for o in orgs]).rows
+    for row in rows:
+        if row["graph"].value != own:
+            source = row["file"].value if row.get("file") else row["graph"].value
+            result.problems.append(f"{result.name}: provider {row['org'].value} is described by another catalogue file "
+                                   f"({source}); replace that file (same file name) instead")
+    return bool(result.problems)
+
+
 @dataclass
 class CatalogueResult:
     """``credgraph import catalogue`` for one file."""
@@ -966,9 +1019,11 @@ class CatalogueResult:
     triples: int = 0
     specifications: int = 0
     compliance: Compliance | None = None
+    forbidden: bool = False  # refused because it names another provider (the API answers 403)
 
 
-def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = frozenset()) -> CatalogueResult:
+def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = frozenset(),
+                     providers: frozenset[str] | None = None) -> CatalogueResult:
     """Import one catalogue CSV file (parsed by :mod:`credgraph.graph.catalogue_csv`) into its source graph.
 
     All or nothing: a file with any bad cell, or failing the
@@ -995,6 +1050,9 @@ def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = 
         return CatalogueResult(name, "rejected", problems=[f"{name}: {exc}"])
     result = CatalogueResult(name, "pending", source_id=parsed.source_id, problems=list(parsed.errors))
     if parsed.errors:
+        result.status = "rejected"
+        return result
+    if _foreign_providers(ws, parsed, result, providers):
         result.status = "rejected"
         return result
     storable = _validate_many([parsed.triples], "storable-specification")[0]

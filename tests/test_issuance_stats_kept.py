@@ -213,7 +213,9 @@ def test_the_api_refreshes_after_an_import_and_warms_at_start_up(ws, monkeypatch
     store, path = ws.learners, kept_of(ws)
     keys = ws.settings.data_dir / "keys.json"
     ws.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    key = add_key(keys, "issuer", "issuer-1")
+    from provider_iris import of_demo
+
+    key = add_key(keys, "issuer", "issuer-1", providers=of_demo())
     warmed = []
     warm = issuance_stats.warm_completions
     monkeypatch.setattr(issuance_stats, "warm_completions", lambda *a: warmed.append(warm(*a)) or warmed[-1])

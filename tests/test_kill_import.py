@@ -137,10 +137,12 @@ def test_kill_9_during_cli_imports_leaves_no_half_written_document(demo, tmp_pat
 
 def test_kill_9_of_the_api_server_during_uploads(demo, tmp_path):
     from conftest import free_port, wait_for_http
+    from provider_iris import of_demo
 
     data = tmp_path / "data"
     subprocess.run(cli(data, "init"), check=True, capture_output=True, timeout=300)
-    keys = subprocess.run(cli(data, "keys", "add", "--role", "issuer", "--name", "uploader"), check=True, capture_output=True,
+    keys = subprocess.run(cli(data, "keys", "add", "--role", "issuer", "--name", "uploader",
+                              *[a for org in of_demo() for a in ("--provider", org)]), check=True, capture_output=True,
                           text=True, timeout=60).stdout
     key = next(w for w in keys.split() if w.startswith("cgk_"))
     files = sorted((demo / "credentials").rglob("*.jsonld"))[:300]
