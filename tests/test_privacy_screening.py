@@ -149,3 +149,30 @@ def privacy_rdf(document: dict, name: str):
     rdf = jsonld.to_triples(document, name)
     split = edc.split_edc(rdf, name, b"k" * 32)
     return privacy.Graph(rdf), split
+
+
+def test_the_review_finding_through_the_api(sample, tmp_path, shared_data):
+    """Finding 1: a specification titled "Webinar for Ana Andromeda" was stored publicly and served on /sparql."""
+    from fastapi.testclient import TestClient
+
+    from credgraph.api import create_app
+    from credgraph.api.config import ApiSettings
+    from credgraph.api.keys import add_key
+    from provider_iris import of_documents
+
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path))
+    vocab.load_shipped(ws.store, VOCABS)
+    keys = tmp_path / "keys.json"
+    key = add_key(keys, "issuer", "issuer-1", providers=of_documents([shared_data / "samples" / "Sample-CertOfPart-unsigned.jsonld"]))
+    with TestClient(create_app(ws, ApiSettings(keys_file=keys, audit_log=tmp_path / "audit.log"))) as client:
+        body = json.dumps(with_text(sample, "title", "Webinar for Ana Andromeda")).encode()
+        answer = client.post("/api/v1/credentials", content=body, params={"name": "webinar.json"},
+                             headers={"Content-Type": "application/ld+json", "Authorization": f"Bearer {key}"})
+        assert answer.status_code == 422
+        assert answer.json()["detail"] == ("webinar.json: the public text of elm:LearningActivitySpecification dc:title "
+                                          "contains the learner's name; document not written (personal data would reach "
+                                          "the public store)")
+        found = client.get("/sparql", params={"query": 'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "Andromeda")) }'},
+                           headers={"Accept": "application/sparql-results+json"})
+        assert found.json()["results"]["bindings"] == []
+    ws.close()
