@@ -15,6 +15,7 @@ personal term of the document appears in the public triples.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -344,18 +345,37 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class PersonalValue:
-    """One value to look for in public text: its kind (name, e-mail, identifier, birth date) and pattern."""
+    """One value to look for in public text: its kind (name, e-mail, identifier, birth date) and pattern.
+
+    ``hint``: a piece every match contains ("" for identifiers, which may be
+    spread by separators: then a digit); the pattern is compiled and tried only
+    on texts that contain it, so most texts cost a substring test.
+    """
 
     kind: str
-    pattern: re.Pattern
+    regex: str
+    hint: str
+
+    def search(self, text: str) -> bool:
+        if self.hint:
+            if self.hint not in text:
+                return False
+        elif not any(c.isdigit() for c in text):
+            return False
+        return _compiled(self.regex).search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(regex: str) -> re.Pattern:
+    return re.compile(regex)
 
 
 def personal_values(graph: Graph, persons: Iterable) -> list[PersonalValue]:
     """The screening patterns for the subjects ``persons`` of a credential (see the rule above)."""
     found: dict[tuple[str, str], PersonalValue] = {}
 
-    def add(kind: str, regex: str) -> None:
-        found.setdefault((kind, regex), PersonalValue(kind, re.compile(regex)))
+    def add(kind: str, regex: str, hint: str) -> None:
+        found.setdefault((kind, regex), PersonalValue(kind, regex, hint))
 
     for person in persons:
         names = [o.value for p in _NAME_PROPERTIES for o in graph.objects(person, p) if isinstance(o, ox.Literal)]
@@ -366,11 +386,11 @@ def personal_values(graph: Graph, persons: Iterable) -> list[PersonalValue]:
             folded = fold(name)
             words = [w for w in re.split(r"[\s\-.]+", folded) if w]
             if len(words) >= 2 and sum(c.isalpha() for c in folded) >= 5:
-                add("name", r"(?<!\w)" + r"[\s\-.]+".join(map(re.escape, words)) + r"(?!\w)")
+                add("name", r"(?<!\w)" + r"[\s\-.]+".join(map(re.escape, words)) + r"(?!\w)", max(words, key=len))
         for mail in _emails(graph, person):
-            folded = mail.casefold().strip()
+            folded = fold(mail)
             if "@" in folded:
-                add("e-mail address", re.escape(folded))
+                add("e-mail address", re.escape(folded), folded)
         for holder in _ID_HOLDERS:
             for ident in graph.objects(person, holder):
                 notations = graph.objects(ident, ns.SKOS + "notation") if not isinstance(ident, ox.Literal) else [ident]
@@ -378,10 +398,11 @@ def personal_values(graph: Graph, persons: Iterable) -> list[PersonalValue]:
                     value = _SEPARATORS.sub("", fold(notation.value))
                     if len(value) >= 5 and any(c.isdigit() for c in value):
                         spread = r"[\s\-./_]*".join(map(re.escape, value))  # separators may come anywhere
-                        add("identifier", r"(?<![^\W_])" + spread + r"(?![^\W_])")
+                        add("identifier", r"(?<![^\W_])" + spread + r"(?![^\W_])", "")
         for birth in graph.objects(person, ns.ELM + "dateOfBirth"):
+            year = birth.value.strip()[:4]
             for regex in _date_patterns(birth.value):
-                add("birth date", regex)
+                add("birth date", regex, year)
     return list(found.values())
 
 
@@ -444,7 +465,7 @@ def screen_public(public: Iterable[ox.Triple], values: list[PersonalValue], grap
         if type(o) is not ox.Literal or o.datatype.value not in _STRING_TYPES:
             continue
         text = _folded(o.value)
-        kinds = [v.kind for v in values if v.pattern.search(text)]
+        kinds = [v.kind for v in values if v.search(text)]
         for kind in kinds:
             if t.subject not in types:
                 types[t.subject] = _element_of(t.subject, public, graph)
