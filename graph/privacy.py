@@ -334,6 +334,7 @@ _MONTHS = [
 ]
 _STRING_TYPES = frozenset({ns.XSD + "string", ns.RDF + "langString", ns.RDF + "HTML", ns.RDF + "XMLLiteral"})
 _SEPARATORS = re.compile(r"[\s\-./_]+")
+_DIGIT = re.compile(r"\d")
 
 
 def fold(text: str) -> str:
@@ -360,7 +361,7 @@ class PersonalValue:
         if self.hint:
             if self.hint not in text:
                 return False
-        elif not any(c.isdigit() for c in text):
+        elif not _DIGIT.search(text):
             return False
         return _compiled(self.regex).search(text) is not None
 
@@ -457,14 +458,17 @@ def screen_public(public: Iterable[ox.Triple], values: list[PersonalValue], grap
     """Every public string literal of ``public`` that contains one of ``values`` (see the rule above)."""
     if not values:
         return []
+    texts = [(t, _folded(t.object.value)) for t in public
+             if type(t.object) is ox.Literal and t.object.datatype.value in _STRING_TYPES]
+    # One pass over all the texts first: usually no value's hint occurs anywhere, and that is the answer.
+    joined = "\n".join(text for _, text in texts)
+    values = [v for v in values if (v.hint in joined if v.hint else _DIGIT.search(joined))]
+    if not values:
+        return []
     types: dict = {}
     hits: list[ScreeningHit] = []
     seen: set = set()
-    for t in public:
-        o = t.object
-        if type(o) is not ox.Literal or o.datatype.value not in _STRING_TYPES:
-            continue
-        text = _folded(o.value)
+    for t, text in texts:
         kinds = [v.kind for v in values if v.search(text)]
         for kind in kinds:
             if t.subject not in types:
