@@ -1,4 +1,4 @@
-"""The ingest pipeline: issued credentials (EDC JSON-LD, sealed EDC, Open Badges 3.0) into the two stores.
+"""The ingest pipeline: issued credentials (EDC JSON-LD, sealed EDC, Open Badges 3.0) into the stores.
 
 For each document: read (size limit, UTF-8, JSON, nesting) -> open the seal if
 sealed (verify it) -> JSON-LD to RDF with bundled contexts -> normalise (ELM 3.3,
@@ -7,18 +7,23 @@ checks. Two questions are kept apart:
 
 - *storable?* literals well-typed, known concepts of loaded controlled
   vocabularies, the ``storable-credential`` SHACL profile, a seal that is not
-  invalid. No: the document is rejected (or, with ``quarantine``, kept whole
-  with its report in ``urn:credgraph:quarantine:<id>`` in the private store).
+  invalid, no personal value of the learner in any public text (screening,
+  docs/privacy.md). No: the document is rejected (or, with ``quarantine``,
+  kept whole with its report in ``urn:credgraph:quarantine:<id>`` in the
+  private store).
 - *Annex I compliant?* recorded as a ``cg:ComplianceResult`` (present and
   missing elements); a reason to reject only with ``require={"annex-i"}``.
 
-Writes are per chunk of documents, each document all or nothing across both
+Writes are per chunk of documents, each document all or nothing across the
 stores: the private graphs are written first (one atomic call), then the
-public graphs (one atomic call). If the public write fails, the private store
-is put back as it was (new private graphs dropped, replaced ones restored from
-the copy taken before writing), so no document is ever half-written and no
-public record exists without its private part. Re-importing the same bytes is
-a no-op (content hash in provenance); changed content replaces both graphs.
+research records with the learner pseudonyms, then the public graphs (one
+atomic call each). If a later write fails, the earlier stores are put back as
+they were (new graphs dropped, replaced ones restored from the copy taken
+before writing). A process killed between the writes cannot put anything
+back: the next import or server start drops what it left half-written
+(:mod:`credgraph.graph.consistency`). Names are keyed with the instance secret
+(docs/privacy.md). Re-importing the same bytes is a no-op (content hash in
+provenance); changed content replaces every part.
 """
 
 from __future__ import annotations
