@@ -17,6 +17,13 @@ class Caller:
 
     name: str
     role: str
+    providers: tuple[str, ...] = ()  # issuer keys: the organisation IRIs it may write for
+
+    def may_write_for(self) -> frozenset[str] | None:
+        """The providers this caller may write documents for; None: any (admin)."""
+        if self.role == "admin":
+            return None
+        return frozenset(self.providers)
 
 
 def presented_key(request: Request) -> str | None:
@@ -36,7 +43,7 @@ def caller(request: Request) -> Caller:
     if entry is None:
         raise Problem(401, "the API key is not valid", type_="invalid-key",
                       headers={"WWW-Authenticate": 'Bearer realm="credgraph"'})
-    return Caller(entry.name, entry.role)
+    return Caller(entry.name, entry.role, entry.providers)
 
 
 def require(*roles: str):

@@ -241,7 +241,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
 
         # Stacking completions are the one dear statistic: read (or loaded from the kept file) while
         # the server already answers, so that the first request does not pay for it.
-        issuance_stats.warm_completions(app.state.store, issuance_stats.completions_file(workspace.settings))
+        issuance_stats.warm_completions(workspace.learners, issuance_stats.completions_file(workspace.settings))
         yield
         close = getattr(app.state.executor, "close", None)
         if close:
@@ -260,6 +260,9 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
         "digital micro-credentials (ELM 3.1); a SPARQL 1.1 endpoint over the public dataset; linked data for "
         "every IRI credgraph mints. Errors are RFC 9457 problem documents.",
     )
+    from credgraph.graph import consistency
+
+    consistency.ensure(workspace)  # documents half-written by a killed import are dropped before serving
     # Services that take the workspace (ingest), and whoever else holds it, write through the gate too.
     store = workspace.store if isinstance(workspace.store, GuardedStore) else workspace.wrap_store(GuardedStore)
     app.state.workspace = workspace
@@ -274,6 +277,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
                                       recycle_bytes=settings.recycle_worker_mb * mib)
     # Anonymous /validate and /verify share a few slots, one per address (routes_rest.anonymous_document_share).
     app.state.document_shares = FairShares(settings.max_anonymous_validations, per_client=1, reserved=0, wait_s=2.0)
+    app.state.research_executor = None  # the researcher view of /sparql: made on first use (routes_sparql)
     app.state.keyring = KeyRing.load(settings.keys_file)
     app.state.known_keys = {}  # SHA-256 of a key -> its name, for /sparql's fair shares (routes_sparql.client_of)
     app.state.audit = AuditLog(settings.audit_log)

@@ -42,28 +42,26 @@ class ApiSettings:
 
     @classmethod
     def for_workspace(cls, settings: Settings, **overrides) -> "ApiSettings":
-        """Defaults under the data directory, then ``CREDGRAPH_API_*`` variables, then ``overrides``."""
+        """Defaults under the data directory, then the ``CREDGRAPH_API_*`` values of ``settings``, then ``overrides``."""
         data = Path(settings.data_dir)
         values: dict = {
             "keys_file": data / "api-keys.json",
             "audit_log": data / "audit.log",
             "max_body_bytes": settings.max_document_bytes,
         }
+        # Timeout, row cap, concurrency and the key file were read once, into ``settings``
+        # (credgraph.settings); the API's further limits are read here.
+        for name, value in (("query_timeout_s", settings.api_timeout_s), ("row_cap", settings.api_row_cap),
+                            ("max_concurrent_queries", settings.api_max_queries), ("keys_file", settings.api_keys_file)):
+            if value is not None:
+                values[name] = value
         env = os.environ
-        if env.get("CREDGRAPH_API_TIMEOUT_S"):
-            values["query_timeout_s"] = float(env["CREDGRAPH_API_TIMEOUT_S"])
-        if env.get("CREDGRAPH_API_ROW_CAP"):
-            values["row_cap"] = int(env["CREDGRAPH_API_ROW_CAP"])
-        if env.get("CREDGRAPH_API_MAX_QUERIES"):
-            values["max_concurrent_queries"] = int(env["CREDGRAPH_API_MAX_QUERIES"])
         for name, kind in _LIMITS.items():
             raw = env.get("CREDGRAPH_API_" + name.upper())
             if raw:
                 values[name] = kind(raw)
         if env.get("CREDGRAPH_PUBLIC_BASE"):
             values["public_base"] = env["CREDGRAPH_PUBLIC_BASE"].rstrip("/")
-        if env.get("CREDGRAPH_API_KEYS"):
-            values["keys_file"] = Path(env["CREDGRAPH_API_KEYS"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

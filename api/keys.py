@@ -3,7 +3,13 @@
 File format (``<data>/api-keys.json``)::
 
     {"keys": [{"name": "enic-naric-de", "role": "agency",
-               "hash": "sha256:<hex>"}]}
+               "hash": "sha256:<hex>"},
+              {"name": "uni-x", "role": "issuer", "hash": "sha256:<hex>",
+               "providers": ["https://w3id.org/credgraph/id/org/uni-x"]}]}
+
+An issuer key names the providers (awarding bodies, as organisation IRIs) it
+may write for: credentials they award and catalogue rows they publish. Other
+providers' documents are refused (403); an issuer key naming none writes nothing.
 
 Hashes are ``sha256:<hex>`` (for the random 256-bit keys ``credgraph keys add``
 makes) or ``scrypt:<salt hex>:<hex>`` (for keys a person chose). The plain key
@@ -30,6 +36,7 @@ class ApiKey:
     name: str
     role: str
     hash: str
+    providers: tuple[str, ...] = ()  # issuer keys: the organisation IRIs it may write for
 
 
 def hash_key(key: str, method: str = "sha256") -> str:
@@ -77,7 +84,10 @@ class KeyRing:
                 raise ValueError(f"{path}: keys[{i}] has role {role!r}; expected one of {', '.join(ROLES)}")
             if not str(entry.get("hash", "")).startswith(("sha256:", "scrypt:")):
                 raise ValueError(f"{path}: keys[{i}] has no sha256: or scrypt: hash")
-            keys.append(ApiKey(str(entry.get("name", f"key-{i}")), role, entry["hash"]))
+            providers = entry.get("providers", [])
+            if not isinstance(providers, list) or not all(isinstance(p, str) and _is_iri(p) for p in providers):
+                raise ValueError(f"{path}: keys[{i}].providers must be a list of organisation IRIs")
+            keys.append(ApiKey(str(entry.get("name", f"key-{i}")), role, entry["hash"], tuple(providers)))
         return cls(keys)
 
     def find(self, key: str) -> ApiKey | None:
@@ -88,16 +98,31 @@ class KeyRing:
         return None
 
 
-def add_key(path: Path, role: str, name: str, method: str = "sha256") -> str:
-    """Create a random key with ``role``, store its hash in ``path``; returns the plain key (shown once)."""
+def _is_iri(value: str) -> bool:
+    return value.startswith(("http://", "https://", "urn:")) and not any(c in value for c in ' <>"{}|\\^`')
+
+
+def add_key(path: Path, role: str, name: str, method: str = "sha256", providers: list[str] | tuple[str, ...] = ()) -> str:
+    """Create a random key with ``role``, store its hash in ``path``; returns the plain key (shown once).
+
+    ``providers``: for an issuer key, the organisation IRIs it may write for.
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if providers and role != "issuer":
+        raise ValueError("only issuer keys name providers")
+    bad = [p for p in providers if not _is_iri(p)]
+    if bad:
+        raise ValueError(f"--provider {bad[0]!r} is not an organisation IRI (e.g. https://w3id.org/credgraph/id/org/<slug>)")
     path = Path(path)
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"keys": []}
     if any(k.get("name") == name for k in data.get("keys", [])):
         raise ValueError(f"{path}: a key named {name!r} exists already")
     key = "cgk_" + secrets.token_urlsafe(32)
-    data.setdefault("keys", []).append({"name": name, "role": role, "hash": hash_key(key, method)})
+    entry = {"name": name, "role": role, "hash": hash_key(key, method)}
+    if role == "issuer":
+        entry["providers"] = list(providers)
+    data.setdefault("keys", []).append(entry)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

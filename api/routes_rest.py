@@ -358,7 +358,8 @@ async def stats_issuance(request: Request,
 
     when = _date(at, "at")
     kept = issuance_stats.completions_file(request.app.state.workspace.settings)
-    return plain(await _service(issuance_stats.issuance_stats, store(request), by, at=when, kept=kept))
+    learners = request.app.state.workspace.learners  # learner counts read the research store (docs/privacy.md)
+    return plain(await _service(issuance_stats.issuance_stats, learners, by, at=when, kept=kept))
 
 
 # -- documents: validate, verify, ingest ---------------------------------------------------
@@ -474,8 +475,13 @@ async def post_credential(request: Request, who: Caller = Depends(require("issue
 
     data = await _document_body(request)
     name = _name(request, "credential.json")
-    summary = await _service(ingest_documents, request.app.state.workspace, [SourceDocument(name, data, None)])
+    from credgraph.graph.ingest import IngestOptions
+
+    options = IngestOptions(providers=who.may_write_for(), max_document_bytes=request.app.state.workspace.settings.max_document_bytes)
+    summary = await _service(ingest_documents, request.app.state.workspace, [SourceDocument(name, data, None)], options)
     result = summary.documents[0]
+    if result.forbidden:
+        raise Problem(403, "; ".join(result.problems), type_="other-provider")
     body = {
         "document": name,
         "status": result.status,
@@ -519,9 +525,12 @@ async def post_catalogue(request: Request, who: Caller = Depends(require("issuer
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)
-            return ingest_catalogue(request.app.state.workspace, path)
+            return ingest_catalogue(request.app.state.workspace, path, providers=who.may_write_for())
 
     result = await _service(run)
+    if result.forbidden:
+        raise Problem(403, "; ".join(p.replace(str(Path(tempfile.gettempdir())), "") for p in result.problems),
+                      type_="other-provider")
     body = plain(result)
     body["name"] = name
     if result.status == "rejected":

@@ -250,6 +250,8 @@ async def _answer(request: Request, text: str, params: list[tuple[str, str]]) ->
     )
     executor = request.app.state.executor
     client, keyed = await client_of(request)
+    if _one(params, "view") == "research":
+        executor = _research_executor(request)
     try:
         answer = await executor.run_for(job, client, keyed)
     except QueryFailure as failure:
@@ -259,6 +261,28 @@ async def _answer(request: Request, text: str, params: list[tuple[str, str]]) ->
         headers["X-Credgraph-Truncated"] = "true"
         headers["X-Credgraph-Row-Cap"] = str(executor.row_cap)
     return Response(answer.body, media_type=formats.CONTENT_TYPES[answer.format], headers=headers)
+
+
+def _research_executor(request: Request):
+    """The researcher view (``view=research``): issuance records with learner pseudonyms; researcher or admin key, audited.
+
+    Anonymous readers never reach the research store (docs/privacy.md).
+    """
+    from credgraph.api.access import caller
+    from credgraph.api.executor import executor_for
+
+    who = caller(request)
+    if who.role not in ("researcher", "admin"):
+        status = 401 if who.role == "anonymous" else 403
+        raise Problem(status, "view=research needs an API key with role researcher or admin", type_="researcher-view",
+                      headers={"WWW-Authenticate": 'Bearer realm="credgraph"'} if status == 401 else None)
+    state = request.app.state
+    state.audit.record(who.name, who.role, f"{request.method} /sparql view=research", "researcher view of the issuance records")
+    if state.research_executor is None:
+        api = state.api_settings
+        state.research_executor = executor_for(state.workspace.research, api.query_timeout_s, api.row_cap,
+                                               api.max_concurrent_queries)
+    return state.research_executor
 
 
 def _offers(kind: str) -> dict[str, str]:

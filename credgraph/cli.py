@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(env CREDGRAPH_STORE; default: embedded Oxigraph under the data directory)",
     )
     parser.add_argument("--private-store", metavar="URL", help="store for personal data (env CREDGRAPH_PRIVATE_STORE)")
+    parser.add_argument("--research-store", metavar="URL",
+                        help="store for issuance records with learner pseudonyms (env CREDGRAPH_RESEARCH_STORE)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     import_parser = commands.add_parser(
         "import",
@@ -58,7 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    settings = Settings.from_env(data_dir=args.data, store=args.store, private_store=args.private_store)
+    try:
+        settings = Settings.from_env(data_dir=args.data, store=args.store, private_store=args.private_store,
+                                     research_store=args.research_store)
+    except ValueError as exc:
+        print(f"credgraph: error: {exc}", file=sys.stderr)
+        return 2
     # Only commands that write data (init, import, demo) may create the data directory, and validate,
     # which checks a file and reads the store only to look concepts up; one that reads, pointed at a
     # directory that is not there, says so instead of answering from an empty store.

@@ -1,4 +1,4 @@
-"""The ingest pipeline: issued credentials (EDC JSON-LD, sealed EDC, Open Badges 3.0) into the two stores.
+"""The ingest pipeline: issued credentials (EDC JSON-LD, sealed EDC, Open Badges 3.0) into the stores.
 
 For each document: read (size limit, UTF-8, JSON, nesting) -> open the seal if
 sealed (verify it) -> JSON-LD to RDF with bundled contexts -> normalise (ELM 3.3,
@@ -7,18 +7,23 @@ checks. Two questions are kept apart:
 
 - *storable?* literals well-typed, known concepts of loaded controlled
   vocabularies, the ``storable-credential`` SHACL profile, a seal that is not
-  invalid. No: the document is rejected (or, with ``quarantine``, kept whole
-  with its report in ``urn:credgraph:quarantine:<id>`` in the private store).
+  invalid, no personal value of the learner in any public text (screening,
+  docs/privacy.md). No: the document is rejected (or, with ``quarantine``,
+  kept whole with its report in ``urn:credgraph:quarantine:<id>`` in the
+  private store).
 - *Annex I compliant?* recorded as a ``cg:ComplianceResult`` (present and
   missing elements); a reason to reject only with ``require={"annex-i"}``.
 
-Writes are per chunk of documents, each document all or nothing across both
+Writes are per chunk of documents, each document all or nothing across the
 stores: the private graphs are written first (one atomic call), then the
-public graphs (one atomic call). If the public write fails, the private store
-is put back as it was (new private graphs dropped, replaced ones restored from
-the copy taken before writing), so no document is ever half-written and no
-public record exists without its private part. Re-importing the same bytes is
-a no-op (content hash in provenance); changed content replaces both graphs.
+research records with the learner pseudonyms, then the public graphs (one
+atomic call each). If a later write fails, the earlier stores are put back as
+they were (new graphs dropped, replaced ones restored from the copy taken
+before writing). A process killed between the writes cannot put anything
+back: the next import or server start drops what it left half-written
+(:mod:`credgraph.graph.consistency`). Names are keyed with the instance secret
+(docs/privacy.md). Re-importing the same bytes is a no-op (content hash in
+provenance); changed content replaces every part.
 """
 
 from __future__ import annotations
@@ -39,14 +44,14 @@ from pathlib import Path, PurePosixPath
 import pyoxigraph as ox
 
 from credgraph import queries
-from credgraph.graph import annex_i, badges, edc, jsonld, privacy, seal
+from credgraph.graph import annex_i, badges, consistency, edc, jsonld, privacy, seal
 from credgraph.graph import namespaces as ns
 from credgraph.graph.bounded_cache import BoundedCache
 from credgraph.graph.edc import CredentialError, CredentialSplit
 from credgraph.graph.jsonld import DocumentError
 from credgraph.graph.jsonld_templates import Statements, is_token
 from credgraph.graph.store import Provenance, Store, StoreError, content_hash
-from credgraph.graph.workspace import Workspace
+from credgraph.graph.workspace import Workspace, keyed_hash, keyed_id
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".json-ld")
 # Read so that they are refused by name (EDC XML), never skipped in silence.
@@ -84,6 +89,8 @@ class IngestOptions:
     chunk_bytes: int = 64 * 1024 * 1024  # ... or fewer: a chunk holds at most this many document bytes
     write_chunk: int = 50  # documents per store write (see _write)
     max_document_bytes: int = 5 * 1024 * 1024
+    # The awarding bodies (organisation IRIs) the writer may write for (an issuer key's providers); None: any.
+    providers: frozenset[str] | None = None
 
 
 @dataclass
@@ -112,6 +119,7 @@ class DocumentResult:
     issued: str | None = None  # the record's issue date (YYYY-MM-DD)
     issued_from: str | None = None  # the property it was read from (cred:issued, cred:issuanceDate, cred:validFrom, elm:awardingDate)
     issuer_country: str | None = None  # a country authority concept IRI, never a region
+    forbidden: bool = False  # refused because it is another provider's (the API answers 403)
 
 
 @dataclass
@@ -149,6 +157,7 @@ class _Prepared:
     forbidden: set
     concepts: list[tuple[ox.NamedNode, ox.NamedNode]]
     private_source: str
+    public_hash: str  # the content hash as the public and research stores record it (keyed)
 
 
 class _Timer:
@@ -287,8 +296,9 @@ def xml_problem(data: bytes, name: str) -> str | None:
 # -- per-document steps -------------------------------------------------------------
 
 
-def _source_id(kind: str, credential_id: str | None, data: bytes) -> str:
-    return edc.source_id(kind, credential_id if credential_id else content_hash(data))
+def _source_id(key: bytes, kind: str, credential_id: str | None, data: bytes) -> str:
+    """The document's name in the stores: keyed with the instance secret (docs/privacy.md), never computable from it."""
+    return keyed_id(key, kind, credential_id if credential_id else content_hash(data))
 
 
 def _concept_pairs(triples: Iterable[ox.Triple]) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
@@ -328,7 +338,7 @@ def _scheme_of(iri: ox.NamedNode) -> ox.NamedNode | None:
     return scheme
 
 
-def _expected_private_graph(document: dict, is_badge: bool) -> ox.NamedNode | None:
+def _expected_private_graph(document: dict, is_badge: bool, key: bytes) -> ox.NamedNode | None:
     """The private graph an EDC credential will most likely go to: named after its top-level ``id``.
 
     Known before parsing, so that the document's statements can be made as
@@ -339,7 +349,7 @@ def _expected_private_graph(document: dict, is_badge: bool) -> ox.NamedNode | No
     if not isinstance(credential, str) or is_badge:
         return None
     try:
-        return ox.NamedNode(ns.private_graph(edc.source_id("cred", credential)))
+        return ox.NamedNode(ns.private_graph(keyed_id(key, "cred", credential)))
     except ValueError:
         return None
 
@@ -374,7 +384,7 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
             document = upload_form_credential(document["credential"], name)
         started = timer.add("read", started)
         is_badge = bool(badges.types_of(document) & {"OpenBadgeCredential", "AchievementCredential"})
-        rdf = jsonld.to_triples(document, name, _expected_private_graph(document, is_badge))
+        rdf = jsonld.to_triples(document, name, _expected_private_graph(document, is_badge, key))
         started = timer.add("json-ld", started)
         if options.kind == "badge" and not is_badge:
             raise CredentialError(f"{name}: not an Open Badges 3.0 OpenBadgeCredential")
@@ -387,6 +397,7 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         forbidden = split.forbidden
         started = timer.add("split", started)
         problems = [f"{name}: {p}" for p in jsonld.literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
+        problems += [hit.message(name) for hit in _screen(rdf, split)]
     except (DocumentError, seal.SealError, CredentialError, privacy.PrivacyError) as exc:
         return DocumentResult(name, "rejected", problems=[str(exc)], seal=verification)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, MemoryError) as exc:
@@ -395,14 +406,29 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
         known = str(exc) if str(exc).startswith("Exceeds the limit") else type(exc).__name__  # Python's int limit
         return DocumentResult(name, "rejected", problems=[f"{name}: the document could not be read ({known})"],
                               seal=verification)
+    body = split.awarding_body.value if isinstance(split.awarding_body, ox.NamedNode) else None
+    if options.providers is not None and body not in options.providers:
+        return DocumentResult(name, "rejected", forbidden=True, seal=verification, problems=[
+            f"{name}: the awarding body {body or '(none)'} is not a provider this key may write for"])
     kind = "badge" if is_badge else "cred"
-    sid = _source_id(kind, split.credential_id, data)
+    sid = _source_id(key, kind, split.credential_id, data)
     result = DocumentResult(name, "rejected" if problems else "pending", source_id=sid, problems=problems, seal=verification,
                             issued=split.issued, issued_from=split.issued_from,
                             issuer_country=split.issuer_country.value if split.issuer_country is not None else None)
-    prepared = _Prepared(result, content_hash(data), split, check, forbidden, _concept_pairs(rdf), name)
+    digest = content_hash(data)
+    prepared = _Prepared(result, digest, split, check, forbidden, _concept_pairs(rdf), name, keyed_hash(key, digest))
     timer.add("checks", started)
     return prepared
+
+
+def _screen(rdf, split: CredentialSplit) -> list[privacy.ScreeningHit]:
+    """The learner's personal values found in the public text of ``split`` (names, e-mails, identifiers, birth dates)."""
+    graph = privacy.Graph(rdf)
+    persons = [t.object for t in graph.triples if t.predicate == _SUBJECT]
+    return privacy.screen_public(split.public, privacy.personal_values(graph, persons))
+
+
+_SUBJECT = ox.NamedNode(ns.CRED + "credentialSubject")
 
 
 def _report_triples(prepared: _Prepared) -> list:
@@ -410,6 +436,8 @@ def _report_triples(prepared: _Prepared) -> list:
     sid = prepared.result.source_id
     graph = ox.NamedNode(ns.source_graph(sid))
     record, triples = edc.issuance_record(prepared.split, sid, graph)
+    # The learner's pseudonym goes to the research store only (docs/privacy.md): never public.
+    triples = [t for t in triples if t.predicate != _LEARNER]
     compliance = prepared.result.compliance
     if compliance is not None:
         node = ox.NamedNode(f"{ns.CG_ID}report/{sid}-compliance")
@@ -443,6 +471,12 @@ def _report_triples(prepared: _Prepared) -> list:
     return triples
 
 
+def _research_triples(prepared: _Prepared) -> list[ox.Triple]:
+    """The issuance record with its learner pseudonym, for the research store (same record IRI and graph name)."""
+    return edc.issuance_record(prepared.split, prepared.result.source_id)[1]
+
+
+_LEARNER = ox.NamedNode(CG + "learner")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
 _FALSE = ox.Literal("false", datatype=ox.NamedNode(ns.XSD + "boolean"))
 
@@ -484,6 +518,8 @@ def _batch_checks(store: Store, batch: list[_Prepared], options: IngestOptions, 
             p.result.problems += [f"{p.result.name}: unknown concept {c} (not in the loaded vocabulary {pairs[ox.NamedNode(c)].value})" for c in bad]
             p.result.status = "rejected"
     started = timer.add("concepts", started)
+    if options.providers is not None:
+        _check_owners(store, [p for p in batch if p.result.status == "pending"], options.providers)
 
     from credgraph.graph import validation
 
@@ -517,6 +553,21 @@ def compliance_text(compliance: Compliance) -> str:
     if own:
         where.insert(0, f"the credential misses {', '.join(own)}")
     return f"missing {', '.join(compliance.missing)} ({'; '.join(where)})"
+
+
+def _check_owners(store: Store, batch: list[_Prepared], providers: frozenset[str]) -> None:
+    """A credential already stored for another provider is not replaced by this writer's document of the same id."""
+    if not batch:
+        return
+    rows = store.select(queries.load("ingest-record-bodies"),
+                        values=[{"graph": ox.NamedNode(ns.source_graph(p.result.source_id))} for p in batch]).rows
+    bodies = {row["graph"].value: row["body"].value for row in rows}
+    for p in batch:
+        body = bodies.get(ns.source_graph(p.result.source_id))
+        if body is not None and body not in providers:
+            p.result.status, p.result.forbidden = "rejected", True
+            p.result.problems.append(f"{p.result.name}: this credential is stored for another provider ({body}); "
+                                     "this key may not replace it")
 
 
 def _graph_hashes(store: Store, graphs: Sequence[str]) -> dict[str, str]:
@@ -556,7 +607,7 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
     for p, graph in zip(todo, public_names):
         if p.result.status == "rejected":
             continue
-        if existing.get(graph) == p.content_hash:
+        if existing.get(graph) == p.public_hash:
             p.result.status = "unchanged"
         else:
             p.result.status = "replaced" if graph in existing else "imported"
@@ -566,9 +617,12 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
         return
     private_names = [ns.private_graph(p.result.source_id) for p in writes]
     previous = _private_snapshot(ws.private, private_names)
+    research_names = [ns.source_graph(p.result.source_id) for p in writes]
+    previous_research = _private_snapshot(ws.research, research_names)
     descriptions = {p.result.source_id: description_graph(p.split.public) for p in writes}
     stored = _graph_hashes(ws.store, sorted({g for g, _ in descriptions.values() if g}))
     private_graphs, private_prov, public_graphs, public_prov = {}, {}, {}, {}
+    research_graphs, research_prov = {}, {}
     for p in writes:
         sid = p.result.source_id
         private_graphs[ns.private_graph(sid)] = p.split.private
@@ -583,17 +637,23 @@ def _write_slice(ws: Workspace, batch: list[_Prepared], timer: _Timer) -> None:
         privacy.assert_public(record, p.forbidden, p.result.name)  # the split checked its public part
         public_graphs[ns.source_graph(sid)] = record
         # The public provenance names no file: file names can carry learners' names.
-        public_prov[ns.source_graph(sid)] = Provenance(kind="source", source=f"credgraph:{sid}", content_hash=p.content_hash)
+        public_prov[ns.source_graph(sid)] = Provenance(kind="source", source=f"credgraph:{sid}", content_hash=p.public_hash)
+        research_graphs[ns.source_graph(sid)] = _research_triples(p)
+        research_prov[ns.source_graph(sid)] = Provenance(kind="research", source=f"credgraph:{sid}", content_hash=p.public_hash)
         if graph and graph not in stored and graph not in public_graphs:
             public_graphs[graph] = p.split.public
             public_prov[graph] = Provenance(kind="source", source=f"credgraph:{graph[len(ns.SOURCE_GRAPH):]}", content_hash=digest)
         p.result.public_triples = len(set(p.split.public + record))
         p.result.private_triples = len(p.split.private)
     started = timer.add("build-graphs", started)
+    # Private, then research, then public: a crash leaves at most a private (and research) part
+    # without its public record, which the next open drops (graph.consistency).
     ws.private.replace_graphs(private_graphs, private_prov)
     try:
+        ws.research.replace_graphs(research_graphs, research_prov)
         ws.store.replace_graphs(public_graphs, public_prov)
     except BaseException:
+        _restore_private(ws.research, research_names, previous_research)
         _restore_private(ws.private, private_names, previous)
         raise
     if any(p.result.status == "replaced" for p in writes):
@@ -607,13 +667,13 @@ def _keep_valid_seals(store: Store, todo: list[_Prepared], public_names: list[st
     Otherwise anyone could swap a genuine sealed credential for an unsealed
     copy with other content under the same credential id.
     """
-    replacing = [g for p, g in zip(todo, public_names) if g in existing and existing[g] != p.content_hash]
+    replacing = [g for p, g in zip(todo, public_names) if g in existing and existing[g] != p.public_hash]
     if not replacing:
         return
     rows = store.select(queries.load("ingest-stored-seals"), values=[{"graph": ox.NamedNode(g)} for g in replacing])
     sealed = {row["graph"].value: row.get("signingTime") for row in rows if row["status"].value == "valid"}
     for p, graph in zip(todo, public_names):
-        if graph not in sealed or existing.get(graph) == p.content_hash:
+        if graph not in sealed or existing.get(graph) == p.public_hash:
             continue
         new, sid = p.result.seal, p.result.source_id
         if new is None or not new.valid:
@@ -726,7 +786,7 @@ def _restore_private(store: Store, graphs: list[str], previous: dict) -> None:
 def _quarantine(ws: Workspace, doc: SourceDocument, result: DocumentResult, rdf: list[ox.Triple] | None) -> None:
     """Keep a rejected document whole, with its problems, in the private store."""
     data = doc.data or b""
-    sid = result.source_id or edc.source_id("doc", content_hash(data) + doc.name)
+    sid = result.source_id or ws.keyed_id("doc", content_hash(data) + doc.name)
     result.source_id = sid
     graph = ns.quarantine_graph(sid)
     report = ox.NamedNode(f"{ns.CG_ID}report/{sid}-quarantine")
@@ -791,6 +851,7 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
     summary = IngestSummary()
     timer = _Timer()
     began = time.perf_counter()
+    consistency.ensure(ws)  # half-written documents of a killed import are dropped before anything else
     key = ws.pseudonym_key()
     anchor_path = seal.trust_anchor_path(options.trust_anchors)
     anchors = seal.load_trust_anchors(anchor_path) if anchor_path else None
@@ -802,7 +863,7 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
         _write(ws, prepared, timer, options.write_chunk)
         for doc, item in batch:
             result = item.result if isinstance(item, _Prepared) else item
-            if result.status == "rejected" and options.quarantine:
+            if result.status == "rejected" and options.quarantine and not result.forbidden:
                 rdf = item.split.private if isinstance(item, _Prepared) else None
                 _quarantine(ws, doc, result, rdf)
             summary.documents.append(result)
@@ -859,6 +920,9 @@ def delete_source(ws: Workspace, source_id: str) -> list[str]:
         ws.store.drop_graphs([public])
         removed.append(public)
         removed += drop_unused_descriptions(ws.store)
+    if ws.research.graph_hash(public) is not None:
+        ws.research.drop_graphs([public])
+        removed.append(f"research {public}")
     private = [g for g in (ns.private_graph(source_id), ns.quarantine_graph(source_id)) if ws.private.graph_hash(g) is not None]
     if private:
         ws.private.drop_graphs(private)
@@ -915,6 +979,35 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
 # -- catalogue files ---------------------------------------------------------------
 
 
+_PUBLISHER = ox.NamedNode(ns.DC + "publisher")
+
+
+def _foreign_providers(ws: Workspace, parsed, result: "CatalogueResult", providers: frozenset[str] | None) -> bool:
+    """True (with problems) if the file publishes for a provider the writer may not, or one another file describes.
+
+    Specification ids are scoped per provider (``spec/<provider>/<id>``); one
+    provider's entries come from one catalogue file, so that a second file
+    cannot merge its rows into another provider's specifications.
+    """
+    orgs = sorted({t.object.value for t in parsed.triples if t.predicate == _PUBLISHER and isinstance(t.object, ox.NamedNode)})
+    if providers is not None:
+        foreign = [o for o in orgs if o not in providers]
+        if foreign:
+            result.forbidden = True
+            result.problems.append(f"{result.name}: rows of provider {foreign[0]} (not a provider this key may write for)")
+            return True
+    if not orgs:
+        return False
+    own = ns.source_graph(parsed.source_id)
+    rows = ws.store.select(queries.load("catalogue-provider-owners"), values=[{"org": ox.NamedNode(o)} for o in orgs]).rows
+    for row in rows:
+        if row["graph"].value != own:
+            source = row["file"].value if row.get("file") else row["graph"].value
+            result.problems.append(f"{result.name}: provider {row['org'].value} is described by another catalogue file "
+                                   f"({source}); replace that file (same file name) instead")
+    return bool(result.problems)
+
+
 @dataclass
 class CatalogueResult:
     """``credgraph import catalogue`` for one file."""
@@ -926,9 +1019,11 @@ class CatalogueResult:
     triples: int = 0
     specifications: int = 0
     compliance: Compliance | None = None
+    forbidden: bool = False  # refused because it names another provider (the API answers 403)
 
 
-def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = frozenset()) -> CatalogueResult:
+def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = frozenset(),
+                     providers: frozenset[str] | None = None) -> CatalogueResult:
     """Import one catalogue CSV file (parsed by :mod:`credgraph.graph.catalogue_csv`) into its source graph.
 
     All or nothing: a file with any bad cell, or failing the
@@ -955,6 +1050,9 @@ def ingest_catalogue(ws: Workspace, path: str | Path, require: frozenset[str] = 
         return CatalogueResult(name, "rejected", problems=[f"{name}: {exc}"])
     result = CatalogueResult(name, "pending", source_id=parsed.source_id, problems=list(parsed.errors))
     if parsed.errors:
+        result.status = "rejected"
+        return result
+    if _foreign_providers(ws, parsed, result, providers):
         result.status = "rejected"
         return result
     storable = _validate_many([parsed.triples], "storable-specification")[0]

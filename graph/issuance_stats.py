@@ -308,7 +308,7 @@ def refresh_completions(store: Store, kept: Path | None, at: date | None = None)
 
 def refresh_after_import(workspace: "Workspace") -> None:
     """:func:`refresh_completions` for the workspace's public store and file (CLI and API import handlers)."""
-    refresh_completions(workspace.store, completions_file(workspace.settings))
+    refresh_completions(workspace.learners, completions_file(workspace.settings))
 
 
 def warm_completions(store: Store, kept: Path | None) -> threading.Thread:

@@ -14,10 +14,15 @@ personal term of the document appears in the public triples.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import hmac
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -293,3 +298,219 @@ def scrub(text: str, forbidden: set) -> str:
         if value in text:
             text = text.replace(value, "[withheld]")
     return text
+
+
+# -- screening public text for the learner's personal values -------------------------
+#
+# The split keeps personal *nodes* out of the public part, but an issuer can
+# still type a learner's name, e-mail, identifier or birth date into a public
+# text ("Webinar for Ana Andromeda"). Every public string literal is screened
+# for the values of the credential's subjects before anything is written.
+#
+# The rule (docs/privacy.md), chosen so that ordinary course texts are never
+# refused:
+# - names: the subject's full names and given + family name together (both
+#   orders), at least two words and 5 letters, matched as whole words. A single
+#   given or family name alone is not screened: "Rose", "Martin", "Young" are
+#   common words, and a lone first name does not identify a learner;
+# - e-mail addresses: the whole address (``mailto:`` dropped), anywhere;
+# - identifiers (national id, other identifiers): at least 5 characters with a
+#   digit; separators (space, ``-``, ``.``, ``/``) may stand anywhere between
+#   its characters, and it may not be part of a longer run of letters and digits;
+# - birth dates: ISO, day.month.year, day/month/year, month/day/year,
+#   day-month-year (with or without leading zeros) and "14 May 1990" /
+#   "May 14, 1990" with month names in English, French, German, Spanish,
+#   Italian, Dutch and Portuguese, not inside a longer number.
+# Texts and values are compared case-folded with accents removed.
+
+_NAME_PROPERTIES = (ns.FOAF + "fullName", ns.FOAF + "name", "https://schema.org/name", ns.ELM + "birthName")
+_ID_HOLDERS = (ns.ELM + "nationalId", ns.ADMS + "identifier", ns.ELM + "identifier",
+               "https://purl.imsglobal.org/spec/vc/ob/vocab.html#identifier")
+_MONTHS = [
+    ("january", "janvier", "januar", "enero", "gennaio", "januari", "janeiro", "jan"),
+    ("february", "fevrier", "februar", "febrero", "febbraio", "februari", "fevereiro", "feb"),
+    ("march", "mars", "marz", "marzo", "maart", "marco", "mar"),
+    ("april", "avril", "abril", "aprile", "apr"),
+    ("may", "mai", "mayo", "maggio", "mei", "maio"),
+    ("june", "juin", "juni", "junio", "giugno", "junho", "jun"),
+    ("july", "juillet", "juli", "julio", "luglio", "julho", "jul"),
+    ("august", "aout", "agosto", "augustus", "aug"),
+    ("september", "septembre", "septiembre", "settembre", "setembro", "sep", "sept"),
+    ("october", "octobre", "oktober", "octubre", "ottobre", "outubro", "oct", "okt"),
+    ("november", "novembre", "noviembre", "novembro", "nov"),
+    ("december", "decembre", "dezember", "diciembre", "dicembre", "dezembro", "dec", "dez"),
+]
+_STRING_TYPES = frozenset({ns.XSD + "string", ns.RDF + "langString", ns.RDF + "HTML", ns.RDF + "XMLLiteral"})
+_SEPARATORS = re.compile(r"[\s\-./_]+")
+_DIGIT = re.compile(r"\d")
+
+
+def fold(text: str) -> str:
+    """``text`` case-folded, accents removed, runs of non-letters/digits (but @ . + -) as one space."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
+    return " ".join(re.sub(r"[^\w@.+\-]+", " ", plain).split())
+
+
+@dataclass(frozen=True)
+class PersonalValue:
+    """One value to look for in public text: its kind (name, e-mail, identifier, birth date) and pattern.
+
+    ``hint``: a piece every match contains ("" for identifiers, which may be
+    spread by separators: then a digit); the pattern is compiled and tried only
+    on texts that contain it, so most texts cost a substring test.
+    """
+
+    kind: str
+    regex: str
+    hint: str
+
+    def search(self, text: str) -> bool:
+        if self.hint:
+            if self.hint not in text:
+                return False
+        elif not _DIGIT.search(text):
+            return False
+        return _compiled(self.regex).search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(regex: str) -> re.Pattern:
+    return re.compile(regex)
+
+
+def personal_values(graph: Graph, persons: Iterable) -> list[PersonalValue]:
+    """The screening patterns for the subjects ``persons`` of a credential (see the rule above)."""
+    found: dict[tuple[str, str], PersonalValue] = {}
+
+    def add(kind: str, regex: str, hint: str) -> None:
+        found.setdefault((kind, regex), PersonalValue(kind, regex, hint))
+
+    for person in persons:
+        names = [o.value for p in _NAME_PROPERTIES for o in graph.objects(person, p) if isinstance(o, ox.Literal)]
+        givens = [o.value for o in graph.objects(person, ns.FOAF + "givenName") if isinstance(o, ox.Literal)]
+        families = [o.value for o in graph.objects(person, ns.FOAF + "familyName") if isinstance(o, ox.Literal)]
+        names += [f"{g} {f}" for g in givens for f in families] + [f"{f} {g}" for g in givens for f in families]
+        for name in names:
+            folded = fold(name)
+            words = [w for w in re.split(r"[\s\-.]+", folded) if w]
+            if len(words) >= 2 and sum(c.isalpha() for c in folded) >= 5:
+                add("name", r"(?<!\w)" + r"[\s\-.]+".join(map(re.escape, words)) + r"(?!\w)", max(words, key=len))
+        for mail in _emails(graph, person):
+            folded = fold(mail)
+            if "@" in folded:
+                add("e-mail address", re.escape(folded), folded)
+        for holder in _ID_HOLDERS:
+            for ident in graph.objects(person, holder):
+                notations = graph.objects(ident, ns.SKOS + "notation") if not isinstance(ident, ox.Literal) else [ident]
+                for notation in notations:
+                    value = _SEPARATORS.sub("", fold(notation.value))
+                    if len(value) >= 5 and any(c.isdigit() for c in value):
+                        spread = r"[\s\-./_]*".join(map(re.escape, value))  # separators may come anywhere
+                        add("identifier", r"(?<![^\W_])" + spread + r"(?![^\W_])", "")
+        for birth in graph.objects(person, ns.ELM + "dateOfBirth"):
+            year = birth.value.strip()[:4]
+            for regex in _date_patterns(birth.value):
+                add("birth date", regex, year)
+    return list(found.values())
+
+
+def _emails(graph: Graph, person) -> list[str]:
+    mails = [o.value for o in graph.objects(person, "https://schema.org/email")]
+    for cp in graph.objects(person, ns.ELM + "contactPoint"):
+        mails += [o.value for o in graph.objects(cp, ns.ELM + "emailAddress")]
+    return [m.removeprefix("mailto:") for m in mails]
+
+
+def _date_patterns(value: str) -> list[str]:
+    """Written forms of a birth date ``value`` (``YYYY-MM-DD``, possibly with a time)."""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}))?", value.strip())
+    if not m:
+        return []
+    try:
+        day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return []
+    days = [day]
+    if m.group(4) and int(m.group(4)) >= 12:
+        # Midnight in a time zone east of UTC is written as the evening before (EDC does so).
+        days.append(day + dt.timedelta(days=1))
+    out = []
+    for d in days:
+        y, mo, da = str(d.year), d.month, d.day
+        sep = r"(?:\s*[\-./]\s*|\s+)"  # "/" is folded to a space
+        dd, mm = f"0?{da}", f"0?{mo}"
+        forms = [f"{y}{sep}{mm}{sep}{dd}", f"{dd}{sep}{mm}{sep}{y}", f"{mm}{sep}{dd}{sep}{y}"]
+        digits = [r"(?<!\d)" + f + r"(?!\d)" for f in forms]
+        month = "(?:" + "|".join(_MONTHS[mo - 1]) + r")\.?"
+        digits.append(rf"(?<!\d){dd}(?:st|nd|rd|th|er|\.)?(?: de)? {month}(?: de)? {y}(?!\d)")
+        digits.append(rf"(?<!\w){month} {dd}(?:st|nd|rd|th)?,? {y}(?!\d)")
+        out += digits
+    return out
+
+
+@dataclass(frozen=True)
+class ScreeningHit:
+    """A personal value found in public text: where (element type and property), and which kind; never the value."""
+
+    element: str
+    property: str
+    kind: str
+
+    def message(self, name: str) -> str:
+        return (f"{name}: the public text of {self.element} {self.property} contains the learner's {self.kind}; "
+                "document not written (personal data would reach the public store)")
+
+
+def screen_public(public: Iterable[ox.Triple], values: list[PersonalValue], graph: Graph | None = None) -> list[ScreeningHit]:
+    """Every public string literal of ``public`` that contains one of ``values`` (see the rule above)."""
+    if not values:
+        return []
+    texts = [(t, _folded(t.object.value)) for t in public
+             if type(t.object) is ox.Literal and t.object.datatype.value in _STRING_TYPES]
+    # One pass over all the texts first: usually no value's hint occurs anywhere, and that is the answer.
+    joined = "\n".join(text for _, text in texts)
+    values = [v for v in values if (v.hint in joined if v.hint else _DIGIT.search(joined))]
+    if not values:
+        return []
+    types: dict = {}
+    hits: list[ScreeningHit] = []
+    seen: set = set()
+    for t, text in texts:
+        kinds = [v.kind for v in values if v.search(text)]
+        for kind in kinds:
+            if t.subject not in types:
+                types[t.subject] = _element_of(t.subject, public, graph)
+            hit = ScreeningHit(types[t.subject], _short(t.predicate.value), kind)
+            if hit not in seen:
+                seen.add(hit)
+                hits.append(hit)
+    return hits
+
+
+_FOLDED = BoundedCache(8192)  # public texts repeat from credential to credential
+
+
+def _folded(text: str) -> str:
+    found = _FOLDED.get(text)
+    if found is None:
+        found = fold(text)
+        _FOLDED.put(text, found)
+    return found
+
+
+def _element_of(subject, public: Iterable[ox.Triple], graph: Graph | None) -> str:
+    """The ELM class of ``subject`` (short form), for messages."""
+    types = sorted(graph.types(subject)) if graph is not None else []
+    if not types:
+        types = sorted(t.object.value for t in public if t.subject == subject and t.predicate == RDF_TYPE)
+    return _short(types[0]) if types else "a public node"
+
+
+def _short(iri: str) -> str:
+    for prefix, label in ((ns.ELM, "elm:"), (ns.DC, "dc:"), (ns.SKOS, "skos:"), (ns.FOAF, "foaf:"), (ns.RDFS, "rdfs:"),
+                          (ns.CG, "cg:"), ("https://schema.org/", "schema:"),
+                          ("https://purl.imsglobal.org/spec/vc/ob/vocab.html#", "ob:")):
+        if iri.startswith(prefix):
+            return label + iri[len(prefix):]
+    return iri

@@ -414,7 +414,7 @@ def _label(query: queries.NamedQuery | str) -> str:
     return f"query {query.name!r}" if isinstance(query, queries.NamedQuery) else "the query"
 
 
-def open_store(location: str | None = None, *, data_dir: str | Path | None = None) -> Store:
+def open_store(location: str | None = None, *, data_dir: str | Path | None = None, endpoints=None) -> Store:
     """Open the store named by ``location``.
 
     - ``memory:``: an embedded in-memory Oxigraph store (tests, throw-away work);
@@ -438,6 +438,8 @@ def open_store(location: str | None = None, *, data_dir: str | Path | None = Non
     if location.startswith(("http://", "https://")):
         from credgraph.graph.store_remote import RemoteStore
 
+        if endpoints is not None:  # this store's own endpoint overrides (credgraph.settings.Endpoints)
+            return RemoteStore(location, endpoints.query_url, endpoints.update_url, endpoints.gsp_url)
         return RemoteStore(location)
     if "://" in location or location.endswith(":"):
         raise StoreError(

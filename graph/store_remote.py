@@ -7,8 +7,8 @@ same term objects to services.
 Endpoint layout follows ``oxigraph serve``: ``<base>/query``, ``<base>/update``,
 ``<base>/store``; the store must evaluate queries over the union of its named
 graphs (``oxigraph serve --union-default-graph``). Other servers can be named
-endpoint by endpoint with ``CREDGRAPH_QUERY_URL``, ``CREDGRAPH_UPDATE_URL`` and
-``CREDGRAPH_GSP_URL``.
+endpoint by endpoint (``CREDGRAPH_QUERY_URL`` ... for the public store, read by
+:mod:`credgraph.settings`, which gives each store its own).
 """
 
 from __future__ import annotations
@@ -37,12 +37,15 @@ UPDATE_TIMEOUT_S = int(os.environ.get("CREDGRAPH_REMOTE_UPDATE_TIMEOUT", "1800")
 class RemoteStore(Store):
     """A SPARQL 1.1 endpoint reached over HTTP."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, query_url: str | None = None, update_url: str | None = None,
+                 gsp_url: str | None = None) -> None:
+        # Endpoint overrides come from this store's own settings (credgraph.settings), never
+        # from the environment: a private store must not pick up the public store's endpoints.
         base = base_url.rstrip("/")
         self.location = base
-        self.query_url = os.environ.get("CREDGRAPH_QUERY_URL") or base + "/query"
-        self.update_url = os.environ.get("CREDGRAPH_UPDATE_URL") or base + "/update"
-        self.gsp_url = os.environ.get("CREDGRAPH_GSP_URL") or base + "/store"
+        self.query_url = query_url or base + "/query"
+        self.update_url = update_url or base + "/update"
+        self.gsp_url = gsp_url or base + "/store"
 
     def _wrapper(self, text: str, return_format: str, form: str) -> SPARQLWrapper:
         client = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url, agent="credgraph")

@@ -34,7 +34,9 @@ def world(tmp_path_factory, shared_data):
     ws = Workspace(Settings(data_dir=tmp, store="memory:"))
     vocab.load_shipped(ws.store)
     keys = tmp / "keys.json"
-    issuer = add_key(keys, "issuer", "issuer-1")
+    from provider_iris import of_documents
+
+    issuer = add_key(keys, "issuer", "issuer-1", providers=of_documents(shared_data / "samples" / n for n in SAMPLES))
     app = create_app(ws, ApiSettings(keys_file=keys, audit_log=tmp / "audit.log"))
     client = TestClient(app)
     imported = []

@@ -18,7 +18,7 @@ from credgraph.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, shared_data):
     """A workspace with vocabularies and the demo data (10 credentials), and an app with one key per role."""
     from fastapi.testclient import TestClient
 
@@ -32,7 +32,15 @@ def demo(tmp_path_factory):
     loaded = demo_data.load(ws, tmp / "demo")
     assert not loaded.problems
     keys = tmp / "keys.json"
-    key = {role: add_key(keys, role, f"{role}-1") for role in ("researcher", "agency", "issuer", "admin")}
+    from importlib import resources
+
+    from provider_iris import of_catalogue, of_demo, of_documents
+
+    example = (resources.files("credgraph.vocabularies") / "examples" / "catalogue-example.csv").read_bytes()
+    samples = shared_data / "samples"
+    providers = {"issuer": of_demo() + of_catalogue(example) + of_documents([samples / "Sample-CertOfPart-unsigned.jsonld"])}
+    key = {role: add_key(keys, role, f"{role}-1", providers=providers.get(role, ()))
+           for role in ("researcher", "agency", "issuer", "admin")}
     app = create_app(ws, ApiSettings(keys_file=keys, audit_log=tmp / "audit.log"))
     with TestClient(app) as client:
         client.key, client.ws, client.tmp = key, ws, tmp

@@ -79,16 +79,20 @@ def test_ec_signed_sample_imports_with_valid_seal_and_unknown_trust(ws, samples,
     assert result.seal.status == "valid" and result.seal.chain_trust == "unknown"
     source = ns.source_graph(result.source_id)
     rows = ws.store.select(
-        "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?status ?trust ?issued ?country ?learner WHERE { GRAPH ?g {"
-        " ?r a cg:IssuanceRecord ; cg:seal ?s ; cg:issued ?issued ; cg:issuerCountry ?country ; cg:learner ?learner ."
+        "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?status ?trust ?issued ?country WHERE { GRAPH ?g {"
+        " ?r a cg:IssuanceRecord ; cg:seal ?s ; cg:issued ?issued ; cg:issuerCountry ?country ."
         " ?s cg:sealStatus ?status ; cg:chainTrust ?trust } }", default_graphs=None, named_graphs=[source]).rows
     assert len(rows) == 1
     row = rows[0]
     assert (row["status"].value, row["trust"].value) == ("valid", "unknown")
     assert row["issued"] == ox.Literal("2023-09-27", datatype=ox.NamedNode(ns.XSD + "date"))
     assert row["country"] == ox.NamedNode("http://publications.europa.eu/resource/authority/country/BEL")
-    assert len(row["learner"].value) == 64
     assert ws.private.graph_hash(ns.private_graph(result.source_id)) is not None
+    # The learner's pseudonym is in the research store only (docs/privacy.md).
+    learner = "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?learner WHERE { ?r cg:learner ?learner }"
+    assert ws.store.select(learner).rows == []
+    [found] = ws.research.select(learner).rows
+    assert len(found["learner"].value) == 64
 
 
 def test_no_personal_data_reachable_in_public_store(ws, samples):
@@ -178,7 +182,7 @@ def test_batch_of_variants_in_several_chunks(ws, samples):
     docs = [(f"v{i}.jsonld", json.dumps(variant(doc, i)).encode()) for i in range(7)]
     summary = run(ws, docs, chunk_size=3)
     assert summary.count("imported") == 7, [r.problems for r in summary.documents]
-    learners = ws.store.select(
+    learners = ws.research.select(  # learner pseudonyms: research store only (docs/privacy.md)
         "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT (COUNT(DISTINCT ?l) AS ?n) (COUNT(?r) AS ?records) "
         "(COUNT(DISTINCT ?s) AS ?specs) WHERE { ?r cg:learner ?l ; cg:specification ?s }").rows[0]
     assert (int(learners["n"].value), int(learners["records"].value), int(learners["specs"].value)) == (7, 7, 1)
@@ -445,7 +449,7 @@ def test_private_graph_holds_exactly_the_documents_statements(ws, samples, monke
     # credential's id is known early; a wrong guess must not leak anywhere.
     if guess == "wrong":
         wrong = ox.NamedNode("urn:credgraph:private:cred-0000000000000000")
-        monkeypatch.setattr(ingest, "_expected_private_graph", lambda document, is_badge: wrong)
+        monkeypatch.setattr(ingest, "_expected_private_graph", lambda document, is_badge, key: wrong)
     base = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
     docs = [(f"{i}.jsonld", json.dumps(variant(base, i)).encode()) for i in (1, 2)]
     summary = run(ws, docs)

@@ -27,6 +27,8 @@ def ws(demo, tmp_path):
     store, pathways, micro = demo
     ws = Workspace(Settings(data_dir=tmp_path / "data", private_store="memory:"), store=store)  # the store under test (embedded or oxigraph serve)
     issue(store, "first", [f"pseudo-{n}" for n in range(160)], pathways, micro, seed=1)
+    # The same records with their pseudonyms in the research store, as an import writes them (docs/privacy.md).
+    issue(ws.research, "first", [f"pseudo-{n}" for n in range(160)], pathways, micro, seed=1)
     ws.files = tmp_path / "demo"
     yield ws
     ws.close()
@@ -63,7 +65,7 @@ def fingerprint_now(store) -> list:
 
 
 def test_a_cold_process_answers_from_the_kept_file(ws, monkeypatch):
-    store, path = ws.store, kept_of(ws)
+    store, path = ws.learners, kept_of(ws)
     uncached = completions(store, k=1, at=AT, cached=False)
     assert not path.exists()  # an uncached reading neither reads nor writes the file
     assert len(uncached.cells) >= 5
@@ -88,12 +90,12 @@ def test_a_cold_process_answers_from_the_kept_file(ws, monkeypatch):
 
 
 def test_the_kept_file_names_no_learner(ws):
-    store, path = ws.store, kept_of(ws)
+    store, path = ws.learners, kept_of(ws)  # imported credentials' pseudonyms are in the research store
     cmd_import(ws, sorted(str(p) for p in (ws.files / "credentials").rglob("*.jsonld")))
     completions(store, k=1, at=AT, kept=path)
     completions(store, k=1, at=date(2029, 6, 1), kept=path)
     text = path.read_text(encoding="utf-8")
-    learners = {row["learner"].value for row in store.select(
+    learners = {row["learner"].value for s in (ws.store, ws.research) for row in s.select(
         "SELECT DISTINCT ?learner WHERE { GRAPH ?g { ?r <https://w3id.org/credgraph/ns#learner> ?learner } }").rows}
     assert len(learners) > 160  # the synthetic ones and the imported credentials' pseudonyms
     assert not [learner for learner in learners if learner in text]
@@ -108,7 +110,7 @@ def cmd_import(ws, paths: list[str]) -> int:
 
 
 def test_an_import_through_the_cli_refreshes_the_kept_file(ws, monkeypatch, capsys):
-    store, path = ws.store, kept_of(ws)
+    store, path = ws.learners, kept_of(ws)
     credentials = sorted(str(p) for p in (ws.files / "credentials").rglob("*.jsonld"))
     assert len(credentials) >= 4
     assert cmd_import(ws, credentials[:2]) == 0
@@ -136,7 +138,7 @@ def test_an_import_through_the_cli_refreshes_the_kept_file(ws, monkeypatch, caps
 
 
 def test_a_file_kept_for_another_fingerprint_is_ignored(ws):
-    store, path = ws.store, kept_of(ws)
+    store, path = ws.learners, kept_of(ws)
     right = completions(store, k=1, at=AT, kept=path).to_dict()
     data = json.loads(path.read_text(encoding="utf-8"))
     data["fingerprint"][0] += 1
@@ -151,7 +153,7 @@ def test_a_file_kept_for_another_fingerprint_is_ignored(ws):
 
 @pytest.mark.parametrize("damage", ["truncated", "not json", "a list", "unknown key", "earned misaligned", "no file but a directory"])
 def test_a_damaged_file_is_ignored_and_replaced(ws, damage, caplog):
-    store, path = ws.store, kept_of(ws)
+    store, path = ws.learners, kept_of(ws)
     right = completions(store, k=1, at=AT, kept=path).to_dict()
     text = path.read_text(encoding="utf-8")
     data = json.loads(text)
@@ -206,10 +208,12 @@ def test_the_api_refreshes_after_an_import_and_warms_at_start_up(ws, monkeypatch
     from credgraph.api.config import ApiSettings
     from credgraph.api.keys import add_key
 
-    store, path = ws.store, kept_of(ws)
+    store, path = ws.learners, kept_of(ws)
     keys = ws.settings.data_dir / "keys.json"
     ws.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    key = add_key(keys, "issuer", "issuer-1")
+    from provider_iris import of_demo
+
+    key = add_key(keys, "issuer", "issuer-1", providers=of_demo())
     warmed = []
     warm = issuance_stats.warm_completions
     monkeypatch.setattr(issuance_stats, "warm_completions", lambda *a: warmed.append(warm(*a)) or warmed[-1])

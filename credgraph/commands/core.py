@@ -198,7 +198,7 @@ def _issuance_stats(ws: Workspace, args) -> int:
 
     from credgraph.graph.issuance_stats import completions_file, issuance_stats
 
-    table = issuance_stats(ws.store, args.by, k=args.k, kept=completions_file(ws.settings))
+    table = issuance_stats(ws.learners, args.by, k=args.k, kept=completions_file(ws.settings))
     if args.json:
         print(json.dumps(table.to_dict(), indent=1, ensure_ascii=False))
         return 0

@@ -62,6 +62,8 @@ def register(commands, imports) -> None:
     add.add_argument("--role", required=True, choices=["researcher", "agency", "issuer", "admin"])
     add.add_argument("--name", required=True, help="who holds the key (recorded in the audit log)")
     add.add_argument("--hash", choices=["sha256", "scrypt"], default="sha256", help="how the key is stored")
+    add.add_argument("--provider", action="append", default=[], metavar="ORG_IRI",
+                     help="issuer keys: an awarding body / provider (organisation IRI) the key may write for; repeatable")
     add.set_defaults(func=cmd_keys_add)
     listing = sub.add_parser(
         "list",
@@ -173,7 +175,7 @@ def cmd_keys_add(ws: Workspace, args) -> int:
     from credgraph.api.keys import add_key
 
     path = ApiSettings.for_workspace(ws.settings).keys_file
-    key = add_key(path, args.role, args.name, args.hash)
+    key = add_key(path, args.role, args.name, args.hash, args.provider)
     print(key)
     print(f"added {args.role} key {args.name!r} to {path} (shown once; only its hash is stored)", flush=True)
     return 0
@@ -186,5 +188,5 @@ def cmd_keys_list(ws: Workspace, args) -> int:
 
     ring = KeyRing.load(ApiSettings.for_workspace(ws.settings).keys_file)
     for key in ring.keys:
-        print(f"{key.role:11} {key.name}")
+        print(f"{key.role:11} {key.name}" + (f"  providers: {' '.join(key.providers)}" if key.role == "issuer" else ""))
     return 0

@@ -144,7 +144,7 @@ def _print_json(data: dict) -> None:
 
 # -- stack ---------------------------------------------------------------------
 def cmd_stack_learner(ws: Workspace, args) -> int:
-    answer = stacking.evaluate_learner(ws.store, args.pseudonym, at=_date(args.at, "--at"), closest=args.closest)
+    answer = stacking.evaluate_learner(ws.learners, args.pseudonym, at=_date(args.at, "--at"), closest=args.closest)
     return _render_stacking(answer, args)
 
 
