@@ -187,10 +187,14 @@ class Sealer:
     def __init__(self, key: SealingKey) -> None:
         self.key = key
         self._jwk = key.jwk()
+        self._header: tuple[datetime | None, dict] = (None, {})
 
     def seal(self, payload: bytes, signing_time: datetime | None = None) -> dict:
         """The JWS JSON serialisation (general form, one signature) of ``payload``, unencoded."""
-        header = self.key.header(signing_time or datetime.now(timezone.utc))
+        signing_time = signing_time or datetime.now(timezone.utc)
+        if self._header[0] != signing_time:  # a batch shares its signing time: the header (x5c chain) is made once
+            self._header = (signing_time, self.key.header(signing_time))
+        header = self._header[1]
         try:
             return jws.serialize_json([{"protected": header}], payload, self._jwk, registry=REGISTRY)
         except JoseError as exc:  # a bug here, not bad input: say what joserfc refused
