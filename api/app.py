@@ -285,13 +285,14 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
                                       autoescape=select_autoescape(["html"]))
     problems.install(app)
 
-    from credgraph.api import routes_docs, routes_ld, routes_rest, routes_sparql
+    from credgraph.api import routes_docs, routes_issue, routes_ld, routes_rest, routes_sparql
 
     app.include_router(routes_docs.router)
     app.mount(routes_docs.ASSETS_PATH, StaticFiles(directory=routes_docs.ASSETS_DIR), name="docs-assets")
     app.include_router(routes_sparql.router)
     app.include_router(routes_ld.router)
     app.include_router(routes_rest.router, prefix="/api/v1")
+    app.include_router(routes_issue.router, prefix="/api/v1")
     static = resources.files("credgraph.api") / "static"
     app.mount("/api-static", StaticFiles(directory=str(static)), name="api-static")
     if settings.site_dir and Path(settings.site_dir).is_dir():
