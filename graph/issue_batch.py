@@ -167,12 +167,12 @@ def _write_all(spec: Specification, learners: list[Learner], staging: Path, seal
 def _work(learners: list[Learner]) -> tuple[list[IssuedCredential], dict[str, float]]:
     spec, staging, sealer, key, now, reissue = (_JOB[k] for k in ("spec", "staging", "sealer", "key", "now", "reissue"))
     stages = {"build": 0.0, "seal": 0.0, "write": 0.0}
+    writer = issuing.CredentialWriter(spec)
     written = []
     for learner in learners:
         t0 = time.perf_counter()
         cred_id = issuing.credential_id(key, spec.iri, learner.learner_id, reissue)
-        credential = issuing.build_credential(spec, learner, cred_id, now)
-        payload = issuing.credential_bytes(credential)
+        payload = writer.render(learner, cred_id, now)
         t1 = time.perf_counter()
         if sealer is not None:
             data = sealed_bytes(sealer.seal(payload, now))

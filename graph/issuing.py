@@ -361,6 +361,29 @@ def credential_bytes(credential: dict) -> bytes:
     return json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+class CredentialWriter:
+    """``credential_bytes(build_credential(...))`` for many learners of one specification, faster.
+
+    The specification, the awarding body and the display parameter are the
+    same in every credential (most of its bytes): they are serialised once, and
+    each credential serialises only its learner's part around placeholders
+    (random tokens, so that no learner's value can be one).
+    """
+
+    def __init__(self, spec: Specification) -> None:
+        token = uuid.uuid4().hex
+        self._spec = Specification(spec.iri, spec.graph, f"{token}-spec", f"{token}-body", spec.titles, spec.languages,
+                                   spec.primary_language)
+        dump = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+        self._parts = [(dump(f"{token}-spec"), dump(spec.spec)), (dump(f"{token}-body"), dump(spec.body))]
+
+    def render(self, learner: Learner, cred_id: str, issued: datetime) -> bytes:
+        text = json.dumps(build_credential(self._spec, learner, cred_id, issued), ensure_ascii=False, separators=(",", ":"))
+        for placeholder, value in self._parts:
+            text = text.replace(placeholder, value)
+        return text.encode("utf-8")
+
+
 # -- validation once per shape ---------------------------------------------------------
 
 

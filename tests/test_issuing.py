@@ -205,6 +205,15 @@ def test_same_learner_same_id_unless_reissue(ws, tmp_path):
     assert third.recorded.count("imported") == 3
 
 
+def test_credential_writer_gives_the_same_bytes(ws):
+    spec = issuing.with_legal_identifier(issuing.load_specification(ws.store, SPEC_IRI), "ESP", "VATES-A0")
+    writer = issuing.CredentialWriter(spec)
+    now = datetime.now(timezone.utc)
+    for learner in learners().learners:
+        cred_id = issuing.credential_id(b"k" * 32, SPEC_IRI, learner.learner_id)
+        assert writer.render(learner, cred_id, now) == issuing.credential_bytes(issuing.build_credential(spec, learner, cred_id, now))
+
+
 def test_both_cores_give_the_same_credentials(ws, tmp_path):
     sealer, _ = sealer_for(tmp_path, "ES256")
     rows = "".join(f"P-{i:04d},Given{i},Family{i},,,,,,2025-05-01\n" for i in range(120))
