@@ -1,7 +1,8 @@
 """The learners file of ``credgraph issue``: one row per learner who passed (docs/issuing.md).
 
 Every problem is reported by row and column (``learners.csv row 4, column
-date_of_birth: ...``); the caller decides whether a file with problems issues
+date_of_birth: ...``), never with the cell's value (learners' personal data
+stays out of messages and logs); the caller decides whether a file with problems issues
 nothing (the default) or only its good rows (``--skip-invalid``). Whole-file
 problems (not UTF-8, over the size limit, a missing required column) are one
 line and leave no rows.
@@ -143,19 +144,19 @@ def _learner(result: LearnersFile, row: int, header: list[str], record: list[str
     for column in ("date_of_award", "date_of_birth"):
         value = cells.get(column, "")
         if value and not _valid_date(value):
-            _error(result, row, column, f"{value!r} is not a date (YYYY-MM-DD)")
+            _error(result, row, column, "is not a date (YYYY-MM-DD)")
     award, birth = cells.get("date_of_award", ""), cells.get("date_of_birth", "")
     if _valid_date(award) and _valid_date(birth) and birth >= award:
         _error(result, row, "date_of_birth", "is not before the date of award")
     if _valid_date(award) and date.fromisoformat(award) > date.today():
-        _error(result, row, "date_of_award", f"{award} is in the future")
+        _error(result, row, "date_of_award", "is in the future")
     email = cells.get("email", "")
     if email and not _EMAIL.match(email):
         _error(result, row, "email", "is not an e-mail address")
     nid, nid_country = cells.get("national_id", ""), cells.get("national_id_country", "")
     country = country_code(nid_country) if nid_country else None
     if nid_country and country is None:
-        _error(result, row, "national_id_country", f"{nid_country!r} is not a country code (ISO 3166 alpha-2 or alpha-3)")
+        _error(result, row, "national_id_country", "is not a country code (ISO 3166 alpha-2 or EU NAL alpha-3)")
     if nid and not nid_country:
         _error(result, row, "national_id_country", "empty: a national_id needs its country")
     if len(result.errors) > errors_before:

@@ -89,7 +89,7 @@ def test_learner_problems_are_a_422_listing_rows(client):
     assert r.status_code == 422
     problems = r.json()["problems"]
     assert "learners.csv row 4, column given_name: empty (required)" in problems
-    assert "learners.csv row 4, column date_of_award: '2025-13-01' is not a date (YYYY-MM-DD)" in problems
+    assert "learners.csv row 4, column date_of_award: is not a date (YYYY-MM-DD)" in problems
     assert len(client.ws.store.graphs()) == before
 
 

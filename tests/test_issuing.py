@@ -235,9 +235,10 @@ def test_learner_problems_by_row_and_column_and_skip_invalid(ws, tmp_path):
     parsed = learners(text)
     assert parsed.errors == [
         "learners.csv row 5, column given_name: empty (required)",
-        "learners.csv row 6, column date_of_birth: '1990-02-30' is not a date (YYYY-MM-DD)",
+        "learners.csv row 6, column date_of_birth: is not a date (YYYY-MM-DD)",
         "learners.csv row 7, column learner_id: duplicate learner (the same learner_id as row 2)",
     ]
+    assert not [e for e in parsed.errors if "1990-02-30" in e or "Dorn" in e]  # values are personal: never echoed
     before = dump(ws.store), dump(ws.private)
     with pytest.raises(issue_batch.IssueProblems) as caught:
         issue_batch.issue_credentials(ws, SPEC, parsed, tmp_path / "out", sealer)
@@ -308,7 +309,7 @@ def test_bad_learner_cells_issue_nothing(tmp_path, cell, message, capsys):
                    "--key", str(pki.key_file), "--cert", str(pki.chain_file)])
     err = capsys.readouterr().err
     assert status == 1 and message in err, err[:500]
-    assert len(err) < 2000  # the cell is named, never echoed
+    assert len(err.strip().splitlines()) == 1 and len(err) < 500  # one line; the cell is named, never echoed
     assert not out.exists() and _stores(data) == before
 
 

@@ -76,6 +76,10 @@ def cmd_issue(ws: Workspace, args) -> int:
     try:
         result = issue_batch.issue_credentials(ws, args.spec, learners, args.out, sealer, options)
     except issue_batch.IssueProblems as exc:
+        if len(exc.problems) == 1:
+            problem = exc.problems[0]
+            print(f"credgraph: error: {problem}" + ("" if problem.endswith("nothing issued") else "; nothing issued"), file=sys.stderr)
+            return 1
         for problem in exc.problems:
             print(f"credgraph: {problem}", file=sys.stderr)
         print(f"credgraph: error: nothing issued ({len(exc.problems)} problem(s))", file=sys.stderr)
