@@ -376,3 +376,25 @@ def _learners_file(tmp_path: Path) -> Path:
 def _stores(data: Path) -> tuple:
     with Workspace(Settings(data_dir=data)) as w:
         return dump(w.store), dump(w.private)
+
+
+def test_cli_pkcs12_with_password_from_environment(tmp_path, capsys, monkeypatch):
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    data, out = _cli_setup(tmp_path, capsys)
+    pki = make_pki(tmp_path / "pki", "ec")
+    chain = x509.load_pem_x509_certificates(pki.chain_file.read_bytes())
+    p12 = tmp_path / "pki" / "seal.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"seal", pki.private_key, chain[0], chain[1:],
+                                                          BestAvailableEncryption(b"correct horse")))
+    args = ["--data", str(data), "issue", SPEC, "--learners", str(_learners_file(tmp_path)), "--out", str(out),
+            "--key", str(p12), "--password-env", "SEAL_PASSWORD"]
+    monkeypatch.setenv("SEAL_PASSWORD", "wrong")
+    assert main(args) == 2
+    assert "not a readable PKCS#12 file or wrong password" in capsys.readouterr().err
+    monkeypatch.setenv("SEAL_PASSWORD", "correct horse")
+    assert main(args) == 0, capsys.readouterr().err
+    assert "issued 3 credential(s), sealed ES256" in capsys.readouterr().out
+    sealed = json.loads(next(out.glob("*.jsonld")).read_bytes())
+    protected = sealed["signatures"][0]["protected"]
+    assert len(json.loads(base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4)))["x5c"]) == 2
