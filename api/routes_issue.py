@@ -15,7 +15,8 @@ an admin key issues for any. The learners come as
 query) or as JSON ``{"specification": ..., "learners": [{column: value}, ...]}``
 (``learners[i]`` is reported as row ``i + 2``, as in the CSV). The answer is the
 sealed credential for one learner, a zip (credentials + ``issued.csv``) for
-several; problems are a 422 problem document listing every one.
+several (at most ``MAX_LEARNERS`` a request); problems are a 422 problem
+document listing every one.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from credgraph.graph import issue_batch, issuing, learners_csv, sealing
 
 router = APIRouter()
 SEALING_KEYS_ENV = "CREDGRAPH_SEALING_KEYS"
+MAX_LEARNERS = 1000  # per request: bounds the work and the zip one request may ask for (larger files: the CLI)
 
 
 def sealing_keys_file(request: Request) -> Path:
@@ -122,6 +124,10 @@ async def issue(request: Request, who: Caller = Depends(require("issuer", "admin
         if sealer is None:
             raise Problem(409, f"no sealing key is configured on the server for {body_iri}", type_="no-sealing-key")
         learners = learners_csv.parse_learners(data, name, workspace.settings.max_document_bytes)
+        rows = len(learners.learners) + len(learners.bad_rows)
+        if rows > MAX_LEARNERS:
+            raise Problem(413, f"{rows:,} learners in one request; at most {MAX_LEARNERS:,} (send several requests, or use "
+                               "credgraph issue)", type_="too-many-learners")
         with tempfile.TemporaryDirectory(prefix="credgraph-issue-") as tmp:
             result = issue_batch.issue_credentials(workspace, spec_ref, learners, Path(tmp) / "out", sealer,
                                                    issue_batch.IssueOptions(skip_invalid=skip_invalid, reissue=reissue))

@@ -109,3 +109,10 @@ def test_keys_scoped_to_the_awarding_body(client):
     r = client.post("/api/v1/issue", json={"specification": SPEC, "learners": [], "key": "-----BEGIN PRIVATE KEY-----"},
                     headers=auth(client, "issuer"))
     assert r.status_code == 400 and "never sent" in r.json()["detail"]
+
+
+def test_too_many_learners_for_one_request(client):
+    rows = "".join(f"M-{i},Given,Family,2025-06-01\n" for i in range(1001))
+    r = client.post("/api/v1/issue", params={"specification": SPEC}, content="learner_id,given_name,family_name,date_of_award\n" + rows,
+                    headers={"Content-Type": "text/csv", **auth(client, "issuer")})
+    assert r.status_code == 413 and "at most 1,000" in r.json()["detail"]
