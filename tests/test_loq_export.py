@@ -77,3 +77,8 @@ def test_cli_writes_jsonld_turtle_and_report(tmp_path, capsys):
     assert turtle == jsonld and len(turtle) > 100
     json.loads((out / "loq.jsonld").read_text(encoding="utf-8"))
     assert "elm:NQFLevel MinCount" in (out / "loq-report.txt").read_text(encoding="utf-8")
+
+
+def test_shipped_profile_is_the_ecs_unchanged(shared_data):
+    shipped = Path(loq_export.__file__).resolve().parents[1] / "vocabularies" / "shapes" / "loq-constraints.ttl"
+    assert shipped.read_bytes() == (shared_data / "elm-3.1" / "ap" / "LOQ-constraints.ttl").read_bytes()
