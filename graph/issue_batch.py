@@ -26,6 +26,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -141,31 +142,51 @@ def issue_credentials(ws: Workspace, spec_ref: str, learners: LearnersFile, out_
 
 # -- building, sealing and writing, in one or several processes ---------------------------------
 
-_JOB: dict = {}  # what the worker processes inherit when forked (never pickled: the private key stays in memory)
+@dataclass(frozen=True)
+class _Job:
+    """What building, sealing and writing need; shared with forked workers, never pickled (the private key stays in memory)."""
+
+    spec: Specification
+    staging: Path
+    sealer: Sealer | None
+    key: bytes
+    now: datetime
+    reissue: bool
+
+
+_FORKED: dict[str, _Job] = {}  # the job the worker processes inherit when forked
+_FORK_LOCK = threading.Lock()  # one multi-process run at a time sets it (API requests run in threads)
 
 
 def _write_all(spec: Specification, learners: list[Learner], staging: Path, sealer: Sealer | None, key: bytes,
                now: datetime, options: IssueOptions) -> tuple[list[IssuedCredential], dict[str, float]]:
-    _JOB.update(spec=spec, staging=staging, sealer=sealer, key=key, now=now, reissue=options.reissue)
-    try:
-        workers = max(1, min(options.workers, len(learners) // 50 or 1))
-        if workers == 1:
-            return _work(learners)
-        chunks = [learners[i::workers] for i in range(workers)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_work, chunks)
-        written = sorted((c for part, _ in parts for c in part), key=lambda c: c.row)
-        stages: dict[str, float] = {}
-        for _, part_stages in parts:
-            for stage, seconds in part_stages.items():
-                stages[stage] = stages.get(stage, 0.0) + seconds / workers  # wall-clock share: the workers run side by side
-        return written, stages
-    finally:
-        _JOB.clear()
+    job = _Job(spec, staging, sealer, key, now, options.reissue)
+    workers = max(1, min(options.workers, len(learners) // 50 or 1))
+    if workers == 1:
+        return _work_on(job, learners)
+    chunks = [learners[i::workers] for i in range(workers)]
+    with _FORK_LOCK:
+        _FORKED["job"] = job
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_work, chunks)
+        finally:
+            _FORKED.clear()
+    written = sorted((c for part, _ in parts for c in part), key=lambda c: c.row)
+    stages: dict[str, float] = {}
+    for _, part_stages in parts:
+        for stage, seconds in part_stages.items():
+            stages[stage] = stages.get(stage, 0.0) + seconds / workers  # wall-clock share: the workers run side by side
+    return written, stages
 
 
 def _work(learners: list[Learner]) -> tuple[list[IssuedCredential], dict[str, float]]:
-    spec, staging, sealer, key, now, reissue = (_JOB[k] for k in ("spec", "staging", "sealer", "key", "now", "reissue"))
+    """In a forked worker: the inherited job for ``learners``."""
+    return _work_on(_FORKED["job"], learners)
+
+
+def _work_on(job: _Job, learners: list[Learner]) -> tuple[list[IssuedCredential], dict[str, float]]:
+    spec, staging, sealer, key, now, reissue = job.spec, job.staging, job.sealer, job.key, job.now, job.reissue
     stages = {"build": 0.0, "seal": 0.0, "write": 0.0}
     writer = issuing.CredentialWriter(spec)
     written = []

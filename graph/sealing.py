@@ -182,7 +182,7 @@ def check_sealing_key(private_key, chain: list[x509.Certificate], *, algorithm: 
 
 
 class Sealer:
-    """Seals payloads with one key; the joserfc key object is made once."""
+    """Seals payloads with one key; the joserfc key object is made once. One per thread (it keeps the last header)."""
 
     def __init__(self, key: SealingKey) -> None:
         self.key = key

@@ -116,3 +116,25 @@ def test_too_many_learners_for_one_request(client):
     r = client.post("/api/v1/issue", params={"specification": SPEC}, content="learner_id,given_name,family_name,date_of_award\n" + rows,
                     headers={"Content-Type": "text/csv", **auth(client, "issuer")})
     assert r.status_code == 413 and "at most 1,000" in r.json()["detail"]
+
+
+def test_concurrent_requests_each_get_their_own_learners(client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(prefix: str):
+        rows = "".join(f"{prefix}-{i},Given{prefix},Family{i},2025-06-01\n" for i in range(60))
+        return client.post("/api/v1/issue", params={"specification": SPEC},
+                           content="learner_id,given_name,family_name,date_of_award\n" + rows,
+                           headers={"Content-Type": "text/csv", **auth(client, "issuer")})
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(post, ["A", "B"]))
+    for prefix, r in zip(["A", "B"], answers):
+        assert r.status_code == 201, r.text
+        with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+            manifest = z.read("issued.csv").decode().splitlines()[1:]
+            assert len(manifest) == 60 and all(line.split(",")[1].startswith(prefix + "-") for line in manifest)
+            for name in z.namelist()[:5]:
+                if name.endswith(".jsonld"):
+                    payload = json.loads(json.loads(z.read(name))["payload"])
+                    assert payload["credentialSubject"]["givenName"] == {"en": f"Given{prefix}"}

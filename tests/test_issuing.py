@@ -354,6 +354,9 @@ def test_cli_issue_sealed_and_again(tmp_path, capsys):
     assert "recorded: 0 new, 3 re-issued (same id)" in capsys.readouterr().out
     assert main(["--data", str(data), "issue", SPEC, "--learners", str(_learners_file(tmp_path)), "--out", str(out)]) == 2
     assert "either --key" in capsys.readouterr().err
+    assert main(args[:3] + ["cf-sierra-clara/NOPE"] + args[4:]) == 2
+    err = capsys.readouterr().err
+    assert "spec/cf-sierra-clara/NOPE: no such specification in the store" in err and len(err.strip().splitlines()) == 1
 
 
 # -- helpers for the CLI tests ----------------------------------------------------------------------
