@@ -26,7 +26,8 @@ REQUIRED_COLUMNS = ("learner_id", "given_name", "family_name", "date_of_award")
 OPTIONAL_COLUMNS = ("date_of_birth", "email", "national_id", "national_id_country", "grade")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_CELL = 500  # characters: a name, an e-mail address, a grade
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls, line separators, and the bidirectional overrides that make a name display as another.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")

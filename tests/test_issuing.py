@@ -293,6 +293,7 @@ def test_bad_key_or_certificate_is_one_line_and_issues_nothing(tmp_path, make, m
 
 @pytest.mark.parametrize("cell, message", [
     ("Ana\x07", "row 2, column given_name: contains control characters"),
+    ("Ana\u202eevil", "row 2, column given_name: contains control characters"),
     ("=HYPERLINK(\"http://evil.example\")", "row 2, column given_name: starts with '=': a spreadsheet formula cell is not accepted"),
     ("@SUM(A1)", "row 2, column given_name: starts with '@'"),
     ("x" * (10 * 1024 * 1024), "over the size limit"),
