@@ -53,6 +53,8 @@ GENERIC_PROFILE = ns.SNB + "credential/e34929035b"
 PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 _RDF_TYPE = ns.RDF + "type"
 _STACKING_LINKS = {ns.ELM + "hasPart", ns.ELM + "isPartOf"}
+_HAS_PART = ox.NamedNode(ns.ELM + "hasPart")
+_IS_PART_OF = ox.NamedNode(ns.ELM + "isPartOf")
 
 
 class IssueError(ValueError):
@@ -155,18 +157,30 @@ def load_specification(store: Store, iri: str) -> Specification:
     if not bodies:
         raise IssueError(f"{iri}: the catalogue names no awarding body (publisher or provider) for it")
     body_iri = bodies[0].value
-    for row in store.select(queries.load("issue-linked-specifications"), {"spec": ox.NamedNode(iri), "graph": g}).rows:
-        # A specification it stacks with is described, but only the issued one carries stacking links:
-        # the EC profile would otherwise hold the whole catalogue's structure against this credential.
-        statements += [(s, p, o) for s, p, o in _describe(store, row["linked"].value, g)
-                       if not (s == row["linked"] and p.value in _STACKING_LINKS)]
+    root = ox.NamedNode(iri)
+    linked = [row["linked"] for row in store.select(queries.load("issue-linked-specifications"), {"spec": root, "graph": g}).rows]
+    for other in linked:
+        # A specification it stacks with is described, but of its stacking links only its part-of
+        # the issued one: the EC profile would otherwise hold the catalogue's whole structure against
+        # this credential.
+        statements += [(s, p, o) for s, p, o in _describe(store, other.value, g)
+                       if not (s == other and p.value in _STACKING_LINKS) or (s == other and p == _IS_PART_OF and o == root)]
+    if ns.ELM + "Qualification" in types:
+        # The EC profile lets a qualification have only qualifications as parts; micro-credential
+        # parts are stated from their side (isPartOf, kept above), as the LOQ export does.
+        qualifications = {s for s, p, o in statements if p.value == _RDF_TYPE and o.value == ns.ELM + "Qualification"}
+        statements = [(s, p, o) for s, p, o in statements if not (s == root and p == _HAS_PART and o not in qualifications)]
     body_statements = _describe(store, body_iri, g)
     statements = list(dict.fromkeys(statements))  # linked specifications share nodes (the accrediting agent)
     concepts = _concepts(store, statements + body_statements)
     index = _index(statements + body_statements)
     _add_reference_types(store, index, concepts, g)
     embedded: set = set()
-    spec = _node(ox.NamedNode(iri), index, concepts, embedded, path=())
+    spec = _node(root, index, concepts, embedded, path=())
+    parts = [s for s, p, o in statements if p == _IS_PART_OF and o == root and s not in embedded]
+    if parts:
+        # Parts only the parts' isPartOf names (see above) hang from the specification the other way round.
+        spec["@reverse"] = {"isPartOf": [_node(part, index, concepts, embedded, path=(root,)) for part in dict.fromkeys(parts)]}
     body = _node(ox.NamedNode(body_iri), index, concepts, set(), path=())
     titles = {}
     for s, p, o in statements:

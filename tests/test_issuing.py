@@ -177,6 +177,21 @@ def test_round_trip_gives_the_catalogue_description(ws, tmp_path):
         assert value.encode() not in public, value
 
 
+def test_qualification_with_micro_credential_parts(ws, tmp_path):
+    """The parts are stated from their side (the EC profile lets a qualification have qualifications as parts only)."""
+    sealer, _ = sealer_for(tmp_path, "ES256")
+    result = issue_batch.issue_credentials(ws, "cf-sierra-clara/SC-CERT", learners(), tmp_path / "out", sealer)
+    assert result.recorded.count("imported") == 3
+    payload = json.loads(json.loads((tmp_path / "out" / result.credentials[0].file).read_bytes())["payload"])
+    spec = payload["credentialSubject"]["hasClaim"]["specifiedBy"]
+    assert spec["type"] == "Qualification" and "hasPart" not in spec
+    triples = jsonld.to_triples(payload, "q")
+    statements = {(t.subject.value, t.predicate.value, t.object.value) for t in triples}
+    assert (SPEC_IRI, ns.ELM + "isPartOf", spec["id"]) in statements
+    assert validation.validate(triples, "edc-generic").conforms
+    assert "O4" in validation.validate(triples, "annex-i-credential").elements_present()
+
+
 def test_unsealed_upload_form(ws, tmp_path):
     out = tmp_path / "upload"
     options = issue_batch.IssueOptions(legal_id=issuing.parse_legal_identifier("ES:VATES-A00000000"))
