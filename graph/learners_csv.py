@@ -111,8 +111,9 @@ def parse_learners(data: bytes, name: str, max_bytes: int = 5 * 1024 * 1024) -> 
             seen[learner.learner_id] = row
             result.learners.append(learner)
     except csv.Error as exc:
-        # The csv module's own limit (131,072 characters a field) stops cells far over ours.
-        result.errors.append(f"{name} row {reader.line_num}: not readable CSV ({exc})")
+        # The csv module's own limit (131,072 characters a field) stops cells far over ours before they are read whole.
+        what = f"a cell over {csv.field_size_limit():,} characters" if "field limit" in str(exc) else f"not readable CSV ({exc})"
+        result.errors.append(f"{name} row {reader.line_num}: {what}")
         result.learners.clear()
     if not result.learners and not result.errors:
         result.errors.append(f"{name}: no learners (only a header row)")
