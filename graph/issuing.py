@@ -221,7 +221,7 @@ def _concepts(store: Store, statements: list[tuple]) -> dict[str, tuple[str, dic
     found: dict[str, tuple[str, dict[str, str]]] = {}
     if not cited:
         return found
-    for row in store.select(queries.load("issue-concepts"), values=[{"concept": c} for c in cited]).rows:
+    for row in store.select(queries.load("concept-schemes-labels"), values=[{"concept": c} for c in cited]).rows:
         scheme, labels = found.setdefault(row["concept"].value, (row["scheme"].value, {}))
         label = row.get("label")
         if label is not None and label.language and label.language in ("en", "de", "fr"):

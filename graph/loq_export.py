@@ -121,7 +121,7 @@ def _concepts(store: Store, triples: list[ox.Triple]) -> list[ox.Triple]:
         return []
     out: dict[ox.Triple, None] = {}
     languages: set = set()
-    for row in store.select(queries.load("issue-concepts"), values=[{"concept": c} for c in cited]).rows:
+    for row in store.select(queries.load("concept-schemes-labels"), values=[{"concept": c} for c in cited]).rows:
         concept, scheme, label = row["concept"], row["scheme"], row.get("label")
         out[ox.Triple(concept, RDF_TYPE, SKOS_CONCEPT)] = None
         out[ox.Triple(concept, IN_SCHEME, scheme)] = None
