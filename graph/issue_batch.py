@@ -58,6 +58,7 @@ class IssueOptions:
     reissue: bool = False
     record: bool = True
     workers: int = 1
+    check_only: bool = False  # stop after the checks: nothing built, sealed, written or stored
     legal_id: tuple[str, str] | None = None
 
 
@@ -113,6 +114,9 @@ def issue_credentials(ws: Workspace, spec_ref: str, learners: LearnersFile, out_
     problems = shapes.problems(spec.iri)
     if problems:
         raise IssueProblems(problems)
+    if options.check_only:
+        return IssueResult(spec.iri, "checked only", str(out_dir), skipped=row_problems, shapes=shapes, stage_seconds=stages,
+                           elapsed=time.perf_counter() - began)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     staging = out / f".issuing-{os.getpid()}"

@@ -370,6 +370,11 @@ def test_cli_issue_sealed_and_again(tmp_path, capsys):
     pki = make_pki(tmp_path / "pki", "rsa")
     args = ["--data", str(data), "issue", SPEC, "--learners", str(_learners_file(tmp_path)), "--out", str(out),
             "--key", str(pki.key_file), "--cert", str(pki.chain_file), "--alg", "PS256"]
+    before = _stores(data)
+    assert main(args + ["--check"]) == 0, capsys.readouterr().err
+    text = capsys.readouterr().out
+    assert "checked: 3 learner(s) can be issued" in text and "EDC-generic-no-cv conforms" in text
+    assert not out.exists() and _stores(data) == before
     assert main(args) == 0, capsys.readouterr().err
     text = capsys.readouterr().out
     assert "issued 3 credential(s), sealed PS256" in text and "recorded: 3 new" in text

@@ -29,7 +29,8 @@ def register(commands, imports) -> None:
         "element or break the EC EDC-generic-no-cv profile. The credentials are recorded in\n"
         "the store as if imported (pseudonymised record; personal data in the private store).\n"
         "The same learner_id and specification always get the same credential id unless\n"
-        "--reissue. Files are named by credential id; DIR/issued.csv maps rows to files.\n\n"
+        "--reissue. Files are named by credential id; DIR/issued.csv maps rows to files.\n"
+        "--check runs every check and prints the validation reports, and issues nothing.\n\n"
         "SPEC: a specification IRI, or provider/ID as in the catalogue CSV.\n\n"
         "Examples:\n"
         "  credgraph issue hs-beispielstadt/DS-101 --learners passed.csv --out issued/ \\\n"
@@ -50,6 +51,7 @@ def register(commands, imports) -> None:
     p.add_argument("--legal-id", metavar="CC:NUMBER", help="the issuer's eIDAS legal identifier when the certificate carries none")
     p.add_argument("--skip-invalid", action="store_true", help="issue the good rows of a file with bad rows")
     p.add_argument("--reissue", action="store_true", help="new credential ids for learners issued before")
+    p.add_argument("--check", action="store_true", help="only check learners, key and specification (validation reports); issue nothing")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes that build and seal (default 1)")
     p.set_defaults(func=cmd_issue)
 
@@ -71,7 +73,7 @@ def cmd_issue(ws: Workspace, args) -> int:
     except OSError as exc:
         raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
     learners = learners_csv.parse_learners(data, str(path), ws.settings.max_document_bytes)
-    options = issue_batch.IssueOptions(skip_invalid=args.skip_invalid, reissue=args.reissue, workers=max(1, args.jobs),
+    options = issue_batch.IssueOptions(skip_invalid=args.skip_invalid, reissue=args.reissue, workers=max(1, args.jobs), check_only=args.check,
                                        legal_id=issuing.parse_legal_identifier(args.legal_id) if args.legal_id else None)
     try:
         result = issue_batch.issue_credentials(ws, args.spec, learners, args.out, sealer, options)
@@ -90,7 +92,10 @@ def cmd_issue(ws: Workspace, args) -> int:
     counts = ""
     if recorded is not None:
         counts = f"; recorded: {recorded.count('imported')} new, {recorded.count('replaced', 'unchanged')} re-issued (same id)"
-    print(f"issued {len(result.credentials)} credential(s), {result.form}, for {result.spec} into {result.out_dir}{counts}")
+    if args.check:
+        print(f"checked: {len(learners.learners)} learner(s) can be issued for {result.spec}; nothing issued (--check)")
+    else:
+        print(f"issued {len(result.credentials)} credential(s), {result.form}, for {result.spec} into {result.out_dir}{counts}")
     for filled, reports in (result.shapes.reports.items() if result.shapes else []):
         annex = reports[issuing.ANNEX_I_PROFILE]
         print(f"  checked once for learners filling {', '.join(filled) or 'only the required columns'} "
