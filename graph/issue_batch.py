@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import multiprocessing
 import os
 import shutil
@@ -130,7 +129,7 @@ def issue_credentials(ws: Workspace, spec_ref: str, learners: LearnersFile, out_
             stages[stage] = stages.get(stage, 0.0) + seconds
         if options.record:
             started = time.perf_counter()
-            result.recorded = _record(ws, staging, written, sealed=sealer is not None)
+            result.recorded = _record(ws, staging, written)
             stages["record"] = time.perf_counter() - started
         started = time.perf_counter()
         for item in written:
@@ -217,18 +216,16 @@ def _work_on(job: _Job, learners: list[Learner]) -> tuple[list[IssuedCredential]
 # -- recording through the import pipeline ------------------------------------------------------
 
 
-def _documents(staging: Path, written: list[IssuedCredential], sealed: bool) -> Iterator[ingest.SourceDocument]:
+def _documents(staging: Path, written: list[IssuedCredential]) -> Iterator[ingest.SourceDocument]:
+    """The files as written: sealed documents, or upload forms (the import pipeline reads both)."""
     for item in written:
-        data = (staging / item.file).read_bytes()
-        if not sealed:
-            data = json.dumps(json.loads(data)["credential"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        yield ingest.SourceDocument(item.file, data)
+        yield ingest.SourceDocument(item.file, (staging / item.file).read_bytes())
 
 
-def _record(ws: Workspace, staging: Path, written: list[IssuedCredential], sealed: bool) -> ingest.IngestSummary:
+def _record(ws: Workspace, staging: Path, written: list[IssuedCredential]) -> ingest.IngestSummary:
     """Import the issued credentials; all or nothing (what was stored is deleted again if any is refused)."""
     options = ingest.IngestOptions(require=frozenset({"annex-i"}), max_document_bytes=ws.settings.max_document_bytes)
-    summary = ingest.ingest_documents(ws, _documents(staging, written, sealed), options)
+    summary = ingest.ingest_documents(ws, _documents(staging, written), options)
     if summary.rejected:
         for doc in summary.documents:
             if doc.status in ("imported",) and doc.source_id:
