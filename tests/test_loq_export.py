@@ -63,9 +63,10 @@ def test_qualification_without_nqf_level_is_reported_by_shape(tmp_path):
 
 def test_cli_writes_jsonld_turtle_and_report(tmp_path, capsys):
     data = tmp_path / "data"
+    main(["--data", str(data), "init"])
+    capsys.readouterr()
     assert main(["--data", str(data), "export", "loq", str(tmp_path / "empty")]) == 2
     assert "no catalogue" in capsys.readouterr().err
-    main(["--data", str(data), "init"])
     assert main(["--data", str(data), "import", "catalogue", str(CATALOGUE)]) == 0
     capsys.readouterr()
     out = tmp_path / "loq"
