@@ -23,6 +23,7 @@ def server(tmp_path_factory):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "credgraph", "--store", "memory:", "--data", str(data), "serve", "--port", str(port)],
+        cwd=data,  # not the checkout: its credgraph/ folder would shadow the installed package
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

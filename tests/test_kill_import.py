@@ -33,7 +33,8 @@ pytestmark = pytest.mark.slow
 
 
 def cli(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "credgraph", "--data", str(data), *args]
+    # The installed console script: `python -m` from the checkout would import its credgraph/ folder instead.
+    return [str(Path(sys.executable).with_name("credgraph")), "--data", str(data), *args]
 
 
 def parts(data: Path) -> tuple[dict, set, set, set]:
@@ -101,7 +102,7 @@ def test_kill_9_during_cli_imports_leaves_no_half_written_document(demo, tmp_pat
         if kill % 2 == 0:  # killed by itself after a write chosen at random: 6 writes (2 chunks x 3 stores)
             after = rng.randint(1, 6)
             point = f"after write {after} ({WRITES[(after - 1) % 3]} store, chunk {(after - 1) // 3 + 1})"
-            process = subprocess.Popen([sys.executable, "-c", SELF_KILL, str(after), "--data", str(data), *args],
+            process = subprocess.Popen([sys.executable, "-c", SELF_KILL, str(after), "--data", str(data), *args], cwd=data.parent,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             process.wait(timeout=300)
         else:  # killed from outside at a random moment of the run

@@ -50,6 +50,7 @@ def test_serve_writes_an_access_log_without_query_strings(tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "credgraph", "--store", "memory:", "--data", str(tmp_path), "serve",
          "--port", str(port), "--access-log", str(log)],
+        cwd=tmp_path,  # not the checkout: its credgraph/ folder would shadow the installed package
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
