@@ -303,7 +303,7 @@ def bench_scale(base_dir: Path, scale: int, args) -> None:
         bare_base = f"http://127.0.0.1:{port}"
         port = free_port()
         servers.append(start([oxigraph_binary(), "serve-read-only", "--location", str(directory / "store"), "--bind",
-                              f"127.0.0.1:{port}", "--union-default-graph"],
+                              f"127.0.0.1:{port}"],
                              f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"))
         oxigraph_base = f"http://127.0.0.1:{port}"
         raw = ox.Store.read_only(str(directory / "store"))

@@ -125,9 +125,39 @@ def graph_iris(text: str) -> list[str]:
     return [t.text for t in _words(text) if t.kind == "iri"]
 
 
+def graph_constants_as_variables(text: str, prefix: str = "credgraph_graph_") -> str:
+    """``text`` with each ``GRAPH <iri> {`` written as ``GRAPH ?v { VALUES ?v { <iri> }`` (same meaning).
+
+    For Virtuoso: once a query is given a default graph, it finds no named
+    graph written as a constant, but still matches ``GRAPH ?v``. Inside the
+    group, ``VALUES`` keeps exactly the solutions of that graph, as the
+    constant did. The text is returned with codepoint escapes applied.
+    """
+    text = unescape_codepoints(text)
+    found = tokens(text)
+    out, last, n = [], 0, 0
+    for a, b, c in zip(found, found[1:], found[2:]):
+        if a.kind == "word" and a.text.upper() == "GRAPH" and b.kind == "iri" and c.kind == "punct" and c.text == "{":
+            n += 1
+            var = f"?{prefix}{n}"
+            out += [text[last:a.start], f"GRAPH {var} {{ VALUES {var} {{ <{b.text}> }} "]
+            last = c.start + 1
+    out.append(text[last:])
+    return "".join(out)
+
+
 def has_dataset_clause(text: str) -> bool:
     """True if an update has its own ``USING`` or ``WITH`` clause."""
     return any(t.kind == "word" and t.text.upper() in {"USING", "WITH"} for t in _words(text))
+
+
+def has_from_clause(text: str) -> bool:
+    """True if a query names its own dataset (``FROM`` or ``FROM NAMED``); ``ex:from`` is a name, not a clause."""
+    text = unescape_codepoints(text)
+    return any(
+        t.kind == "word" and t.text.upper() == "FROM" and not text[max(t.start - 1, 0) : t.start] == ":"
+        for t in tokens(text)
+    )
 
 
 def using_insert_positions(text: str) -> list[int]:

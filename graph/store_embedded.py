@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from credgraph import queries
 from credgraph.graph import namespaces as ns
+from credgraph.graph import update_data
 from credgraph.graph.binding import Row, Term, inject_values
 from credgraph.graph.byte_stream import ByteStream
 from credgraph.graph.store import GraphDump, QueryResult, QuerySyntaxError, syntax_message, Solutions, Store, StoreError, _text_of, is_scratch
@@ -31,6 +32,15 @@ class EmbeddedStore(Store):
             raise StoreError(
                 f"cannot open the store at {self.location}: {exc} (is another credgraph process using it?)"
             ) from exc
+        if path is not None and self._merge_missing():
+            self.rebuild_merge()
+
+    def _merge_missing(self) -> bool:
+        # A store written before the merged public graph existed: graphs recorded, default graph empty.
+        def any_quad(graph) -> bool:
+            return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
+
+        return any_quad(ox.NamedNode(ns.META_GRAPH)) and not any_quad(ox.DefaultGraph())
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -75,11 +85,13 @@ class EmbeddedStore(Store):
         default_graphs: Sequence[str] | None,
         named_graphs: Sequence[str] | None,
     ) -> QueryResult:
+        # Without arguments Oxigraph takes the query's own FROM / FROM NAMED, or
+        # else the store's default graph (the merged public graph) and every
+        # named graph. Arguments replace the query's dataset, as the protocol's
+        # default-graph-uri / named-graph-uri do.
         kwargs: dict = {}
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if bindings:
@@ -126,9 +138,12 @@ class EmbeddedStore(Store):
             ):
                 return False
         quads = list(meta)
+        merged = ox.DefaultGraph()
         for name, triples in data.items():
             graph = ox.NamedNode(name)
             quads.extend(t if type(t) is ox.Quad else ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            if update_data.merges(name):  # the same terms, so blank nodes are the same nodes
+                quads.extend(ox.Quad(t.subject, t.predicate, t.object, merged) for t in triples)
         try:
             self._store.extend(quads)
         except OSError as exc:

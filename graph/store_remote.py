@@ -1,32 +1,37 @@
-"""The remote backend: any SPARQL 1.1 Protocol + Graph Store Protocol endpoint.
+"""The remote backend: any SPARQL 1.1 Protocol endpoint (Query and Update).
 
-Queries and updates go through SPARQLWrapper; the dump reads the Graph Store
-Protocol endpoint. Results are parsed by pyoxigraph so both backends hand the
-same term objects to services.
+Queries and updates go through SPARQLWrapper. Results are parsed by pyoxigraph
+so both backends hand the same term objects to services.
 
-Endpoint layout follows ``oxigraph serve``: ``<base>/query``, ``<base>/update``,
-``<base>/store``; the store must evaluate queries over the union of its named
-graphs (``oxigraph serve --union-default-graph``). Other servers can be named
-endpoint by endpoint with ``CREDGRAPH_QUERY_URL``, ``CREDGRAPH_UPDATE_URL`` and
-``CREDGRAPH_GSP_URL``.
+Endpoint layout follows ``oxigraph serve``: ``<base>/query``, ``<base>/update``;
+other servers are named endpoint by endpoint with ``CREDGRAPH_QUERY_URL`` and
+``CREDGRAPH_UPDATE_URL`` (Virtuoso: ``<base>/sparql`` and ``<base>/sparql-auth``).
+Updates can carry HTTP digest credentials (``CREDGRAPH_REMOTE_USER``,
+``CREDGRAPH_REMOTE_PASSWORD``), as Virtuoso's authenticated endpoint wants.
+
+No server setting is needed for the dataset (see :mod:`credgraph.graph.store`):
+where the server's default graph is a graph of its own (Oxigraph, Fuseki,
+GraphDB, served *without* a union-default-graph option) the merged public
+graph is that default graph; where the default graph is the union of all
+graphs (Virtuoso) set ``CREDGRAPH_MERGED_GRAPH=urn:credgraph:public``: the
+merge is then kept in that named graph and sent as ``default-graph-uri`` with
+every query that names no dataset of its own.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import DIGEST, JSON, POST, POSTDIRECTLY, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from credgraph import queries
 from credgraph.graph.binding import Row, Term, inject_values
-from credgraph.graph.store import QueryResult, QuerySyntaxError, Solutions, Store, StoreError, _text_of, is_scratch
+from credgraph.graph import sparql_text
+from credgraph.graph.store import QueryResult, QuerySyntaxError, Solutions, Store, StoreError, _text_of
 
 # Whole-graph writes (a full ESCO export is ~450k triples) can take minutes on
 # a loaded server; queries should not.
@@ -37,12 +42,39 @@ UPDATE_TIMEOUT_S = int(os.environ.get("CREDGRAPH_REMOTE_UPDATE_TIMEOUT", "1800")
 class RemoteStore(Store):
     """A SPARQL 1.1 endpoint reached over HTTP."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        query_url: str | None = None,
+        update_url: str | None = None,
+        merged_graph: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> None:
         base = base_url.rstrip("/")
         self.location = base
-        self.query_url = os.environ.get("CREDGRAPH_QUERY_URL") or base + "/query"
-        self.update_url = os.environ.get("CREDGRAPH_UPDATE_URL") or base + "/update"
-        self.gsp_url = os.environ.get("CREDGRAPH_GSP_URL") or base + "/store"
+        self.query_url = query_url or os.environ.get("CREDGRAPH_QUERY_URL") or base + "/query"
+        self.update_url = update_url or os.environ.get("CREDGRAPH_UPDATE_URL") or base + "/update"
+        self.merged_graph = merged_graph or os.environ.get("CREDGRAPH_MERGED_GRAPH") or None
+        self._user = user or os.environ.get("CREDGRAPH_REMOTE_USER") or None
+        self._password = password or os.environ.get("CREDGRAPH_REMOTE_PASSWORD") or ""
+
+    def with_dataset(
+        self, text: str, default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """``text`` and the protocol parameters that give it its dataset on this server.
+
+        A dataset given by the caller wins; a query with its own ``FROM`` keeps
+        it; otherwise the merged public graph is the default graph (nothing to
+        send where it is the server's own default graph).
+        """
+        if default_graphs is not None or named_graphs is not None:
+            params = [("default-graph-uri", g) for g in default_graphs or ()]
+            return text, params + [("named-graph-uri", g) for g in named_graphs or ()]
+        if self.merged_graph is None or sparql_text.has_from_clause(text):
+            return text, []
+        return sparql_text.graph_constants_as_variables(text), [("default-graph-uri", self.merged_graph)]
 
     def _wrapper(self, text: str, return_format: str, form: str) -> SPARQLWrapper:
         client = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url, agent="credgraph")
@@ -54,6 +86,9 @@ class RemoteStore(Store):
         # SPARQLWrapper guesses the form from keywords in the text, and a word
         # such as "download" in a header comment fools it: say it outright.
         client.queryType = "INSERT" if form == "UPDATE" else form
+        if form == "UPDATE" and self._user:
+            client.setHTTPAuth(DIGEST)
+            client.setCredentials(self._user, self._password)
         return client
 
     def _query(
@@ -66,11 +101,10 @@ class RemoteStore(Store):
         if bindings:
             text = inject_values(text, [dict(bindings)])
         form = queries.NamedQuery("_", text).form
+        text, dataset = self.with_dataset(text, default_graphs, named_graphs)
         client = self._wrapper(text, TURTLE if form in {"CONSTRUCT", "DESCRIBE"} else JSON, form)
-        for graph in default_graphs or ():
-            client.addParameter("default-graph-uri", graph)
-        for graph in named_graphs or ():
-            client.addParameter("named-graph-uri", graph)
+        for name, graph in dataset:
+            client.addParameter(name, graph)
         body = self._send(client)
         if form in {"CONSTRUCT", "DESCRIBE"}:
             return [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(body, ox.RdfFormat.TURTLE)]
@@ -103,32 +137,12 @@ class RemoteStore(Store):
         except OSError as exc:
             raise StoreError(f"cannot reach the SPARQL endpoint {url or self.query_url}: {exc}") from exc
 
-    def _gsp(self, method: str, graph: str | None, body: bytes | None = None, accept: str | None = None) -> bytes:
-        url = self.gsp_url
-        if graph is not None:
-            url += "?" + urllib.parse.urlencode({"graph": graph})
-        request = urllib.request.Request(url, data=body, method=method)
-        if body is not None:
-            request.add_header("Content-Type", "application/n-triples")
-        if accept:
-            request.add_header("Accept", accept)
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404 and method == "DELETE":
-                return b""
-            detail = exc.read().decode("utf-8", "replace")[:300]
-            raise StoreError(f"{method} {url} answered {exc.code}: {detail}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise StoreError(f"cannot reach the Graph Store endpoint {self.gsp_url}: {reason}") from exc
-
     def quads(self) -> Iterable[ox.Quad]:
-        body = self._gsp("GET", None, accept="application/n-quads")
-        for quad in ox.parse(body, ox.RdfFormat.N_QUADS):
-            if not is_scratch(quad.graph_name):
-                yield quad
+        # By SPARQL, not a store-specific whole-dataset download: the graphs
+        # credgraph recorded and the meta graph (never the merge, nor a
+        # server's own system graphs).
+        for row in self.select(queries.load("store-quads")):
+            yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
 
 
 def _first_line(exc: Exception) -> str:
