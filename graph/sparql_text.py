@@ -146,6 +146,31 @@ def graph_constants_as_variables(text: str, prefix: str = "credgraph_graph_") ->
     return "".join(out)
 
 
+def without_from_clauses(text: str) -> str:
+    """``text`` without its ``FROM <iri>`` / ``FROM NAMED <iri>`` clauses (codepoint escapes applied).
+
+    The SPARQL 1.1 Protocol says a dataset given as request parameters
+    replaces the query's own; Virtuoso adds the two instead, so the clauses go.
+    """
+    text = unescape_codepoints(text)
+    found = tokens(text)
+    out, last, i = [], 0, 0
+    while i < len(found):
+        t = found[i]
+        if t.kind == "word" and t.text.upper() == "FROM" and text[max(t.start - 1, 0) : t.start] != ":":
+            j = i + 1
+            if j < len(found) and found[j].kind == "word" and found[j].text.upper() == "NAMED":
+                j += 1
+            if j < len(found) and found[j].kind == "iri":
+                out.append(text[last : t.start])
+                last = found[j + 1].start if j + 1 < len(found) else len(text)
+                i = j + 1
+                continue
+        i += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
 def has_dataset_clause(text: str) -> bool:
     """True if an update has its own ``USING`` or ``WITH`` clause."""
     return any(t.kind == "word" and t.text.upper() in {"USING", "WITH"} for t in _words(text))

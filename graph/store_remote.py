@@ -71,7 +71,10 @@ class RemoteStore(Store):
         """
         if default_graphs is not None or named_graphs is not None:
             params = [("default-graph-uri", g) for g in default_graphs or ()]
-            return text, params + [("named-graph-uri", g) for g in named_graphs or ()]
+            params += [("named-graph-uri", g) for g in named_graphs or ()]
+            if sparql_text.has_from_clause(text):
+                text = sparql_text.without_from_clauses(text)
+            return text, params
         if self.merged_graph is None or sparql_text.has_from_clause(text):
             return text, []
         return sparql_text.graph_constants_as_variables(text), [("default-graph-uri", self.merged_graph)]
