@@ -480,11 +480,11 @@ def service_description(request: Request) -> Response:
         ox.Triple(endpoint, rdf_type, sd("Service")),
         ox.Triple(endpoint, sd("endpoint"), endpoint),
         ox.Triple(endpoint, sd("supportedLanguage"), sd("SPARQL11Query")),
-        ox.Triple(endpoint, sd("feature"), sd("UnionDefaultGraph")),
         ox.Triple(endpoint, sd("defaultDataset"), dataset),
         ox.Triple(dataset, rdf_type, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, rdf_type, sd("Graph")),
+        ox.Triple(default_graph, ox.NamedNode(ns.DC + "description"), ox.Literal(_merge_description(request), language="en")),
         ox.Triple(endpoint, ox.NamedNode(ns.DC + "description"), ox.Literal(
             "Public dataset of credgraph: vocabularies, catalogues and pseudonymised issuance records. "
             "Read-only; SERVICE is refused; queries time out and results are capped.", language="en")),
@@ -494,6 +494,17 @@ def service_description(request: Request) -> Response:
         triples.append(ox.Triple(endpoint, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
     body = formats.write_triples(triples, fmt)
     return Response(body, media_type=formats.CONTENT_TYPES[fmt], headers={"Vary": "Accept"})
+
+
+def _merge_description(request: Request) -> str:
+    store = request.app.state.store
+    merged = getattr(getattr(store, "inner", store), "merged_graph", None)
+    where = (f" It is kept as the named graph <{merged}>, which GRAPH ?g also meets; it is not a source."
+             if merged else "")
+    return ("The RDF merge of the public named graphs: each statement once, however many sources state it, "
+            "kept in step with every import, replace and delete. The named graphs are the sources as imported "
+            "(urn:credgraph:source:..., urn:credgraph:vocab:...) and urn:credgraph:meta (provenance, not merged). "
+            "FROM / FROM NAMED and default-graph-uri / named-graph-uri choose another dataset." + where)
 
 
 def query_page(request: Request) -> HTMLResponse:

@@ -21,6 +21,7 @@ every query that names no dataset of its own.
 from __future__ import annotations
 
 import os
+import re
 import urllib.error
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -111,7 +112,7 @@ class RemoteStore(Store):
         body = self._send(client)
         if form in {"CONSTRUCT", "DESCRIBE"}:
             return [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(body, ox.RdfFormat.TURTLE)]
-        result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        result = parse_json_results(body)
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
         variables = [v.value for v in result.variables]
@@ -148,6 +149,27 @@ class RemoteStore(Store):
             yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
 
 
+# Virtuoso names blank nodes "nodeID://b123" in JSON results, not a valid blank node label.
+_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+
+
+def parse_json_results(body: bytes):
+    """SPARQL JSON results parsed by pyoxigraph, Virtuoso's blank node names made valid labels."""
+    if b"nodeID://" in body:
+        body = _VIRTUOSO_BNODE.sub(rb"\1", body)
+    return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+
+
 def _first_line(exc: Exception) -> str:
+    """The exception's first line, and the first line of the server's answer when it sent one."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else exc.__class__.__name__
+    first = text.splitlines()[0] if text else exc.__class__.__name__
+    head, sep, response = text.partition("Response:\n")
+    if sep:
+        answer = response.strip()
+        if answer.startswith(("b'", 'b"')):
+            answer = answer[2:-1].encode("latin-1", "replace").decode("unicode_escape", "replace")
+        lines = [line.strip() for line in answer.splitlines() if line.strip()]
+        if lines:
+            first += " " + lines[0][:300]
+    return first

@@ -10,6 +10,12 @@ import pytest
 from credgraph import queries
 from credgraph.graph.store import Provenance, QuerySyntaxError, StoreError, open_store
 
+
+@pytest.fixture
+def store(any_store):
+    """The store contract holds on every backend: embedded, oxigraph serve and Virtuoso."""
+    return any_store
+
 EX = "http://example.org/"
 P = ox.NamedNode(EX + "p")
 
