@@ -183,6 +183,8 @@ class Store(ABC):
     # Where the merged public graph lives: None for the store's own default
     # graph, else the IRI of a named graph that queries get as default graph.
     merged_graph: str | None = None
+    # Write xsd:duration values through BIND(STRDT(...)) (Virtuoso 7.2; see update_data).
+    bind_durations: bool = False
 
     # -- reading -----------------------------------------------------------
     @abstractmethod
@@ -273,7 +275,7 @@ class Store(ABC):
         operations = [
             inject_values(forget.text, [{"target": NamedNode(name)} for name in data]),
             *update_data.unmerge_and_drop_operations(list(data), self.merged_graph),
-            *update_data.insert_operations(data),
+            *update_data.insert_operations(data, bind_durations=self.bind_durations),
             *update_data.merge_operations(list(data), self.merged_graph),
             *update_data.insert_operations({ns.META_GRAPH: as_triples(meta)}),
         ]

@@ -16,6 +16,11 @@ graph is that default graph; where the default graph is the union of all
 graphs (Virtuoso) set ``CREDGRAPH_MERGED_GRAPH=urn:credgraph:public``: the
 merge is then kept in that named graph and sent as ``default-graph-uri`` with
 every query that names no dataset of its own.
+
+Virtuoso 7.2 refuses ``xsd:duration`` constants in updates (ELM uses them);
+``CREDGRAPH_BIND_DURATIONS=1`` writes them through ``BIND(STRDT(...))``,
+which it takes, but it keeps them as a number of seconds (``PT75H`` reads
+back as ``"270000.0"^^xsd:duration``): openlink/virtuoso-opensource#224.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class RemoteStore(Store):
         merged_graph: str | None = None,
         user: str | None = None,
         password: str | None = None,
+        bind_durations: bool | None = None,
     ) -> None:
         base = base_url.rstrip("/")
         self.location = base
@@ -60,6 +66,9 @@ class RemoteStore(Store):
         self.merged_graph = merged_graph or os.environ.get("CREDGRAPH_MERGED_GRAPH") or None
         self._user = user or os.environ.get("CREDGRAPH_REMOTE_USER") or None
         self._password = password or os.environ.get("CREDGRAPH_REMOTE_PASSWORD") or ""
+        if bind_durations is None:
+            bind_durations = os.environ.get("CREDGRAPH_BIND_DURATIONS", "") in {"1", "yes", "true"}
+        self.bind_durations = bind_durations
 
     def with_dataset(
         self, text: str, default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None

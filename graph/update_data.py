@@ -34,19 +34,49 @@ def _ntriples(triples: Sequence[ox.Triple]) -> str:
     return out.getvalue().decode("utf-8")
 
 
-def insert_operations(graphs: Mapping[str, Sequence[ox.Triple]]) -> list[str]:
+XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+
+
+def insert_operations(graphs: Mapping[str, Sequence[ox.Triple]], *, bind_durations: bool = False) -> list[str]:
     """``INSERT DATA`` for each non-empty graph.
 
     A graph with blank nodes is written as ``INSERT { ... } WHERE {}``
     instead, which means the same (one solution, so each label is one new
-    node): Virtuoso refuses blank nodes in ``INSERT DATA``.
+    node): Virtuoso refuses blank nodes in ``INSERT DATA``. ``bind_durations``
+    writes ``xsd:duration`` values through ``BIND(STRDT(...))``, the one way
+    Virtuoso 7.2 takes them at all (it refuses them as constants and stores
+    them as seconds: openlink/virtuoso-opensource#224).
     """
-    return [
-        (f"INSERT {{ GRAPH {_graph_ref(g)} {{\n{_ntriples(triples)}}} }} WHERE {{}}" if _has_blank_node(triples)
-         else f"INSERT DATA {{ GRAPH {_graph_ref(g)} {{\n{_ntriples(triples)}}} }}")
-        for g, triples in graphs.items()
-        if triples
-    ]
+    out = []
+    for g, triples in graphs.items():
+        if not triples:
+            continue
+        if bind_durations and any(_is_duration(t.object) for t in triples):
+            out.append(_insert_with_bound_durations(g, triples))
+        elif _has_blank_node(triples):
+            out.append(f"INSERT {{ GRAPH {_graph_ref(g)} {{\n{_ntriples(triples)}}} }} WHERE {{}}")
+        else:
+            out.append(f"INSERT DATA {{ GRAPH {_graph_ref(g)} {{\n{_ntriples(triples)}}} }}")
+    return out
+
+
+def _is_duration(term) -> bool:
+    return isinstance(term, ox.Literal) and term.datatype.value == XSD_DURATION
+
+
+def _insert_with_bound_durations(graph: str, triples: Sequence[ox.Triple]) -> str:
+    plain = [t for t in triples if not _is_duration(t.object)]
+    variables: dict[str, str] = {}
+    template = []
+    for t in triples:
+        if _is_duration(t.object):
+            var = variables.setdefault(t.object.value, f"?duration{len(variables)}")
+            template.append(f"{t.subject} {t.predicate} {var} .")
+    binds = " ".join(
+        f"BIND(STRDT({ox.Literal(value)}, <{XSD_DURATION}>) AS {var})" for value, var in variables.items()
+    )
+    return (f"INSERT {{ GRAPH {_graph_ref(graph)} {{\n{_ntriples(plain)}{chr(10).join(template)}\n}} }} "
+            f"WHERE {{ {binds} }}")
 
 
 def _has_blank_node(triples: Sequence[ox.Triple]) -> bool:
