@@ -136,3 +136,11 @@ def test_virtuoso_takes_durations_only_bound(request):
     store.load_graph("urn:credgraph:source:duration", data, Provenance("source", "t", "sha256:d"))
     [row] = store.select("SELECT ?o WHERE { <http://example.org/s> <http://example.org/p> ?o }").rows
     assert row["o"].datatype == duration.datatype  # the type is kept; Virtuoso writes the value in seconds
+
+
+def test_the_query_page_examples_are_the_research_queries():
+    from credgraph import queries
+
+    examples = {q.name for q in queries.all_queries() if q.example and not q.is_update}
+    assert examples == {q.name for q in queries.all_queries() if q.name.startswith("research-")}
+    assert len(examples) == 6
