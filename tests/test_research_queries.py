@@ -144,3 +144,20 @@ def test_the_query_page_examples_are_the_research_queries():
     examples = {q.name for q in queries.all_queries() if q.example and not q.is_update}
     assert examples == {q.name for q in queries.all_queries() if q.name.startswith("research-")}
     assert len(examples) == 6
+
+
+@pytest.mark.parametrize("by", ["eqf", "field", "country", "provider", "month"])
+def test_issuance_statistics_count_credentials(loaded, truth, by):
+    from credgraph.graph.issuance_stats import issuance_stats
+
+    table = issuance_stats(loaded, by, k=1)  # k=1: nothing suppressed, so the cells add up
+    assert table.total_shown == len(truth.issued)  # one specification, one level and one field each
+    got = {c.key.rsplit("/", 1)[-1]: c.count for c in table.cells}
+    expected = {
+        "eqf": Counter(str(spec.eqf) for spec, _, _ in truth.issued),
+        "field": Counter(spec.isced for spec, _, _ in truth.issued),
+        "country": Counter(spec.provider.country3 for spec, _, _ in truth.issued),
+        "provider": Counter(spec.provider.iri.rsplit("/", 1)[-1] for spec, _, _ in truth.issued),
+        "month": Counter(day.isoformat()[:7] for _, day, _ in truth.issued),
+    }[by]
+    assert got == dict(expected)
