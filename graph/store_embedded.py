@@ -156,8 +156,12 @@ class EmbeddedStore(Store):
                 yield quad
 
     def bulk_load_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Fast, non-transactional load (benchmarks and bulk tools only: no atomicity)."""
-        self._store.bulk_extend(quads)
+        """Fast, non-transactional load of new graphs (benchmarks only: no atomicity), merged as writes are."""
+        merged = ox.DefaultGraph()
+        quads = list(quads)
+        self._store.bulk_extend(
+            quads + [ox.Quad(q.subject, q.predicate, q.object, merged)
+                     for q in quads if isinstance(q.graph_name, ox.NamedNode) and update_data.merges(q.graph_name.value)])
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add statements as they are, in one transaction (no provenance: for copies, not for imports)."""
@@ -170,16 +174,15 @@ class EmbeddedStore(Store):
                      named_graphs: Sequence[str] | None = None):
         """pyoxigraph's own result of ``text``, for a writer that serialises it natively (the endpoint's workers).
 
-        The dataset: the union of the named graphs, or ``default_graphs`` /
-        ``named_graphs`` when either is given (as the SPARQL protocol's
-        ``default-graph-uri`` / ``named-graph-uri``). Raises SyntaxError as pyoxigraph does.
+        The dataset: the query's own FROM / FROM NAMED, or else the merged
+        public graph (the store's default graph) and every named graph; or
+        ``default_graphs`` / ``named_graphs`` when either is given (as the SPARQL
+        protocol's ``default-graph-uri`` / ``named-graph-uri``). Raises SyntaxError as pyoxigraph does.
         """
         kwargs: dict = {"base_iri": base_iri}
         if default_graphs is not None or named_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs or []]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
-        else:
-            kwargs["use_default_graph_as_union"] = True
         return self._store.query(text, **kwargs)
 
     def native_update(self, text: str, *, base_iri: str | None = None) -> None:
@@ -205,9 +208,8 @@ class EmbeddedStore(Store):
         # Decoding the on-disk store's terms is most of the work and pyoxigraph
         # releases the GIL while it dumps, so several threads dump graphs at once;
         # the dumps are handed out in store order as they finish.
+        # The default graph is the merge of the others (derived): never dumped.
         graphs: list = list(self._store.named_graphs())
-        if any(True for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
-            graphs.insert(0, ox.DefaultGraph())
         with ThreadPoolExecutor(max(1, threads)) as pool:
             pending = [pool.submit(self._dump, g, "") for g in graphs]
             for graph, done in zip(graphs, pending):
