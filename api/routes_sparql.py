@@ -499,8 +499,8 @@ def service_description(request: Request) -> Response:
 def _merge_description(request: Request) -> str:
     store = request.app.state.store
     merged = getattr(getattr(store, "inner", store), "merged_graph", None)
-    where = (f" It is kept as the named graph <{merged}>, which GRAPH ?g also meets; it is not a source."
-             if merged else "")
+    where = (f" The store keeps it as the named graph <{merged}>, which is not a source and which GRAPH ?g "
+             "does not meet." if merged else "")
     return ("The RDF merge of the public named graphs: each statement once, however many sources state it, "
             "kept in step with every import, replace and delete. The named graphs are the sources as imported "
             "(urn:credgraph:source:..., urn:credgraph:vocab:...) and urn:credgraph:meta (provenance, not merged). "

@@ -146,6 +146,32 @@ def graph_constants_as_variables(text: str, prefix: str = "credgraph_graph_") ->
     return "".join(out)
 
 
+def graph_variables_without(text: str, hidden: str) -> str:
+    """``text`` with ``FILTER(?v != <hidden>)`` after each ``GRAPH ?v { ... }`` (codepoint escapes applied).
+
+    The filter sits in the group around the ``GRAPH`` pattern, where it
+    removes exactly the solutions of graph ``hidden``: for a store that keeps
+    the merged graph as a named graph, so ``GRAPH ?g`` meets the sources only.
+    """
+    text = unescape_codepoints(text)
+    found = tokens(text)
+    inserts: list[tuple[int, str]] = []
+    for i, (a, b, c) in enumerate(zip(found, found[1:], found[2:])):
+        if a.kind == "word" and a.text.upper() == "GRAPH" and b.kind == "var" and c.kind == "punct" and c.text == "{":
+            depth = 0
+            for t in found[i + 2:]:
+                if t.kind == "punct" and t.text == "{":
+                    depth += 1
+                elif t.kind == "punct" and t.text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        inserts.append((t.start + 1, f" FILTER({b.text} != <{hidden}>) "))
+                        break
+    for position, clause in sorted(inserts, reverse=True):
+        text = text[:position] + clause + text[position:]
+    return text
+
+
 def without_from_clauses(text: str) -> str:
     """``text`` without its ``FROM <iri>`` / ``FROM NAMED <iri>`` clauses (codepoint escapes applied).
 

@@ -87,6 +87,8 @@ class RemoteStore(Store):
             return text, params
         if self.merged_graph is None or sparql_text.has_from_clause(text):
             return text, []
+        # GRAPH ?g is to meet the sources, not the merge kept beside them.
+        text = sparql_text.graph_variables_without(text, self.merged_graph)
         return sparql_text.graph_constants_as_variables(text), [("default-graph-uri", self.merged_graph)]
 
     def _wrapper(self, text: str, return_format: str, form: str) -> SPARQLWrapper:
