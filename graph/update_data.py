@@ -143,3 +143,19 @@ def rebuild_merge_operations(merged: str | None) -> list[str]:
         f"GRAPH {_graph_ref(ns.META_GRAPH)} {{ ?g a <{ns.CG}NamedGraph> }} GRAPH ?g {{ ?s ?p ?o }} "
         f"FILTER (!STRSTARTS(STR(?g), \"{ns.PRIVATE_GRAPH}\") && !STRSTARTS(STR(?g), \"{ns.QUARANTINE_GRAPH}\")) }}",
     ]
+
+
+def resync_operations(graphs: Sequence[str], merged: str | None, *, removals: bool) -> list[str]:
+    """Bring the merge in step after a hand-written update that touched ``graphs``.
+
+    Each graph's statements are copied in; with ``removals`` (the update
+    deleted something), statements no graph states any more leave the merge,
+    a pass over the whole merged graph.
+    """
+    out = merge_operations([g for g in graphs if merges(g)], merged)
+    if removals:
+        excluded = ", ".join([_graph_ref(ns.META_GRAPH)] + ([_graph_ref(merged)] if merged else []))
+        pattern = _in_merge("?s ?p ?o", merged)
+        out.append(f"DELETE {{ {pattern} }} WHERE {{ {pattern} FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} "
+                   f"FILTER (?other NOT IN ({excluded})) }} }}")
+    return out

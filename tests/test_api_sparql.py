@@ -244,7 +244,8 @@ def test_service_description_and_query_page(api):
     assert "http://www.w3.org/ns/sparql-service-description#Service" in types
     page = api.get("/sparql", headers={"Accept": "text/html"})
     assert page.status_code == 200
-    assert "EQF levels" in page.text  # a named query from queries/
+    assert "Issued credentials per EQF level" in page.text  # a research query from queries/
+    assert "EQF levels<" not in page.text  # internal helpers are not examples
     assert "/api-static/editor.js" in page.text
     assert "http" not in page.text.split("/api-static/editor.js")[0].rsplit("<script", 1)[-1]
     editor = api.get("/api-static/editor.js")

@@ -68,3 +68,33 @@ def test_protocol_dataset_wins_over_from(api):
 def test_from_named_restricts_graph(api):
     query = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{B}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
     assert count(api, query) == 4
+
+
+def test_admin_updates_to_source_graphs_keep_the_merge_in_step(any_store, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from credgraph.api.keys import add_key
+
+    keys = tmp_path / "keys.json"
+    admin = add_key(keys, "admin", "root")
+    ws = Workspace(Settings(data_dir=tmp_path, store="memory:"))
+    ws.__dict__["store"] = any_store
+    p = "<http://example.org/p>"
+    with TestClient(create_app(ws, ApiSettings(keys_file=keys, audit_log=tmp_path / "audit.log"))) as api:
+        def update(text: str) -> None:
+            response = api.post("/sparql/update", content=text, headers={
+                "Content-Type": "application/sparql-update", "Authorization": f"Bearer {admin}"})
+            assert response.status_code == 204, response.text
+
+        def values() -> list[str]:
+            rows = api.get("/sparql", params={"query": f"SELECT ?o WHERE {{ ?s {p} ?o }} ORDER BY ?o"}).json()
+            return [b["o"]["value"] for b in rows["results"]["bindings"]]
+
+        update(f'INSERT DATA {{ GRAPH <{A}> {{ <http://example.org/a> {p} "1", "2" }} '
+               f'GRAPH <{B}> {{ <http://example.org/a> {p} "2" }} }} # a comment at the end')
+        assert values() == ["1", "2"]
+        update(f"DROP SILENT GRAPH <{A}> ;")  # Virtuoso refuses DROP GRAPH of a graph never CREATEd
+        assert values() == ["2"]  # still stated by B
+        update(f'DELETE DATA {{ GRAPH <{B}> {{ <http://example.org/a> {p} "2" }} }}')
+        assert values() == []
+    ws.__dict__.pop("store")
