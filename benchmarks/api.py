@@ -261,7 +261,7 @@ def credgraph_serve(directory: Path, pythonpath: str | None = None) -> tuple[sub
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     cmd = [sys.executable, "-c", "import sys; from credgraph.cli import main; sys.exit(main())",
-           "--data", str(directory), "serve", "--port", str(port), "--max-queries", "4"]
+           "--data", str(directory), "serve", "--port", str(port), "--max-queries", "4", "--timeout", "120"]
     return start(cmd, base + "/sparql?query=ASK%7B%7D", env=env), base
 
 
