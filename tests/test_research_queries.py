@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from credgraph import queries
 from credgraph.graph import demo_data, ingest, vocab
 from credgraph.graph.store import open_store
 from credgraph.graph.workspace import Workspace
@@ -54,8 +55,7 @@ def loaded(request, demo_dir, tmp_path_factory):
         store = open_store(url)
     else:
         store = open_store("memory:")
-    ws = Workspace(Settings(store="memory:", data_dir=tmp_path_factory.mktemp("research-ws")))
-    ws.__dict__["store"] = store
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path_factory.mktemp("research-ws")), store=store)
     vocab.load_shipped(store, ["eqf"])
     for path in sorted((demo_dir / "catalogues").glob("*.csv")):
         result = ingest.ingest_catalogue(ws, path)
@@ -63,11 +63,12 @@ def loaded(request, demo_dir, tmp_path_factory):
     summary = ingest.ingest_paths(ws, [demo_dir / "credentials"])
     assert not summary.rejected, [d.problems for d in summary.rejected][:3]
     yield store
-    ws.close()  # closes the store it was handed too
+    ws.close()
+    store.close()
 
 
 def rows(store, name: str) -> list[dict]:
-    return [{k: v.value for k, v in row.items()} for row in store.select(name).rows]
+    return [{k: v.value for k, v in row.items()} for row in store.select(queries.load(name)).rows]
 
 
 def test_credentials_by_eqf_level(loaded, truth):
@@ -115,7 +116,7 @@ def test_learners_with_several_credentials(loaded, truth):
 
 def test_eqf_levels_lists_each_level_once(loaded):
     # Catalogues and credentials restate each level's skos:inScheme; the merge holds it once.
-    assert len(loaded.select("eqf-levels").rows) == 8
+    assert len(loaded.select(queries.load("eqf-levels")).rows) == 8
 
 
 def test_virtuoso_takes_durations_only_bound(request):

@@ -27,8 +27,7 @@ A, B = "urn:credgraph:source:restates-a", "urn:credgraph:source:restates-b"
 def api(any_store, tmp_path):
     from fastapi.testclient import TestClient
 
-    ws = Workspace(Settings(data_dir=tmp_path, store="memory:"))
-    ws.__dict__["store"] = any_store
+    ws = Workspace(Settings(data_dir=tmp_path, store="memory:"), store=any_store)
     vocab.load_shipped(any_store, ["eqf"])
     restated = [ox.Triple(ox.NamedNode(f"http://data.europa.eu/snb/eqf/{n}"), ox.NamedNode(IN_SCHEME), ox.NamedNode(SCHEME))
                 for n in range(1, 9)]
@@ -36,7 +35,6 @@ def api(any_store, tmp_path):
     any_store.load_graph(B, restated[:4], Provenance("source", "b", "sha256:b"))
     with TestClient(create_app(ws, ApiSettings(audit_log=tmp_path / "audit.log"))) as client:
         yield client
-    ws.__dict__.pop("store")
 
 
 def count(api, query: str, **params) -> int:
@@ -77,8 +75,7 @@ def test_admin_updates_to_source_graphs_keep_the_merge_in_step(any_store, tmp_pa
 
     keys = tmp_path / "keys.json"
     admin = add_key(keys, "admin", "root")
-    ws = Workspace(Settings(data_dir=tmp_path, store="memory:"))
-    ws.__dict__["store"] = any_store
+    ws = Workspace(Settings(data_dir=tmp_path, store="memory:"), store=any_store)
     p = "<http://example.org/p>"
     with TestClient(create_app(ws, ApiSettings(keys_file=keys, audit_log=tmp_path / "audit.log"))) as api:
         def update(text: str) -> None:
@@ -97,4 +94,3 @@ def test_admin_updates_to_source_graphs_keep_the_merge_in_step(any_store, tmp_pa
         assert values() == ["2"]  # still stated by B
         update(f'DELETE DATA {{ GRAPH <{B}> {{ <http://example.org/a> {p} "2" }} }}')
         assert values() == []
-    ws.__dict__.pop("store")
