@@ -54,6 +54,7 @@ from credgraph.api import formats
 from credgraph.api.fairness import Busy, FairShares
 from credgraph.api.guarded_store import GuardedStore
 from credgraph.graph.store import Store
+from credgraph.graph.store_remote import parse_json_results
 
 # A job frame up to this size is written to a worker's empty pipe without blocking
 # (Linux pipes buffer 64 KiB); larger jobs are written from a worker thread.
@@ -74,8 +75,9 @@ class QueryJob:
 
     ``formats`` maps the result kind (``boolean``, ``solutions``, ``graph``) to the
     negotiated canonical format, or None when the client accepts none for it.
-    ``default_graphs``/``named_graphs``: the protocol dataset (None: the whole
-    public dataset, default graph = union of named graphs).
+    ``default_graphs``/``named_graphs``: the protocol dataset (None: the
+    query's own FROM / FROM NAMED, or else the public dataset, whose default
+    graph is the merged public graph; see :mod:`credgraph.graph.store`).
     """
 
     text: str
@@ -599,12 +601,12 @@ def _child(raw: ox.Store, job: QueryJob, row_cap: int, fd: int, max_bytes: int |
     header: dict
     body = b""
     try:
+        # No arguments: Oxigraph takes the query's FROM, or else the store's
+        # default graph, which is the merged public graph.
         kwargs: dict = {}
         if job.default_graphs is not None or job.named_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or []]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or []]
-        else:
-            kwargs["use_default_graph_as_union"] = True
         result = raw.query(job.text, base_iri=job.base_iri, **kwargs)
         answer = None
         if isinstance(result, ox.QuerySolutions) and job.formats.get("solutions") == formats.JSON:
@@ -758,11 +760,12 @@ class RemoteExecutor(QueryExecutor):
     def __init__(self, store, timeout_s: float, row_cap: int, max_concurrent: int, **limits) -> None:
         super().__init__(timeout_s, row_cap, max_concurrent, **limits)
         self.query_url = store.query_url
+        self.store = store
 
     def _run(self, job: QueryJob, timeout_s: float) -> QueryAnswer:
-        params = [("query", job.text)]
-        params += [("default-graph-uri", g) for g in job.default_graphs or []]
-        params += [("named-graph-uri", g) for g in job.named_graphs or []]
+        # The store says how a query gets its dataset there (the merged graph, FROM, the protocol's).
+        text, dataset = self.store.with_dataset(job.text, job.default_graphs, job.named_graphs)
+        params = [("query", text)] + dataset
         request = urllib.request.Request(
             self.query_url,
             data=urllib.parse.urlencode(params).encode(),
@@ -797,7 +800,7 @@ class RemoteExecutor(QueryExecutor):
             truncated = len(triples) > self.row_cap
             triples = triples[: self.row_cap]
             return QueryAnswer(formats.write_triples(triples, fmt), fmt, "graph", len(triples), truncated)
-        result = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+        result = parse_json_results(data)
         header, body = _serialise(result, job, self.row_cap)
         if not header["ok"]:
             raise QueryFailure("not_acceptable", f"no acceptable media type for a {header['message']} result")

@@ -33,6 +33,7 @@ from credgraph.api.guarded_store import GuardedStore
 from credgraph.api.problems import Problem, problem_response
 from credgraph.api.sandbox import IsolatedFailure, run_isolated
 from credgraph.graph import namespaces as ns
+from credgraph.graph import update_data
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -463,6 +464,28 @@ def _with_using(text: str, clauses: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def _with_merge_in_step(text: str, merged: str | None) -> str:
+    """``text`` and, in the same request (one transaction), what keeps the merged public graph in step.
+
+    Only credgraph's own source and vocabulary graphs are merged: an update
+    that names one has its statements copied into the merge, and, if it
+    deletes, statements no graph states any more taken out. Other graphs and
+    the default graph itself are left as the update writes them (the W3C
+    evaluation tests load their own default graph this way).
+    """
+    named = [g for g in sparql_text.graph_iris(text) if g.startswith((ns.SOURCE_GRAPH, ns.VOCAB_GRAPH))]
+    if not named:
+        return text
+    words = {t.text.upper() for t in sparql_text.tokens(sparql_text.unescape_codepoints(text)) if t.kind == "word"}
+    removals = bool(words & {"DELETE", "DROP", "CLEAR", "MOVE", "COPY"})
+    operations = update_data.resync_operations(list(dict.fromkeys(named)), merged, removals=removals)
+    found = sparql_text.tokens(sparql_text.unescape_codepoints(text))
+    ends_with_semicolon = bool(found) and found[-1].kind == "punct" and found[-1].text == ";"
+    # A newline first: the text may end in a comment.
+    separator = "\n" if ends_with_semicolon else "\n;\n"
+    return text + separator + " ;\n".join(operations)
+
+
 def _parse_update(text: str, base: str) -> None:
     """Parse (and run, on an empty in-memory store) ``text``: in a throwaway process, see :mod:`.sandbox`."""
     ox.Store().update(text, base_iri=base)
@@ -472,6 +495,7 @@ def _run_update(store, text: str, base: str, settings=None) -> None:
     from credgraph.graph.store import QuerySyntaxError
 
     inner = getattr(store, "inner", store)
+    text = _with_merge_in_step(text, getattr(inner, "merged_graph", None))
     raw = getattr(inner, "oxigraph", None)
     if raw is not None:
         # The server's own process parses the text only after a throwaway one did so without harm.
@@ -504,11 +528,11 @@ def service_description(request: Request) -> Response:
         ox.Triple(endpoint, rdf_type, sd("Service")),
         ox.Triple(endpoint, sd("endpoint"), endpoint),
         ox.Triple(endpoint, sd("supportedLanguage"), sd("SPARQL11Query")),
-        ox.Triple(endpoint, sd("feature"), sd("UnionDefaultGraph")),
         ox.Triple(endpoint, sd("defaultDataset"), dataset),
         ox.Triple(dataset, rdf_type, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, rdf_type, sd("Graph")),
+        ox.Triple(default_graph, ox.NamedNode(ns.DC + "description"), ox.Literal(_merge_description(request), language="en")),
         ox.Triple(endpoint, ox.NamedNode(ns.DC + "description"), ox.Literal(
             "Public dataset of credgraph: vocabularies, catalogues and pseudonymised issuance records. "
             "Read-only; SERVICE is refused; queries time out and results are capped.", language="en")),
@@ -518,6 +542,17 @@ def service_description(request: Request) -> Response:
         triples.append(ox.Triple(endpoint, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
     body = formats.write_triples(triples, fmt)
     return Response(body, media_type=formats.CONTENT_TYPES[fmt], headers={"Vary": "Accept"})
+
+
+def _merge_description(request: Request) -> str:
+    store = request.app.state.store
+    merged = getattr(getattr(store, "inner", store), "merged_graph", None)
+    where = (f" The store keeps it as the named graph <{merged}>, which is not a source and which GRAPH ?g "
+             "does not meet." if merged else "")
+    return ("The RDF merge of the public named graphs: each statement once, however many sources state it, "
+            "kept in step with every import, replace and delete. The named graphs are the sources as imported "
+            "(urn:credgraph:source:..., urn:credgraph:vocab:...) and urn:credgraph:meta (provenance, not merged). "
+            "FROM / FROM NAMED and default-graph-uri / named-graph-uri choose another dataset." + where)
 
 
 def query_page(request: Request) -> HTMLResponse:

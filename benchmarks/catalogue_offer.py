@@ -89,7 +89,7 @@ def measure(label: str, store: Store, skip_before: bool) -> None:
 
 def serve(path: Path, port: int) -> subprocess.Popen:
     binary = str(Path(sys.executable).with_name("oxigraph"))
-    return start([binary, "serve", "--location", str(path), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+    return start([binary, "serve", "--location", str(path), "--bind", f"127.0.0.1:{port}"],
                  f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=120)
 
 

@@ -4,7 +4,7 @@
 2. imports it into an on-disk embedded store with ``import_esco`` (what
    ``credgraph import esco`` does): wall time, peak memory, triples;
 3. serves that same store directory with a real ``oxigraph serve``
-   (127.0.0.1, free port, --union-default-graph) and checks that the named
+   (127.0.0.1, free port, plain SPARQL 1.1 dataset) and checks that the named
    query ``esco-summary`` answers identically on both backends;
 4. with ``--remote-import``: also imports over HTTP into a fresh
    ``oxigraph serve`` and reports its time and the server's peak memory.
@@ -44,7 +44,7 @@ def peak_mb() -> float:
 def serve(location: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = start([oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+    process = start([oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                     url + "/query?query=ASK%7B%7D", timeout=120)
     return process, url
 

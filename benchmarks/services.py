@@ -325,7 +325,7 @@ def serve(directory: Path):
     binary = Path(sys.executable).with_name("oxigraph")
     url = f"http://127.0.0.1:{port}"
     process = start([str(binary), "serve-read-only", "--location", str(directory / "store"),
-                     "--bind", f"127.0.0.1:{port}", "--union-default-graph"], url + "/query?query=ASK%7B%7D", timeout=20)
+                     "--bind", f"127.0.0.1:{port}"], url + "/query?query=ASK%7B%7D", timeout=20)
     return process, url
 
 

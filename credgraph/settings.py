@@ -39,11 +39,21 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Endpoint overrides of one remote store (None: ``<base>/query``, ``/update``, ``/store``)."""
+    """How one remote store is reached (None: ``<base>/query``, ``/update``, ``/store``).
+
+    Besides the endpoint URLs: ``merged_graph``, the named graph that keeps the
+    merged public graph on a server whose default graph is the union of all
+    graphs (Virtuoso); ``user``/``password``, HTTP digest credentials for
+    updates; ``bind_durations``, write ``xsd:duration`` through ``BIND`` (Virtuoso 7.2).
+    """
 
     query_url: str | None = None
     update_url: str | None = None
     gsp_url: str | None = None
+    merged_graph: str | None = None
+    user: str | None = None
+    password: str | None = None
+    bind_durations: bool = False
 
     def any(self) -> bool:
         return bool(self.query_url or self.update_url or self.gsp_url)
@@ -91,7 +101,14 @@ class Settings:
 
         def endpoints(which: str) -> Endpoints:
             q, u, g = (env.get(name) or None for name in _ENDPOINT_VARIABLES[which])
-            return Endpoints(q, u, g)
+            prefix = "CREDGRAPH_" if which == "public" else f"CREDGRAPH_{which.upper()}_"
+            return Endpoints(
+                q, u, g,
+                merged_graph=env.get(prefix + "MERGED_GRAPH") or None,
+                user=env.get(prefix + "REMOTE_USER") or None,
+                password=env.get(prefix + "REMOTE_PASSWORD") or None,
+                bind_durations=env.get(prefix + "BIND_DURATIONS", "") in {"1", "yes", "true"},
+            )
 
         def number(name: str, kind):
             raw = env.get(name)

@@ -865,6 +865,27 @@ def rules_turtle(rng: random.Random, specs: list[Spec]) -> tuple[str, int, int, 
 # -- the whole directory ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class IssuePlan:
+    """What a demo run issues, as the generator decides it (before any file is written)."""
+
+    specs: list[Spec]
+    issued: list[tuple[Spec, date, Learner]]  # one entry per credential
+    learners: int
+
+
+def issue_plan(*, scale: float = 1.0, seed: int = 1) -> IssuePlan:
+    """The generator's own records for ``seed`` and ``scale``: the catalogue and who gets which credential when.
+
+    :func:`generate` writes exactly these; tests compute expected figures
+    from them, independently of the store.
+    """
+    specs = build_catalogue(random.Random(seed))
+    total = max(1, round(BASE_CREDENTIALS * scale))
+    plan, learners = _issue_plan(random.Random(seed + 2), specs, total)
+    return IssuePlan(specs, plan, learners)
+
+
 def generate(out_dir: str | Path, *, scale: float = 1.0, seed: int = 1, zip_credentials: bool = False) -> DemoSummary:
     """Write the demo data set into ``out_dir`` (created; existing demo files are overwritten).
 
@@ -878,8 +899,8 @@ def generate(out_dir: str | Path, *, scale: float = 1.0, seed: int = 1, zip_cred
         raise ValueError(f"--scale {scale}: must be more than 0")
     began = time.perf_counter()
     out = Path(out_dir)
-    rng = random.Random(seed)
-    specs = build_catalogue(rng)
+    issuing = issue_plan(scale=scale, seed=seed)
+    specs = issuing.specs
     (out / "catalogues").mkdir(parents=True, exist_ok=True)
     (out / "credentials").mkdir(parents=True, exist_ok=True)
     (out / "rules").mkdir(parents=True, exist_ok=True)
@@ -904,8 +925,7 @@ def generate(out_dir: str | Path, *, scale: float = 1.0, seed: int = 1, zip_cred
     rules_path = out / "rules" / "stacking-rules.ttl"
     rules_path.write_text(ttl, encoding="utf-8")
 
-    total = max(1, round(BASE_CREDENTIALS * scale))
-    plan, learners = _issue_plan(random.Random(seed + 2), specs, total)
+    plan, learners = issuing.issued, issuing.learners
     writer = CredentialWriter()
     id_rng = random.Random(seed + 3)
     grade_rng = random.Random(seed + 4)

@@ -99,9 +99,12 @@ def _table(dimension: str, counts: dict[str, int], names: dict[str, str], k: int
     return StatsTable(dimension, measure, k, cells, hidden, sum(c.count for c in cells), note)
 
 
-def _per_spec(store: Store) -> dict[str, int]:
-    rows = store.select(queries.load("stats-credentials-per-spec")).rows
-    return {r["spec"].value: int(r["credentials"].value) for r in rows}
+def _per_spec_set(store: Store) -> Counter[frozenset[str]]:
+    """Issued credentials per set of specifications they award (usually one)."""
+    counts: Counter[frozenset[str]] = Counter()
+    for row in store.select(queries.load("stats-credentials-per-spec-set")).rows:
+        counts[frozenset(row["specs"].value.split(" "))] += int(row["credentials"].value)
+    return counts
 
 
 def _grouped(store: Store, name: str) -> dict[str, int]:
@@ -119,13 +122,18 @@ def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None
     if k < 1:
         raise ValueError(f"--k must be at least 1, not {k}")
     if by in ("eqf", "field", "skill"):
-        per_spec = _per_spec(store)
-        facts = load_specs(store, per_spec, core=True)
+        # Per credential, not per specification: a credential falls in each cell
+        # one of its specifications does, once, however many of them do.
+        per_set = _per_spec_set(store)
+        facts = load_specs(store, sorted({spec for specs in per_set for spec in specs}), core=True)
         counts: Counter[str] = Counter()
-        for spec, n in per_spec.items():
-            f = facts[spec]
-            keys = {"eqf": [f.eqf_iri] if f.eqf_iri else ["unknown"], "field": sorted(f.fields) or ["unknown"],
-                    "skill": sorted(f.skills)}[by]
+        for specs, n in per_set.items():
+            keys: set[str] = set()
+            for spec in specs:
+                f = facts[spec]
+                keys.update({"eqf": [f.eqf_iri] if f.eqf_iri else [], "field": sorted(f.fields), "skill": sorted(f.skills)}[by])
+            if not keys and by != "skill":
+                keys = {"unknown"}
             for key in keys:
                 counts[key] += n
         names = labels(store, [c for c in counts if c != "unknown"])
@@ -133,8 +141,13 @@ def issuance_stats(store: Store, by: str, *, k: int = DEFAULT_K, at: date | None
             names = {c: ("EQF " + c.rsplit("/", 1)[-1]) if c != "unknown" else "level unknown" for c in counts}
         elif by == "field":
             names = {c: (f"{c.rsplit('/', 1)[-1]} {names.get(c, '')}".strip() if c != "unknown" else "field unknown") for c in counts}
-        note = "credentials per skill: a credential whose specification lists several skills counts once for each" if by == "skill" else ""
-        return _table(by, dict(counts), names, k, note=note)
+        total = sum(per_set.values())
+        several = {"eqf": "levels", "field": "fields", "skill": "skills"}[by]
+        note = (f"{total:,} credentials; one that awards several {several} counts once in each of its cells"
+                + (", one with none in no cell" if by == "skill" else ""))
+        table = _table(by, dict(counts), names, k, note=note)
+        table.extra["credentials"] = total
+        return table
     if by in ("country", "provider", "month"):
         counts = _grouped(store, f"stats-by-{by}")
         if by == "country":

@@ -125,9 +125,90 @@ def graph_iris(text: str) -> list[str]:
     return [t.text for t in _words(text) if t.kind == "iri"]
 
 
+def graph_constants_as_variables(text: str, prefix: str = "credgraph_graph_") -> str:
+    """``text`` with each ``GRAPH <iri> {`` written as ``GRAPH ?v { VALUES ?v { <iri> }`` (same meaning).
+
+    For Virtuoso: once a query is given a default graph, it finds no named
+    graph written as a constant, but still matches ``GRAPH ?v``. Inside the
+    group, ``VALUES`` keeps exactly the solutions of that graph, as the
+    constant did. The text is returned with codepoint escapes applied.
+    """
+    text = unescape_codepoints(text)
+    found = tokens(text)
+    out, last, n = [], 0, 0
+    for a, b, c in zip(found, found[1:], found[2:]):
+        if a.kind == "word" and a.text.upper() == "GRAPH" and b.kind == "iri" and c.kind == "punct" and c.text == "{":
+            n += 1
+            var = f"?{prefix}{n}"
+            out += [text[last:a.start], f"GRAPH {var} {{ VALUES {var} {{ <{b.text}> }} "]
+            last = c.start + 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def graph_variables_without(text: str, hidden: str) -> str:
+    """``text`` with ``FILTER(?v != <hidden>)`` after each ``GRAPH ?v { ... }`` (codepoint escapes applied).
+
+    The filter sits in the group around the ``GRAPH`` pattern, where it
+    removes exactly the solutions of graph ``hidden``: for a store that keeps
+    the merged graph as a named graph, so ``GRAPH ?g`` meets the sources only.
+    """
+    text = unescape_codepoints(text)
+    found = tokens(text)
+    inserts: list[tuple[int, str]] = []
+    for i, (a, b, c) in enumerate(zip(found, found[1:], found[2:])):
+        if a.kind == "word" and a.text.upper() == "GRAPH" and b.kind == "var" and c.kind == "punct" and c.text == "{":
+            depth = 0
+            for t in found[i + 2:]:
+                if t.kind == "punct" and t.text == "{":
+                    depth += 1
+                elif t.kind == "punct" and t.text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        inserts.append((t.start + 1, f" FILTER({b.text} != <{hidden}>) "))
+                        break
+    for position, clause in sorted(inserts, reverse=True):
+        text = text[:position] + clause + text[position:]
+    return text
+
+
+def without_from_clauses(text: str) -> str:
+    """``text`` without its ``FROM <iri>`` / ``FROM NAMED <iri>`` clauses (codepoint escapes applied).
+
+    The SPARQL 1.1 Protocol says a dataset given as request parameters
+    replaces the query's own; Virtuoso adds the two instead, so the clauses go.
+    """
+    text = unescape_codepoints(text)
+    found = tokens(text)
+    out, last, i = [], 0, 0
+    while i < len(found):
+        t = found[i]
+        if t.kind == "word" and t.text.upper() == "FROM" and text[max(t.start - 1, 0) : t.start] != ":":
+            j = i + 1
+            if j < len(found) and found[j].kind == "word" and found[j].text.upper() == "NAMED":
+                j += 1
+            if j < len(found) and found[j].kind == "iri":
+                out.append(text[last : t.start])
+                last = found[j + 1].start if j + 1 < len(found) else len(text)
+                i = j + 1
+                continue
+        i += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
 def has_dataset_clause(text: str) -> bool:
     """True if an update has its own ``USING`` or ``WITH`` clause."""
     return any(t.kind == "word" and t.text.upper() in {"USING", "WITH"} for t in _words(text))
+
+
+def has_from_clause(text: str) -> bool:
+    """True if a query names its own dataset (``FROM`` or ``FROM NAMED``); ``ex:from`` is a name, not a clause."""
+    text = unescape_codepoints(text)
+    return any(
+        t.kind == "word" and t.text.upper() == "FROM" and not text[max(t.start - 1, 0) : t.start] == ":"
+        for t in tokens(text)
+    )
 
 
 def using_insert_positions(text: str) -> list[int]:

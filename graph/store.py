@@ -12,6 +12,21 @@ Writes are whole named graphs. :meth:`Store.replace_graphs` removes the old
 content, writes the new one and its provenance in one SPARQL Update request
 (one transaction), so that a reader never sees a half-written graph and a
 failure leaves earlier data as it was.
+
+The dataset every query sees, unless it names its own (``FROM``, ``FROM
+NAMED``, or the ``default_graphs``/``named_graphs`` arguments):
+
+- the default graph is the **merged public graph**: the RDF merge of the
+  public named graphs, each statement once however many sources state it, so
+  that a plain ``COUNT`` counts things, not copies. The same write that
+  changes a named graph keeps it in step: new statements are copied in; a
+  dropped or replaced graph's statements leave it unless another graph still
+  states them. On Oxigraph it is the store's own default graph; on a store
+  whose default graph is the union of all graphs (Virtuoso) it is the named
+  graph :data:`MERGED_GRAPH`, given as the default graph of every query;
+- the named graphs are the sources as written (``GRAPH ?g`` tells which
+  source states what). The meta graph (provenance) is one of them but is not
+  merged; private and quarantine graphs are never merged.
 """
 
 from __future__ import annotations
@@ -36,6 +51,8 @@ if TYPE_CHECKING:
     from credgraph.graph.store_embedded import EmbeddedStore
 
 XSD_DATETIME = NamedNode(ns.XSD + "dateTime")
+# The merged public graph's name on stores that keep it as a named graph.
+MERGED_GRAPH = "urn:credgraph:public"
 XSD_INTEGER = NamedNode(ns.XSD + "integer")
 
 
@@ -163,6 +180,11 @@ class Store(ABC):
     """The operations every backend offers. Graph names are IRIs as strings."""
 
     location: str
+    # Where the merged public graph lives: None for the store's own default
+    # graph, else the IRI of a named graph that queries get as default graph.
+    merged_graph: str | None = None
+    # Write xsd:duration values through BIND(STRDT(...)) (Virtuoso 7.2; see update_data).
+    bind_durations: bool = False
 
     # -- reading -----------------------------------------------------------
     @abstractmethod
@@ -188,7 +210,9 @@ class Store(ABC):
         ``query`` is a named query (``queries.load(name)``, see
         :mod:`credgraph.queries`) or SPARQL text (for the CLI and the public endpoint). ``bindings`` binds
         one value per variable; ``values`` binds several rows. The default graph
-        is the union of all named graphs unless ``default_graphs`` is given.
+        is the merged public graph unless the query has ``FROM`` / ``FROM NAMED``
+        or ``default_graphs`` / ``named_graphs`` are given (these win over the
+        query's own clauses, as in the SPARQL 1.1 Protocol).
 
         >>> store.query(queries.load("eqf-levels")).rows[0]["level"]
         """
@@ -250,8 +274,9 @@ class Store(ABC):
         forget = queries.load("forget-provenance")
         operations = [
             inject_values(forget.text, [{"target": NamedNode(name)} for name in data]),
-            *update_data.drop_operations(list(data)),
-            *update_data.insert_operations(data),
+            *update_data.unmerge_and_drop_operations(list(data), self.merged_graph),
+            *update_data.insert_operations(data, bind_durations=self.bind_durations),
+            *update_data.merge_operations(list(data), self.merged_graph),
             *update_data.insert_operations({ns.META_GRAPH: as_triples(meta)}),
         ]
         self.update(" ;\n".join(operations))
@@ -268,16 +293,24 @@ class Store(ABC):
         self.replace_graphs({graph: triples}, {graph: provenance})
 
     def drop_graphs(self, graphs: Iterable[str]) -> None:
-        """Remove the named graphs and their provenance, atomically."""
+        """Remove the named graphs and their provenance, atomically (and from the merge what only they stated)."""
         names = list(graphs)
         if not names:
             return
         forget = queries.load("forget-provenance")
         operations = [
             inject_values(forget.text, [{"target": NamedNode(name)} for name in names]),
-            *update_data.drop_operations(names),
+            *update_data.unmerge_and_drop_operations(names, self.merged_graph),
         ]
         self.update(" ;\n".join(operations))
+
+    def rebuild_merge(self) -> None:
+        """Fill the merged public graph afresh from the recorded public graphs, in one transaction.
+
+        For a store written before the merge existed, or changed by hand
+        through raw updates; ordinary writes keep the merge in step themselves.
+        """
+        self.update(" ;\n".join(update_data.rebuild_merge_operations(self.merged_graph)))
 
     def graphs(self) -> list[GraphInfo]:
         """Every named graph recorded in the meta graph, with provenance and size."""
@@ -302,7 +335,7 @@ class Store(ABC):
 
     @abstractmethod
     def quads(self) -> Iterable[Quad]:
-        """Every quad of every named graph (scratch graphs excluded)."""
+        """Every quad of every named graph (the merged default graph excluded: it is derived)."""
 
     def dump(self, out: BinaryIO) -> int:
         """Write the whole dataset as N-Quads to ``out``; returns the quad count."""
@@ -401,7 +434,7 @@ class GraphDump:
 
 
 def is_scratch(graph: object) -> bool:
-    """True for the store's own default graph, which credgraph never writes."""
+    """True for the store's own default graph: derived (the merge), never dumped."""
     return isinstance(graph, DefaultGraph)
 
 
@@ -439,7 +472,10 @@ def open_store(location: str | None = None, *, data_dir: str | Path | None = Non
         from credgraph.graph.store_remote import RemoteStore
 
         if endpoints is not None:  # this store's own endpoint overrides (credgraph.settings.Endpoints)
-            return RemoteStore(location, endpoints.query_url, endpoints.update_url, endpoints.gsp_url)
+            return RemoteStore(location, query_url=endpoints.query_url, update_url=endpoints.update_url,
+                               gsp_url=endpoints.gsp_url, merged_graph=endpoints.merged_graph,
+                               user=endpoints.user, password=endpoints.password,
+                               bind_durations=endpoints.bind_durations)
         return RemoteStore(location)
     if "://" in location or location.endswith(":"):
         raise StoreError(

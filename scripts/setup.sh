@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up a fresh machine for the tests: Chromium, the package with its test
+# Set up a fresh machine for the tests: Chromium, Virtuoso, the package with its test
 # extras in a virtual environment, axe-core. Part of the README's test command
 # (and of .ci/run). Idempotent: a second run reuses the virtual environment.
 set -euo pipefail
@@ -14,6 +14,17 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+
+# Virtuoso 7 Open Source: the second, independent SPARQL store the remote
+# backend's tests run against (Debian package; the tests start their own
+# server in a temporary directory).
+if ! command -v virtuoso-t >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null
   fi
 fi
 

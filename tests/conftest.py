@@ -1,14 +1,16 @@
-"""Shared fixtures: stores on both backends, a real ``oxigraph serve`` process."""
+"""Shared fixtures: stores on every backend, real ``oxigraph serve`` and Virtuoso processes."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -56,11 +58,11 @@ def wait_for_http(url: str, timeout: float = 20.0) -> None:
 
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
-    """A real ``oxigraph serve`` on 127.0.0.1 (union default graph), stopped afterwards."""
+    """A real ``oxigraph serve`` on 127.0.0.1 (no union default graph: plain SPARQL 1.1), stopped afterwards."""
     port = free_port()
     location = tmp_path_factory.mktemp("oxigraph-server")
     process = subprocess.Popen(
-        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -84,15 +86,137 @@ def _clear_remote(url: str) -> None:
     urllib.request.urlopen(request, timeout=30).read()
 
 
-@pytest.fixture(params=["embedded", "remote"])
-def store(request) -> Store:
-    """An empty store, once embedded (in memory) and once remote (``oxigraph serve``)."""
-    if request.param == "embedded":
-        s = open_store("memory:")
-    else:
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = ./virtuoso.db
+ErrorLogFile = ./virtuoso.log
+LockFile = ./virtuoso.lck
+TransactionFile = ./virtuoso.trx
+xa_persistent_file = ./virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = ./virtuoso-temp.db
+TransactionFile = ./virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CaseMode = 2
+DirsAllowed = .
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = .
+ServerThreads = 8
+Charset = UTF-8
+[SPARQL]
+; the shipped default (10,000) would cut results short without saying so
+ResultSetMaxRows = 10000000
+MaxQueryExecutionTime = 300
+MaxQueryCostEstimationTime = 0
+"""
+
+
+@dataclass(frozen=True)
+class Virtuoso:
+    """A running Virtuoso: its HTTP base URL and the dba password."""
+
+    url: str
+    password: str
+
+    def open(self) -> Store:
+        """A credgraph store on it (merge in a named graph, digest-authenticated updates)."""
+        from credgraph.graph.store_remote import RemoteStore
+
+        return RemoteStore(self.url, query_url=self.url + "/sparql", update_url=self.url + "/sparql-auth",
+                           merged_graph="urn:credgraph:public", user="dba", password=self.password,
+                           bind_durations=True)
+
+    def environment(self) -> dict[str, str]:
+        """The settings a credgraph process (the CLI) needs for this server, as README's recipe gives them."""
+        return {"CREDGRAPH_QUERY_URL": self.url + "/sparql", "CREDGRAPH_UPDATE_URL": self.url + "/sparql-auth",
+                "CREDGRAPH_MERGED_GRAPH": "urn:credgraph:public", "CREDGRAPH_REMOTE_USER": "dba",
+                "CREDGRAPH_REMOTE_PASSWORD": self.password, "CREDGRAPH_BIND_DURATIONS": "1"}
+
+    def clear(self) -> None:
+        """Drop every graph credgraph wrote, the meta graph and the merge (DROP ALL would drop Virtuoso's own too).
+
+        Graphs come from the meta graph: listing every graph by ``GRAPH ?g`` takes Virtuoso many seconds.
+        """
+        store = self.open()
+        recorded = store.select("SELECT ?g WHERE { GRAPH <urn:credgraph:meta> { ?g a <https://w3id.org/credgraph/ns#NamedGraph> } }")
+        graphs = {row["g"].value for row in recorded.rows} | {"urn:credgraph:meta", "urn:credgraph:public"}
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{graph}>" for graph in sorted(graphs)))
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """Virtuoso 7 Open Source (Debian ``virtuoso-opensource``) on free 127.0.0.1 ports, in a temp directory."""
+    binary = shutil.which("virtuoso-t")
+    if not binary:
+        raise RuntimeError("virtuoso-t is missing: bash scripts/setup.sh installs the Debian package virtuoso-opensource")
+    directory = tmp_path_factory.mktemp("virtuoso")
+    sql_port, http_port = free_port(), free_port()
+    (directory / "virtuoso.ini").write_text(VIRTUOSO_INI.format(sql_port=sql_port, http_port=http_port))
+    process = subprocess.Popen([binary, "-f", "-c", "virtuoso.ini"], cwd=directory,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http_port}"
+    try:
+        wait_for_http(url + "/sparql?query=ASK%7B%7D", timeout=60)
+        # The shipped dba/dba account must not stay: a fresh password, set over Virtuoso's SQL port.
+        password = secrets.token_urlsafe(16)
+        subprocess.run([shutil.which("isql-vt") or "isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba",
+                        f"exec=USER_SET_PASSWORD('dba', '{password}');"],
+                       check=True, capture_output=True, timeout=60)
+        yield Virtuoso(url, password)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+BACKENDS = ["embedded", "oxigraph-serve", "virtuoso"]
+
+
+def open_backend(request, name: str) -> Store:
+    """An empty store on backend ``name`` (one of :data:`BACKENDS`)."""
+    if name == "embedded":
+        return open_store("memory:")
+    if name == "oxigraph-serve":
         url = request.getfixturevalue("oxigraph_server")
         _clear_remote(url)
-        s = open_store(url)
+        return open_store(url)
+    server = request.getfixturevalue("virtuoso_server")
+    server.clear()
+    # The CLI run inside a test opens its own store from the environment.
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    for name, value in server.environment().items():
+        monkeypatch.setenv(name, value)
+    return server.open()
+
+
+@pytest.fixture(params=BACKENDS[:2])
+def store(request) -> Store:
+    """An empty store, once embedded (in memory) and once on ``oxigraph serve`` (the service tests)."""
+    s = open_backend(request, request.param)
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def any_store(request) -> Store:
+    """An empty store on every backend, Virtuoso included (the store contract, research queries, demo import).
+
+    Virtuoso 7.2 (Debian) refuses ``xsd:duration`` constants and keeps such
+    values as seconds (openlink/virtuoso-opensource#224), which ELM uses: the
+    store is opened with ``bind_durations`` and the service tests, which compare
+    such values, run on the two Oxigraph backends only.
+    """
+    s = open_backend(request, request.param)
     yield s
     s.close()
 

@@ -98,7 +98,7 @@ def full_esco(request, full_data, tmp_path_factory):
         port = free_port()
         process = subprocess.Popen(
             [oxigraph_binary(), "serve", "--location", str(tmp_path_factory.mktemp("esco-server")),
-             "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+             "--bind", f"127.0.0.1:{port}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")

@@ -406,7 +406,8 @@ def test_elm_32_credential_with_vc_v2_context_imports(ws, samples):
     [result] = run(ws, [("elm32.jsonld", json.dumps(doc).encode())]).documents
     assert result.status == "imported", result.problems
     assert result.compliance.present and "M2" in result.compliance.present
-    assert ws.private.ask("ASK { ?p <http://data.europa.eu/snb/model/elm/nationalId> ?id }")
+    # Private graphs are never merged: ask them by GRAPH.
+    assert ws.private.ask("ASK { GRAPH ?g { ?p <http://data.europa.eu/snb/model/elm/nationalId> ?id } }")
 
 
 def test_tampered_sealed_credential_is_recorded_invalid_in_quarantine(ws, samples, tmp_path):
@@ -416,7 +417,7 @@ def test_tampered_sealed_credential_is_recorded_invalid_in_quarantine(ws, sample
     assert result.status == "quarantined" and result.seal.status == "invalid"
     assert dump(ws.store) == public_before
     rows = ws.private.select(
-        "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?status WHERE { ?s cg:sealStatus ?status }").rows
+        "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?status WHERE { GRAPH ?g { ?s cg:sealStatus ?status } }").rows
     assert [r["status"].value for r in rows] == ["invalid"]
 
 

@@ -195,3 +195,29 @@ def test_completions_follow_replaced_and_dropped_records(fx):
     fx.drop_graphs(["urn:credgraph:source:test-records"])
     table = issuance_stats(fx, "completions", k=1)
     assert table.cells == [] and table.suppressed_cells == 0
+
+
+def test_a_credential_awarding_two_specifications_counts_once_per_cell(store):
+    """Two specifications at the same EQF level in one credential: one credential in that cell, not two."""
+    from credgraph.graph.issuance_stats import issuance_stats
+
+    cg, elm = "https://w3id.org/credgraph/ns#", "http://data.europa.eu/snb/model/elm/"
+    n = ox.NamedNode
+    triples = []
+    for i, specs in enumerate([("a", "b"), ("a",), ("c",)]):
+        record = n(f"https://w3id.org/credgraph/id/issuance/r{i}")
+        triples.append(ox.Triple(record, n(ns_rdf_type()), n(cg + "IssuanceRecord")))
+        triples += [ox.Triple(record, n(cg + "specification"), n(f"https://w3id.org/credgraph/id/spec/t/{s}")) for s in specs]
+    levels = {"a": "5", "b": "5", "c": "6"}
+    for spec, level in levels.items():
+        iri = n(f"https://w3id.org/credgraph/id/spec/t/{spec}")
+        triples.append(ox.Triple(iri, n(ns_rdf_type()), n(elm + "LearningAchievementSpecification")))
+        triples.append(ox.Triple(iri, n(elm + "EQFLevel"), n(f"http://data.europa.eu/snb/eqf/{level}")))
+    store.load_graph("urn:credgraph:source:two-specs", triples, Provenance("source", "t", "sha256:2"))
+    table = issuance_stats(store, "eqf", k=1)
+    assert {c.key.rsplit("/", 1)[-1]: c.count for c in table.cells} == {"5": 2, "6": 1}
+    assert table.extra["credentials"] == 3 and "3 credentials" in table.note
+
+
+def ns_rdf_type() -> str:
+    return "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -533,7 +533,7 @@ def test_refused_seal_is_kept_whole_in_quarantine(ws, pki):
     assert result.status == "quarantined" and result.seal.status == "invalid"
     assert dump(ws.store) == public_before
     rows = ws.private.select("PREFIX cg: <https://w3id.org/credgraph/ns#> "
-                             "SELECT ?status ?doc WHERE { ?s cg:sealStatus ?status . ?q cg:originalDocument ?doc }").rows
+                             "SELECT ?status ?doc WHERE { GRAPH ?g { ?s cg:sealStatus ?status . ?q cg:originalDocument ?doc } }").rows
     assert [r["status"].value for r in rows] == ["invalid"]
     assert json.loads(rows[0]["doc"].value) == json.loads(data)
 

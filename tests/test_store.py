@@ -10,6 +10,12 @@ import pytest
 from credgraph import queries
 from credgraph.graph.store import Provenance, QuerySyntaxError, StoreError, open_store
 
+
+@pytest.fixture
+def store(any_store):
+    """The store contract holds on every backend: embedded, oxigraph serve and Virtuoso."""
+    return any_store
+
 EX = "http://example.org/"
 P = ox.NamedNode(EX + "p")
 
@@ -31,7 +37,7 @@ def values_of(store, graph: str | None = None) -> list[str]:
     return [row["o"].value for row in result.rows]
 
 
-def test_load_and_query_union_default_graph(store):
+def test_load_and_query_merged_default_graph(store):
     store.load_graph(G1, triples(("a", "1"), ("b", "2")), prov())
     store.load_graph(G2, triples(("c", "3")), prov("other.ttl", "sha256:2"))
     assert values_of(store) == ["1", "2", "3"]
@@ -176,3 +182,103 @@ def test_empty_graph_then_content_keeps_one_provenance(store):
     store.load_graph(G1, triples(("a", "1")), prov(digest="sha256:full"))
     assert [(g.name, g.content_hash, g.triples) for g in store.graphs()] == [(G1, "sha256:full", 1)]
     assert values_of(store) == ["1"]
+
+
+# -- the merged public graph: each statement once, exactly what the sources still state --
+
+SHARED_TRIPLE = ("shared", "same")
+
+
+def count_default(store, text: str = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/p> ?o }") -> int:
+    return int(store.select(text).rows[0]["n"].value)
+
+
+def per_graph(store) -> dict[str, int]:
+    rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <http://example.org/p> ?o } } GROUP BY ?g").rows
+    return {row["g"].value: int(row["n"].value) for row in rows if row["g"].value.startswith("urn:credgraph:source:")}
+
+
+def test_a_statement_two_sources_state_counts_once(store):
+    store.load_graph(G1, triples(SHARED_TRIPLE, ("a", "1")), prov())
+    store.load_graph(G2, triples(SHARED_TRIPLE, ("b", "2")), prov())
+    assert count_default(store) == 3  # the merge, not 4 (a bag of copies)
+    assert per_graph(store) == {G1: 2, G2: 2}  # GRAPH ?g still tells which source states what
+    stating = store.select("SELECT ?g WHERE { GRAPH ?g { <http://example.org/shared> ?p ?o } } ORDER BY ?g").column("g")
+    assert stating == [ox.NamedNode(G1), ox.NamedNode(G2)]  # never the merge, even where it is a named graph
+    everything = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <http://example.org/p> ?o } }")
+    assert int(everything.rows[0]["n"].value) == 4  # per source: 2 + 2
+
+
+def test_replace_leaves_exactly_what_other_sources_still_state(store):
+    store.load_graph(G1, triples(SHARED_TRIPLE, ("a", "1")), prov())
+    store.load_graph(G2, triples(SHARED_TRIPLE, ("b", "2")), prov())
+    store.load_graph(G1, triples(("a", "9")), prov(digest="sha256:new"))  # G1 no longer states the shared one
+    assert values_of(store) == ["2", "9", "same"]
+    store.load_graph(G2, triples(("b", "2")), prov(digest="sha256:new"))  # now nobody states it
+    assert values_of(store) == ["2", "9"]
+
+
+def test_delete_leaves_exactly_what_other_sources_still_state(store):
+    store.replace_graphs({G1: triples(SHARED_TRIPLE, ("a", "1")), G2: triples(SHARED_TRIPLE, ("b", "2"))},
+                         {G1: prov(), G2: prov()})
+    store.drop_graphs([G1])
+    assert values_of(store) == ["2", "same"]
+    store.load_graph(G1, triples(SHARED_TRIPLE), prov())
+    store.drop_graphs([G1, G2])  # both at once: the shared statement goes too
+    assert values_of(store) == []
+
+
+def test_merge_equals_the_set_of_source_statements_after_many_writes(store):
+    import random
+
+    rng = random.Random(7)
+    names = [f"urn:credgraph:source:m{i}" for i in range(4)]
+    for step in range(12):
+        name = rng.choice(names)
+        if rng.random() < 0.25:
+            store.drop_graphs([name])
+        else:
+            store.load_graph(name, triples(*[(f"s{rng.randrange(6)}", str(rng.randrange(3))) for _ in range(4)]),
+                             prov(digest=f"sha256:{step}"))
+        stated = {(r["s"].value, r["o"].value) for r in store.select(
+            "SELECT ?s ?o WHERE { GRAPH ?g { ?s <http://example.org/p> ?o } FILTER(STRSTARTS(STR(?g), 'urn:credgraph:source:')) }").rows}
+        merged = [(r["s"].value, r["o"].value) for r in store.select(
+            "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }").rows]
+        assert sorted(merged) == sorted(stated), f"after step {step}"
+
+
+def test_blank_nodes_leave_the_merge_with_their_graph(store):
+    node = ox.BlankNode()
+    data = [ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "has"), node), ox.Triple(node, P, ox.Literal("inner"))]
+    store.load_graph(G1, data, prov())
+    store.load_graph(G2, triples(("b", "2")), prov())
+    store.load_graph(G1, data, prov(digest="sha256:again"))  # a replace: the old nodes go, the new ones come
+    assert values_of(store) == ["2", "inner"]
+    store.drop_graphs([G1])
+    assert values_of(store) == ["2"]
+    assert count_default(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 1
+
+
+def test_query_from_is_honoured(store):
+    store.load_graph(G1, triples(("a", "1"), ("b", "2")), prov())
+    store.load_graph(G2, triples(("c", "3")), prov())
+    assert count_default(store, f"SELECT (COUNT(*) AS ?n) FROM <{G2}> WHERE {{ ?s ?p ?o }}") == 1
+    assert count_default(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}") == 2
+    named = store.select(f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{G1}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g").rows
+    assert [(r["g"].value, int(r["n"].value)) for r in named] == [(G1, 2)]
+    # A dataset given by the caller (the protocol's default-graph-uri) wins over FROM.
+    given = store.select(f"SELECT (COUNT(*) AS ?n) FROM <{G2}> WHERE {{ ?s ?p ?o }}", default_graphs=[G1])
+    assert int(given.rows[0]["n"].value) == 2
+
+
+def test_meta_graph_is_not_merged(store):
+    store.load_graph(G1, triples(("a", "1")), prov())
+    assert count_default(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 1
+    assert store.graph_hash(G1) == "sha256:1"
+
+
+def test_rebuild_merge_gives_the_same_merge(store):
+    store.load_graph(G1, triples(SHARED_TRIPLE, ("a", "1")), prov())
+    store.load_graph(G2, triples(SHARED_TRIPLE), prov())
+    store.rebuild_merge()
+    assert values_of(store) == ["1", "same"]
