@@ -64,7 +64,6 @@ _PIPE_ATOMIC = 60 * 1024
 # linked data, the event loop) and short queries are scheduled first. A reniced worker
 # is not reused (it could not be raised back without privileges).
 WORKER_NICENESS = 10
-PREFORKED = 2  # fresh workers forked at the end of each write
 LONG_QUERY_S = 0.5
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 
@@ -226,28 +225,11 @@ class ForkingExecutor(QueryExecutor):
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self._fork_lock = threading.Lock()
-        store.gate.after_write.append(self._fork_after_write)
+        # No workers are forked at the end of a write (the gate's after_write hook): forked in the
+        # instant a write of the on-disk store ends, a worker could inherit a lock that one of
+        # RocksDB's background threads held then, and hang on its first query (seen after writes that
+        # also keep the merged graph). The next query forks its worker once nobody is in the store.
         atexit.register(self.close)
-
-    def _fork_after_write(self, generation: int) -> None:
-        """Called by the gate at the end of each write, while nothing else is in the store: fork fresh workers.
-
-        Every write retires the idle workers; without this, each query after a
-        write forked its own and first waited for the in-process reads in
-        flight (a fork must see nobody inside the store), so a steady writer
-        slowed every query. Forked here, the next queries find a current worker.
-        """
-        if not self._fork_lock.acquire(blocking=False):  # a fork is being prepared: leave it be (lock order)
-            return
-        try:
-            fresh = [self._fork_locked(lambda do_fork: (do_fork(), generation)) for _ in range(PREFORKED)]
-        finally:
-            self._fork_lock.release()
-        with self._lock:
-            stale = [c for c in self._idle if c.generation != generation]
-            self._idle = [c for c in self._idle if c.generation == generation] + fresh
-        for child in stale:
-            _discard(child)
 
     def worker_pids(self) -> set[int]:
         """The pids of the idle workers."""
@@ -256,8 +238,6 @@ class ForkingExecutor(QueryExecutor):
 
     def close(self) -> None:
         """Stop the idle workers (and forking after writes)."""
-        if self._fork_after_write in self.store.gate.after_write:
-            self.store.gate.after_write.remove(self._fork_after_write)
         with self._lock:
             idle, self._idle = self._idle, []
         for child in idle:
