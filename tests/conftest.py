@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import shutil
@@ -250,3 +251,46 @@ def full_data() -> Path:
     if not (data / "esco" / "v1.1.1-en" / "skills_en.csv").is_file():
         raise RuntimeError(f"{FULL_DATA_VARIABLE}={os.environ[FULL_DATA_VARIABLE]}: no data/esco/v1.1.1-en/skills_en.csv there")
     return data
+
+
+def dump_lines(store) -> list[bytes]:
+    """The store's N-Quads dump as sorted lines: compare a store before and after."""
+    out = io.BytesIO()
+    store.dump(out)
+    return sorted(out.getvalue().splitlines())
+
+
+def start_credgraph_server(data: Path, *options: str, timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """``credgraph serve`` on an in-memory store in a process of its own; its process and base URL once it answers.
+
+    Run outside the checkout (``cwd``): its credgraph/ folder would shadow the installed package.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "credgraph", "--store", "memory:", "--data", str(data), "serve", "--port", str(port), *options],
+        cwd=data, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/v1/", timeout=5).read()
+            return process, base
+        except OSError:
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never a browser of Playwright's own)."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        raise RuntimeError("/usr/bin/chromium is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(chromium),
+                               args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()

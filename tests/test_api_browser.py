@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import start_credgraph_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``credgraph serve`` on an in-memory store with the vocabularies (a real server process)."""
-    data = tmp_path_factory.mktemp("api-browser")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "credgraph", "--store", "memory:", "--data", str(data), "serve", "--port", str(port)],
-        cwd=data,  # not the checkout: its credgraph/ folder would shadow the installed package
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/v1/", timeout=5).read()
-            break
-        except OSError:
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    process, base = start_credgraph_server(tmp_path_factory.mktemp("api-browser"))
     yield base
     process.terminate()
     process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        raise RuntimeError("/usr/bin/chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM),
-                               args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import json
 import uuid
 import zipfile
@@ -20,6 +19,8 @@ from credgraph.graph.ingest import IngestOptions, SourceDocument
 from credgraph.graph.store import StoreError
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
+
+from conftest import dump_lines
 
 CRED_ID = "urn:credential:43662fb0-c31c-4afb-b501-e85aea91c0a8"
 PERSONAL = ["Ana", "Andromeda", "1999-10-01", "LA-234218", "97168A", "ana.andromeda", "Calle Iglesia",
@@ -43,12 +44,6 @@ def ws(store, tmp_path):
     w = make_ws(store, tmp_path)
     yield w
     w.close()
-
-
-def dump(store) -> list[bytes]:
-    out = io.BytesIO()
-    store.dump(out)
-    return sorted(out.getvalue().splitlines())
 
 
 def variant(doc: dict, i: int) -> dict:
@@ -97,12 +92,12 @@ def test_ec_signed_sample_imports_with_valid_seal_and_unknown_trust(ws, samples,
 
 def test_no_personal_data_reachable_in_public_store(ws, samples):
     ingest.ingest_paths(ws, [samples / "Sample-CertOfPart-signed.jsonld", samples / "ob3-basicOpenBadgeCredential.json"])
-    public = b"\n".join(dump(ws.store)).decode()
+    public = b"\n".join(dump_lines(ws.store)).decode()
     for value in PERSONAL + ["did:example:ebfeb1f712ebc6f1c276e12ec21", "http://example.com/credentials/3527"]:
         assert value not in public, value
     assert ws.store.ask(
         "ASK { ?p a <http://data.europa.eu/snb/model/elm/Person> }") is False
-    private = b"\n".join(dump(ws.private)).decode()
+    private = b"\n".join(dump_lines(ws.private)).decode()
     assert all(value in private for value in PERSONAL)
 
 
@@ -122,11 +117,11 @@ def test_unsigned_sample_missing_annex_i_elements_are_reported(ws, samples):
 
 
 def test_require_annex_i_rejects_the_unsigned_sample(ws, samples):
-    before = dump(ws.store), dump(ws.private)
+    before = dump_lines(ws.store), dump_lines(ws.private)
     summary = ingest.ingest_paths(ws, [samples / "Sample-CertOfPart-unsigned.jsonld"], IngestOptions(require=frozenset({"annex-i"})))
     [result] = summary.documents
     assert result.status == "rejected" and "not Annex I compliant" in result.problems[-1] and "M9" in result.problems[-1]
-    assert (dump(ws.store), dump(ws.private)) == before
+    assert (dump_lines(ws.store), dump_lines(ws.private)) == before
 
 
 def test_open_badge_imports_as_issued_credential(ws, samples):
@@ -151,9 +146,9 @@ def test_reimport_is_a_noop_and_changed_content_replaces(ws, samples):
     doc = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
     data = json.dumps(doc).encode()
     assert run(ws, [("a.jsonld", data)]).documents[0].status == "imported"
-    before = dump(ws.store), dump(ws.private)
+    before = dump_lines(ws.store), dump_lines(ws.private)
     assert run(ws, [("a.jsonld", data)]).documents[0].status == "unchanged"
-    assert (dump(ws.store), dump(ws.private)) == before
+    assert (dump_lines(ws.store), dump_lines(ws.private)) == before
     changed = copy.deepcopy(doc)
     changed["credentialSubject"]["hasClaim"]["specifiedBy"]["title"] = {"en": "EDC Webinar, second edition"}
     [result] = run(ws, [("a.jsonld", json.dumps(changed).encode())]).documents
@@ -193,7 +188,7 @@ def test_public_write_failure_leaves_private_store_as_it_was(ws, samples, monkey
     doc = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
     first = json.dumps(variant(doc, 1)).encode()
     run(ws, [("one.jsonld", first)])
-    before = dump(ws.store), dump(ws.private)
+    before = dump_lines(ws.store), dump_lines(ws.private)
     changed = variant(doc, 1)
     changed["credentialSubject"]["givenName"] = {"en": "Renamed"}
     new = json.dumps(variant(doc, 2)).encode()
@@ -205,7 +200,7 @@ def test_public_write_failure_leaves_private_store_as_it_was(ws, samples, monkey
     with pytest.raises(StoreError, match="disk full"):
         run(ws, [("one.jsonld", json.dumps(changed).encode()), ("two.jsonld", new)])
     monkeypatch.undo()
-    assert (dump(ws.store), dump(ws.private)) == before
+    assert (dump_lines(ws.store), dump_lines(ws.private)) == before
 
 
 # -- bad input: clear error naming the document, store unchanged --------------------------
@@ -261,14 +256,14 @@ def test_bad_input_is_rejected_by_name_and_store_unchanged(store, tmp_path, samp
     try:
         ingest.ingest_paths(ws, [samples / "credential-sample.jsonld"])  # something already stored
         path, expected = _bad_documents(samples, tmp_path, limit)[case]
-        before = dump(ws.store), dump(ws.private)
+        before = dump_lines(ws.store), dump_lines(ws.private)
         summary = ingest.ingest_paths(ws, [path], IngestOptions(max_document_bytes=limit))
         assert summary.count("imported", "replaced", "unchanged") == 0
         [result] = summary.documents
         assert result.status == "rejected"
         message = " ".join(result.problems)
         assert case in message and expected in message, message
-        assert (dump(ws.store), dump(ws.private)) == before
+        assert (dump_lines(ws.store), dump_lines(ws.private)) == before
         for value in PERSONAL:
             assert value not in message
     finally:
@@ -277,10 +272,10 @@ def test_bad_input_is_rejected_by_name_and_store_unchanged(store, tmp_path, samp
 
 def test_quarantine_keeps_rejected_document_in_private_store_only(ws, samples, tmp_path):
     path, _ = _bad_documents(samples, tmp_path)["ects-five.jsonld"]
-    public_before = dump(ws.store)
+    public_before = dump_lines(ws.store)
     [result] = ingest.ingest_paths(ws, [path], IngestOptions(quarantine=True)).documents
     assert result.status == "quarantined"
-    assert dump(ws.store) == public_before
+    assert dump_lines(ws.store) == public_before
     graph = ns.quarantine_graph(result.source_id)
     assert [g.kind for g in ws.private.graphs() if g.name == graph] == ["quarantine"]
     comments = ws.private.select(
@@ -389,7 +384,7 @@ def test_cli_import_catalogue(tmp_path, capsys):
 
 def test_validate_documents_checks_without_storing(ws, samples, tmp_path):
     cases = _bad_documents(samples, tmp_path)
-    before = dump(ws.store), dump(ws.private)
+    before = dump_lines(ws.store), dump_lines(ws.private)
     outcomes = ingest.validate_documents(
         ws, ingest.iter_documents([cases["unknown-concept.jsonld"][0], samples / "Sample-CertOfPart-unsigned.jsonld"], 10**7),
         ["storable-credential", "annex-i-credential"])
@@ -397,7 +392,7 @@ def test_validate_documents_checks_without_storing(ws, samples, tmp_path):
     assert any("unknown concept" in p for p in outcomes[0].problems)
     assert not outcomes[1].problems
     assert "M9" in outcomes[1].reports["annex-i-credential"].elements_missing()
-    assert (dump(ws.store), dump(ws.private)) == before
+    assert (dump_lines(ws.store), dump_lines(ws.private)) == before
 
 
 def test_elm_32_credential_with_vc_v2_context_imports(ws, samples):
@@ -412,10 +407,10 @@ def test_elm_32_credential_with_vc_v2_context_imports(ws, samples):
 
 def test_tampered_sealed_credential_is_recorded_invalid_in_quarantine(ws, samples, tmp_path):
     path, _ = _bad_documents(samples, tmp_path)["tampered-signed.jsonld"]
-    public_before = dump(ws.store)
+    public_before = dump_lines(ws.store)
     [result] = ingest.ingest_paths(ws, [path], IngestOptions(quarantine=True)).documents
     assert result.status == "quarantined" and result.seal.status == "invalid"
-    assert dump(ws.store) == public_before
+    assert dump_lines(ws.store) == public_before
     rows = ws.private.select(
         "PREFIX cg: <https://w3id.org/credgraph/ns#> SELECT ?status WHERE { GRAPH ?g { ?s cg:sealStatus ?status } }").rows
     assert [r["status"].value for r in rows] == ["invalid"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import zipfile
@@ -14,6 +13,8 @@ from credgraph.cli import main
 from credgraph.graph import ingest, vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
+
+from conftest import dump_lines
 
 
 @pytest.fixture
@@ -29,14 +30,8 @@ def ws(tmp_path):
     w.close()
 
 
-def dump(store) -> list[bytes]:
-    out = io.BytesIO()
-    store.dump(out)
-    return sorted(out.getvalue().splitlines())
-
-
 def test_edc_xml_is_refused_naming_the_format_and_the_rest_of_the_batch_imports(ws, samples):
-    before_public, before_private = dump(ws.store), dump(ws.private)
+    before_public, before_private = dump_lines(ws.store), dump_lines(ws.private)
     xml = samples / "EDC_WileECoyote_Simple.xml"
     summary = ingest.ingest_paths(ws, [xml])
     [result] = summary.documents
@@ -44,7 +39,7 @@ def test_edc_xml_is_refused_naming_the_format_and_the_rest_of_the_batch_imports(
     assert result.problems == [f"{xml}: EDC XML (ELM v2) credential: not supported; credgraph imports EDC JSON-LD "
                                "(ELM 3.x) credentials: issue it again as JSON-LD from EDC"]
     assert "JSON" not in result.problems[0].split("not supported")[0]  # never "malformed JSON"
-    assert (dump(ws.store), dump(ws.private)) == (before_public, before_private)
+    assert (dump_lines(ws.store), dump_lines(ws.private)) == (before_public, before_private)
     summary = ingest.ingest_paths(ws, [xml, samples / "written-mc-annex1-unsigned.jsonld"])
     assert [d.status for d in summary.documents] == ["rejected", "imported"]
 
@@ -98,7 +93,7 @@ def test_edc_upload_form_imports_as_its_unsigned_credential(ws, samples):
     [unsigned] = ingest.ingest_paths(ws, [samples / "written-mc-annex1-unsigned.jsonld"]).documents
     assert unsigned.status == "imported", unsigned.problems
     def statements():  # provenance (file hash, time) aside
-        return [q for q in dump(ws.store) + dump(ws.private) if not q.endswith(b"<urn:credgraph:meta> .")]
+        return [q for q in dump_lines(ws.store) + dump_lines(ws.private) if not q.endswith(b"<urn:credgraph:meta> .")]
 
     before = statements()
     [upload] = ingest.ingest_paths(ws, [samples / "written-mc-annex1-upload.json"]).documents
@@ -126,7 +121,7 @@ def test_ill_formed_duration_in_a_batch_cli(samples, tmp_path, capsys, monkeypat
     capsys.readouterr()
     ws = Workspace(Settings.from_env())
     try:
-        before = dump(ws.store), dump(ws.private)
+        before = dump_lines(ws.store), dump_lines(ws.private)
     finally:
         ws.close()
     code = main(["import", "credentials", str(bad), str(samples / "written-ob3-alignment.json"), "--quiet"])
@@ -138,7 +133,7 @@ def test_ill_formed_duration_in_a_batch_cli(samples, tmp_path, capsys, monkeypat
     assert "1 imported" in out.out and "1 rejected" in out.out
     ws = Workspace(Settings.from_env())
     try:
-        after_public, after_private = dump(ws.store), dump(ws.private)
+        after_public, after_private = dump_lines(ws.store), dump_lines(ws.private)
     finally:
         ws.close()
     assert not any(b"qualification" in line or b"three weeks" in line for line in set(after_public) - set(before[0]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,6 +30,8 @@ from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 from throwaway_pki import make_pki, new_key
+
+from conftest import dump_lines
 
 DATA = Path(__file__).parent / "data" / "issuing"
 SPEC = "cf-sierra-clara/SC-101"
@@ -52,12 +53,6 @@ def ws(tmp_path):
     assert result.status == "imported", result.problems
     yield w
     w.close()
-
-
-def dump(store) -> list[bytes]:
-    out = io.BytesIO()
-    store.dump(out)
-    return sorted(out.getvalue().splitlines())
 
 
 def learners(text: str = LEARNERS, name: str = "learners.csv") -> learners_csv.LearnersFile:
@@ -172,7 +167,7 @@ def test_round_trip_gives_the_catalogue_description(ws, tmp_path):
     assert len(withheld) == 3
     assert expected - withheld <= description, sorted(str(t) for t in expected - withheld - description)[:5]
     # No personal value reached the public store.
-    public = b"\n".join(dump(ws.store))
+    public = b"\n".join(dump_lines(ws.store))
     for value in PERSONAL:
         assert value.encode() not in public, value
 
@@ -254,12 +249,12 @@ def test_learner_problems_by_row_and_column_and_skip_invalid(ws, tmp_path):
         "learners.csv row 7, column learner_id: duplicate learner (the same learner_id as row 2)",
     ]
     assert not [e for e in parsed.errors if "1990-02-30" in e or "Dorn" in e]  # values are personal: never echoed
-    before = dump(ws.store), dump(ws.private)
+    before = dump_lines(ws.store), dump_lines(ws.private)
     with pytest.raises(issue_batch.IssueProblems) as caught:
         issue_batch.issue_credentials(ws, SPEC, parsed, tmp_path / "out", sealer)
     assert caught.value.problems == parsed.errors
     assert not (tmp_path / "out").exists()
-    assert (dump(ws.store), dump(ws.private)) == before
+    assert (dump_lines(ws.store), dump_lines(ws.private)) == before
     result = issue_batch.issue_credentials(ws, SPEC, parsed, tmp_path / "out", sealer, issue_batch.IssueOptions(skip_invalid=True))
     assert [c.row for c in result.credentials] == [2, 3, 4]
     assert result.skipped == parsed.errors
@@ -409,7 +404,7 @@ def _learners_file(tmp_path: Path) -> Path:
 
 def _stores(data: Path) -> tuple:
     with Workspace(Settings(data_dir=data)) as w:
-        return dump(w.store), dump(w.private)
+        return dump_lines(w.store), dump_lines(w.private)
 
 
 def test_cli_pkcs12_with_password_from_environment(tmp_path, capsys, monkeypatch):

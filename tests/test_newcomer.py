@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from conftest import free_port
+from conftest import free_port, start_credgraph_server
 
 from credgraph.cli import main
 from credgraph.progress import Progress
@@ -46,23 +45,9 @@ def test_a_short_job_prints_one_progress_line():
 
 
 def test_serve_writes_an_access_log_without_query_strings(tmp_path):
-    port, log = free_port(), tmp_path / "access.log"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "credgraph", "--store", "memory:", "--data", str(tmp_path), "serve",
-         "--port", str(port), "--access-log", str(log)],
-        cwd=tmp_path,  # not the checkout: its credgraph/ folder would shadow the installed package
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "access.log"
+    server, base = start_credgraph_server(tmp_path, "--access-log", str(log))
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/v1/", timeout=5).read()
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
         secret = "SELECT * WHERE { ?s ?p 'a-secret-term' }"
         urllib.request.urlopen(base + "/sparql?" + urllib.parse.urlencode({"query": secret}), timeout=10).read()
         # A line is written once the response has gone out: wait for it (bounded).

@@ -14,7 +14,6 @@ import copy
 import datetime as dt
 import hashlib
 import hmac
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,8 @@ from credgraph.graph import namespaces as ns
 from credgraph.graph.ingest import IngestOptions, SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
+
+from conftest import dump_lines
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
 SIGNED = SAMPLES / "Sample-CertOfPart-signed.jsonld"
@@ -457,12 +458,6 @@ def ws(embedded_store, tmp_path):
     w.close()
 
 
-def dump(store) -> list[bytes]:
-    out = io.BytesIO()
-    store.dump(out)
-    return sorted(out.getvalue().splitlines())
-
-
 def run(ws, docs: list[tuple[str, bytes]], **options) -> ingest.IngestSummary:
     opts = IngestOptions(max_document_bytes=ws.settings.max_document_bytes, **options)
     return ingest.ingest_documents(ws, [SourceDocument(n, d) for n, d in docs], opts)
@@ -511,7 +506,7 @@ def test_seal_cases_through_the_ingest(pki, rsa_key, store, tmp_path):
         store.update("DROP ALL")
         ws = make_ws(store, tmp_path / str(index))
         try:
-            before = dump(store)
+            before = dump_lines(store)
             [result] = run(ws, [(f"case-{index}.jsonld", data)]).documents
             assert result.seal is not None and result.seal.status == status, (name, result.seal, result.problems)
             if stored:
@@ -519,7 +514,7 @@ def test_seal_cases_through_the_ingest(pki, rsa_key, store, tmp_path):
                 assert len(stored_sources(ws)) == 1, name
             else:
                 assert result.status == "rejected", name
-                assert dump(store) == before, name
+                assert dump_lines(store) == before, name
                 [problem] = result.problems
                 assert problem.startswith(f"case-{index}.jsonld: seal invalid: ") and "\n" not in problem, problem
         finally:
@@ -528,10 +523,10 @@ def test_seal_cases_through_the_ingest(pki, rsa_key, store, tmp_path):
 
 def test_refused_seal_is_kept_whole_in_quarantine(ws, pki):
     data = json.dumps(jades(unsigned_bytes(), None, [pki.leaf], alg="none")).encode()
-    public_before = dump(ws.store)
+    public_before = dump_lines(ws.store)
     [result] = run(ws, [("none.jsonld", data)], quarantine=True).documents
     assert result.status == "quarantined" and result.seal.status == "invalid"
-    assert dump(ws.store) == public_before
+    assert dump_lines(ws.store) == public_before
     rows = ws.private.select("PREFIX cg: <https://w3id.org/credgraph/ns#> "
                              "SELECT ?status ?doc WHERE { GRAPH ?g { ?s cg:sealStatus ?status . ?q cg:originalDocument ?doc } }").rows
     assert [r["status"].value for r in rows] == ["invalid"]
@@ -545,7 +540,7 @@ def test_sealed_record_is_not_replaced_by_an_unsealed_copy(pki, store, tmp_path)
         sealed = json.dumps(jades(credential, pki.leaf_key, [pki.leaf, pki.inter], sig_time=iso(NOW - dt.timedelta(days=2)))).encode()
         [first] = run(ws, [("sealed.jsonld", sealed)]).documents
         assert first.status == "imported" and first.seal.valid, first.problems
-        stored = dump(store)
+        stored = dump_lines(store)
         # Same credential id, other content, no seal: refused, the store unchanged, even alongside another document.
         doc = json.loads(credential)
         doc["credentialSubject"]["hasClaim"]["title"] = {"en": "Something else"}
@@ -554,13 +549,13 @@ def test_sealed_record_is_not_replaced_by_an_unsealed_copy(pki, store, tmp_path)
         assert result.status == "rejected"
         [problem] = result.problems
         assert problem.startswith("unsealed.jsonld: refused: credential cred-") and "valid seal" in problem and "no seal" in problem
-        assert dump(store) == stored
+        assert dump_lines(store) == stored
         # The EC sample's real seal is the same credential id too, sealed earlier (2023): an older seal does not replace.
         [older] = run(ws, [("ec-sample.jsonld", SIGNED.read_bytes())]).documents
         assert older.status == "rejected" and "older" in older.problems[0], older.problems
         # ... with --quarantine it is kept privately, the public store still unchanged.
         [kept] = run(ws, [("unsealed.jsonld", forged)], quarantine=True).documents
-        assert kept.status == "quarantined" and dump(store) == stored
+        assert kept.status == "quarantined" and dump_lines(store) == stored
         # A newer, validly sealed document replaces it.
         newer = json.dumps(jades(forged, pki.leaf_key, [pki.leaf, pki.inter], sig_time=iso(NOW - dt.timedelta(days=1)))).encode()
         [replaced] = run(ws, [("newer.jsonld", newer)]).documents
