@@ -107,11 +107,13 @@ def check(ws) -> Report:
 def repair(ws) -> Report:
     """:func:`check`, then drop every incomplete document's parts (public first) and unused descriptions."""
     report = check(ws)
-    for sid, _ in report.problems:
-        ws.store.drop_graphs([ns.source_graph(sid)])
-        ws.research.drop_graphs([ns.source_graph(sid)])
-        ws.private.drop_graphs([ns.private_graph(sid)])
-    ws.store.drop_graphs(report.unused_descriptions)
+    broken = [sid for sid, _ in report.problems]
+    if broken:  # one drop per store (public first, so no record is left naming a dropped part)
+        ws.store.drop_graphs([ns.source_graph(sid) for sid in broken])
+        ws.research.drop_graphs([ns.source_graph(sid) for sid in broken])
+        ws.private.drop_graphs([ns.private_graph(sid) for sid in broken])
+    if report.unused_descriptions:
+        ws.store.drop_graphs(report.unused_descriptions)
     report.repaired = True
     return report
 
