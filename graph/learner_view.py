@@ -37,8 +37,6 @@ class LearnerView(Store):
     def query(self, query, bindings: Mapping[str, Term] | None = None, **kw) -> QueryResult:
         if isinstance(query, queries.NamedQuery) and query.name in LEARNER_QUERIES:
             return self.research.query(query, bindings, **kw)
-        if isinstance(query, str) and query in LEARNER_QUERIES:
-            return self.research.query(query, bindings, **kw)
         return self.public.query(query, bindings, **kw)
 
     def _query(self, text, bindings, default_graphs, named_graphs):  # pragma: no cover - query() decides
