@@ -237,7 +237,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        from credgraph.graph import issuance_stats
+        from credgraph.graph.services import issuance_stats
 
         # Stacking completions are the one dear statistic: read (or loaded from the kept file) while
         # the server already answers, so that the first request does not pay for it.
@@ -260,7 +260,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
         "digital micro-credentials (ELM 3.1); a SPARQL 1.1 endpoint over the public dataset; linked data for "
         "every IRI credgraph mints. Errors are RFC 9457 problem documents.",
     )
-    from credgraph.graph import consistency
+    from credgraph.graph.store import consistency
 
     consistency.ensure(workspace)  # documents half-written by a killed import are dropped before serving
     # Services that take the workspace (ingest), and whoever else holds it, write through the gate too.

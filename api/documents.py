@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from credgraph.graph import edc, ingest, jsonld, seal
-from credgraph.graph.seal import SealVerification
+from credgraph.graph.sources import edc
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import seal
+from credgraph.graph.sources.seal import SealVerification
 
 
 @dataclass

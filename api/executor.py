@@ -53,8 +53,8 @@ from starlette.concurrency import run_in_threadpool
 from credgraph.api import formats
 from credgraph.api.fairness import Busy, FairShares
 from credgraph.api.guarded_store import GuardedStore
-from credgraph.graph.store import Store
-from credgraph.graph.store_remote import parse_json_results
+from credgraph.graph.store.interface import Store
+from credgraph.graph.store.remote import parse_json_results
 
 # A job frame up to this size is written to a worker's empty pipe without blocking
 # (Linux pipes buffer 64 KiB); larger jobs are written from a worker thread.
@@ -76,7 +76,7 @@ class QueryJob:
     negotiated canonical format, or None when the client accepts none for it.
     ``default_graphs``/``named_graphs``: the protocol dataset (None: the
     query's own FROM / FROM NAMED, or else the public dataset, whose default
-    graph is the merged public graph; see :mod:`credgraph.graph.store`).
+    graph is the merged public graph; see :mod:`credgraph.graph.store.interface`).
     """
 
     text: str

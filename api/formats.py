@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from credgraph.graph.results import plain, term_json
+from credgraph.graph.store.results import plain, term_json
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -163,8 +163,8 @@ def write_solutions(variables: list[str], rows: list[dict], fmt: str) -> bytes:
         out.append("</results>\n</sparql>\n")
         return "\n".join(out).encode()
     if fmt == CSV:
-        from credgraph.graph.results import to_csv
-        from credgraph.graph.store import Solutions
+        from credgraph.graph.store.results import to_csv
+        from credgraph.graph.store.interface import Solutions
 
         return to_csv(Solutions(variables, rows)).encode()
     if fmt == TSV:

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from credgraph import queries
-from credgraph.graph.binding import Row
-from credgraph.graph.store import Provenance, QueryResult, Store
+from credgraph.graph.store.binding import Row
+from credgraph.graph.store.interface import Provenance, QueryResult, Store
 
 
 class Gate:

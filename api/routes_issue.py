@@ -35,7 +35,10 @@ from starlette.concurrency import run_in_threadpool
 
 from credgraph.api.access import Caller, require
 from credgraph.api.problems import Problem
-from credgraph.graph import issue_batch, issuing, learners_csv, sealing
+from credgraph.graph.issuing import batch as issue_batch
+from credgraph.graph.issuing import credential as issuing
+from credgraph.graph.issuing import learners_csv
+from credgraph.graph.issuing import sealing
 
 router = APIRouter()
 SEALING_KEYS_ENV = "CREDGRAPH_SEALING_KEYS"

@@ -162,7 +162,7 @@ async def catalogue_search(
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ):
     """Full-text search in en/de/fr and facets (EQF, ECTS range, ISCED-F field, mode, language, country, provider, ESCO skill)."""
-    from credgraph.graph import catalogue
+    from credgraph.graph.services import catalogue
 
     filters = {"eqf": eqf, "ects": ects, "field": field, "mode": mode, "language": language, "country": country,
                "provider": provider, "skill": skill}
@@ -178,9 +178,9 @@ async def get_specification(id: str, request: Request, lang: Annotated[str, Quer
     ``in_catalogue`` says whether a catalogue describes it; one known only from
     issued credentials answers with the facts read from them.
     """
-    from credgraph.graph import catalogue
+    from credgraph.graph.services import catalogue
 
-    from credgraph.graph.specifications import issued_specification
+    from credgraph.graph.services.specifications import issued_specification
 
     iri = _iri(id, "spec")
     detail = await _service(catalogue.specification, store(request), iri, lang)
@@ -196,7 +196,7 @@ async def get_specification(id: str, request: Request, lang: Annotated[str, Quer
 @router.get("/providers/{id:path}", tags=["Catalogue"], summary="One provider and what it offers")
 async def get_provider(id: str, request: Request, lang: Annotated[str, Query(pattern="^(en|de|fr)$")] = "en"):
     """``id``: the slug of ``https://w3id.org/credgraph/id/org/<slug>`` or a full IRI."""
-    from credgraph.graph import catalogue
+    from credgraph.graph.services import catalogue
 
     iri = _iri(id, "org")
     detail = await _service(catalogue.provider, store(request), iri, lang)
@@ -208,7 +208,7 @@ async def get_provider(id: str, request: Request, lang: Annotated[str, Query(pat
 @router.get("/skills/{id:path}", tags=["Catalogue"], summary="An ESCO skill and the specifications that certify it")
 async def get_skill(id: str, request: Request, lang: Annotated[str, Query(pattern="^(en|de|fr)$")] = "en"):
     """``id``: the ESCO skill UUID or its full IRI."""
-    from credgraph.graph import catalogue
+    from credgraph.graph.services import catalogue
 
     iri = _iri(id, "skill")
     detail = await _service(catalogue.skill, store(request), iri, lang)
@@ -230,8 +230,8 @@ class StackingRequest(BaseModel):
 
 def _held(store_, items: list[str | dict]):
     """HeldCredential for each id or document (documents read like the ingest reads them)."""
-    from credgraph.graph.specifications import resolve_credentials
-    from credgraph.graph.stacking import HeldCredential, parse_date
+    from credgraph.graph.services.specifications import resolve_credentials
+    from credgraph.graph.services.stacking import HeldCredential, parse_date
 
     held = []
     ids = [i for i in items if isinstance(i, str)]
@@ -255,7 +255,7 @@ def _held(store_, items: list[str | dict]):
 @router.post("/stacking/evaluate", tags=["Stacking"], summary="What a set of credentials stacks into, and what is missing")
 async def stacking_evaluate(body: StackingRequest, request: Request):
     """Evaluate every stacking rule against the credentials given."""
-    from credgraph.graph import stacking
+    from credgraph.graph.services import stacking
 
     at = _date(body.at, "at")
 
@@ -268,7 +268,7 @@ async def stacking_evaluate(body: StackingRequest, request: Request):
 @router.get("/stacking/targets", tags=["Stacking"], summary="What a specification stacks into")
 async def stacking_targets(request: Request, specification: Annotated[str, Query(description="slug or IRI")]):
     """The larger credentials ``specification`` counts towards, with their rules."""
-    from credgraph.graph import stacking
+    from credgraph.graph.services import stacking
 
     return plain(await _service(stacking.stacks_into, store(request), _iri(specification, "spec")))
 
@@ -277,7 +277,7 @@ async def stacking_targets(request: Request, specification: Annotated[str, Query
 async def equivalence(request: Request, specification: Annotated[str, Query(description="slug or IRI")],
                       top: Annotated[int, Query(ge=1, le=50)] = 10):
     """Recorded equivalence (closure, with the chain of links) and computed similarity (explained per factor)."""
-    from credgraph.graph import equivalence as eq
+    from credgraph.graph.services import equivalence as eq
 
     iri = _iri(specification, "spec")
 
@@ -307,7 +307,7 @@ def _comparand(store_, item: str | dict, what: str) -> str:
 
 
 def _report(store_, body: CompareRequest):
-    from credgraph.graph import recognition
+    from credgraph.graph.services import recognition
 
     policy = recognition.policy_from_store(store_, body.policy) if body.policy else None
     return recognition.compare(store_, _comparand(store_, body.subject, "subject"),
@@ -332,7 +332,7 @@ class DecisionRequest(CompareRequest):
              summary="Record a recognition decision (agency key)")
 async def recognition_decide(body: DecisionRequest, request: Request, who: Caller = Depends(require("agency", "admin"))):
     """Compare, then record the report and the decision in a new source graph; later comparisons cite it."""
-    from credgraph.graph import recognition
+    from credgraph.graph.services import recognition
 
     def run():
         report = _report(store(request), body)
@@ -354,7 +354,7 @@ async def stats_issuance(request: Request,
                          by: Annotated[str, Query(description="eqf, country, field, skill, provider, month, learners or completions")],
                          at: Annotated[str | None, Query(description="as of this date (YYYY-MM-DD)")] = None):
     """Counts over the pseudonymised issuance records; cells below 5 are suppressed."""
-    from credgraph.graph import issuance_stats
+    from credgraph.graph.services import issuance_stats
 
     when = _date(at, "at")
     kept = issuance_stats.completions_file(request.app.state.workspace.settings)
@@ -369,8 +369,8 @@ async def stats_issuance(request: Request,
 async def validate(request: Request, _share: Annotated[None, Depends(anonymous_document_share)],
                    profile: Annotated[list[str], Query(description="annex-i-credential, edc-generic, storable-credential ...")] = ["annex-i-credential"]):
     """Parse the document as the ingest would and return one SHACL report per profile."""
-    from credgraph.graph.ingest import SourceDocument, validate_documents
-    from credgraph.graph.validation import PROFILES
+    from credgraph.graph.sources.ingest import SourceDocument, validate_documents
+    from credgraph.graph.sources.validation import PROFILES
 
     unknown = [p for p in profile if p not in PROFILES]
     if unknown:
@@ -404,9 +404,9 @@ def _scrubbed_report(outcome, report) -> dict:
 @router.post("/verify", tags=["Documents"], summary="Verify a credential: parsed, validated, seal checked, compared with the catalogue")
 async def verify(request: Request, _share: Annotated[None, Depends(anonymous_document_share)]):
     """Is this credential genuine, well-formed, and does it describe what the catalogue says it awards?"""
-    from credgraph.graph import specifications as specs
-    from credgraph.graph.ingest import SourceDocument, validate_documents
-    from credgraph.graph.store import open_store
+    from credgraph.graph.services import specifications as specs
+    from credgraph.graph.sources.ingest import SourceDocument, validate_documents
+    from credgraph.graph.store.interface import open_store
 
     data = await _document_body(request)
     name = _name(request, "credential.json")
@@ -444,7 +444,7 @@ async def verify(request: Request, _share: Annotated[None, Depends(anonymous_doc
 
 
 def _provenance(name: str):
-    from credgraph.graph.store import Provenance
+    from credgraph.graph.store.interface import Provenance
 
     return Provenance("source", name, "sha256:verify")
 
@@ -471,11 +471,11 @@ def _spec_comparison(claimed, catalogued) -> dict:
 @router.post("/credentials", tags=["Documents"], summary="Import one issued credential (issuer key)")
 async def post_credential(request: Request, who: Caller = Depends(require("issuer", "admin"))):
     """Ingest one credential document: validated, split, written atomically (public record + private store)."""
-    from credgraph.graph.ingest import SourceDocument, ingest_documents
+    from credgraph.graph.sources.ingest import SourceDocument, ingest_documents
 
     data = await _document_body(request)
     name = _name(request, "credential.json")
-    from credgraph.graph.ingest import IngestOptions
+    from credgraph.graph.sources.ingest import IngestOptions
 
     options = IngestOptions(providers=who.may_write_for(), max_document_bytes=request.app.state.workspace.settings.max_document_bytes)
     summary = await _service(ingest_documents, request.app.state.workspace, [SourceDocument(name, data, None)], options)
@@ -504,7 +504,7 @@ def _refresh_stats(request: Request, status: str) -> BackgroundTask | None:
     """After a write, the kept stacking completions brought up to date once the response is sent."""
     if status not in ("imported", "replaced"):
         return None
-    from credgraph.graph.issuance_stats import refresh_after_import
+    from credgraph.graph.services.issuance_stats import refresh_after_import
 
     return BackgroundTask(refresh_after_import, request.app.state.workspace)
 
@@ -512,7 +512,7 @@ def _refresh_stats(request: Request, status: str) -> BackgroundTask | None:
 @router.post("/catalogue", tags=["Documents"], summary="Import one catalogue CSV file (issuer key)")
 async def post_catalogue(request: Request, who: Caller = Depends(require("issuer", "admin"))):
     """Ingest a catalogue spreadsheet (CSV); all or nothing, with problems by row and column."""
-    from credgraph.graph.ingest import ingest_catalogue
+    from credgraph.graph.sources.ingest import ingest_catalogue
 
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in {"text/csv", "application/csv"}:

@@ -26,14 +26,14 @@ from starlette.concurrency import run_in_threadpool
 
 from credgraph import queries
 from credgraph.api import formats
-from credgraph.graph import sparql_text
+from credgraph.graph.store import sparql_text
 from credgraph.api.access import Caller, presented_key, require
 from credgraph.api.executor import QueryFailure, QueryJob, syntax_failure
 from credgraph.api.guarded_store import GuardedStore
 from credgraph.api.problems import Problem, problem_response
 from credgraph.api.sandbox import IsolatedFailure, run_isolated
 from credgraph.graph import namespaces as ns
-from credgraph.graph import update_data
+from credgraph.graph.store import update_data
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -103,7 +103,7 @@ class QueryCheck:
     """What the endpoint needs to know of a query text before running it."""
 
     is_update: bool  # the first keyword after the prologue starts an update
-    mentions_service: bool  # as :func:`credgraph.graph.sparql_text.mentions_service`
+    mentions_service: bool  # as :func:`credgraph.graph.store.sparql_text.mentions_service`
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE
 
 
@@ -135,7 +135,7 @@ def _too_complex(exc: sparql_text.TooComplex, what: str) -> Problem:
 def inspect_query(text: str, limits: TextLimits = TextLimits()) -> QueryCheck:
     """The checks of ``text``, from one pass of the tokenizer; repeated short texts come from a cache.
 
-    Raises :class:`~credgraph.graph.sparql_text.TooComplex` past the token or depth limit.
+    Raises :class:`~credgraph.graph.store.sparql_text.TooComplex` past the token or depth limit.
     """
     if len(text) <= _CACHED_TEXT_CHARS:
         return _inspect_cached(text, limits.max_tokens, limits.max_depth)
@@ -492,7 +492,7 @@ def _parse_update(text: str, base: str) -> None:
 
 
 def _run_update(store, text: str, base: str, settings=None) -> None:
-    from credgraph.graph.store import QuerySyntaxError
+    from credgraph.graph.store.interface import QuerySyntaxError
 
     inner = getattr(store, "inner", store)
     text = _with_merge_in_step(text, getattr(inner, "merged_graph", None))

@@ -54,10 +54,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from credgraph import queries
-from credgraph.graph import demo_data, vocab
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.binding import inject_values
-from credgraph.graph.store import open_store
+from credgraph.graph.store.binding import inject_values
+from credgraph.graph.store.interface import open_store
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from credgraph.graph import catalogue as cg
+from credgraph.graph.services import catalogue as cg
 from credgraph.graph import namespaces as ns
-from credgraph.graph.offer_copy import OfferCopy
-from credgraph.graph.store import Store
-from credgraph.graph.store_embedded import EmbeddedStore
-from credgraph.graph.store_remote import RemoteStore
+from credgraph.graph.store.offer_copy import OfferCopy
+from credgraph.graph.store.interface import Store
+from credgraph.graph.store.embedded import EmbeddedStore
+from credgraph.graph.store.remote import RemoteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import free_port  # noqa: E402 (the tests' helper for a free port)

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from credgraph.graph import demo_data
+from credgraph.demo import generator as demo_data
 
 
 def main(scales: list[float]) -> None:

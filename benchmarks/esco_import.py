@@ -32,8 +32,8 @@ from conftest import free_port, oxigraph_binary  # noqa: E402
 from servers import start  # noqa: E402
 
 from credgraph import queries  # noqa: E402
-from credgraph.graph import esco  # noqa: E402
-from credgraph.graph.store import open_store  # noqa: E402
+from credgraph.graph.sources import esco  # noqa: E402
+from credgraph.graph.store.interface import open_store  # noqa: E402
 
 
 def peak_mb() -> float:

@@ -2,7 +2,7 @@
 
 Generates N variants of the EC Certificate of Participation sample (other
 credential ids, other learners), imports them through the real pipeline
-(``credgraph.graph.ingest``: JSON-LD with bundled contexts, literal and concept
+(``credgraph.graph.sources.ingest``: JSON-LD with bundled contexts, literal and concept
 checks, storable + Annex I SHACL profiles in batches, private and public
 writes), and prints credentials/s, the time per stage, and, for comparison,
 the raw Oxigraph load rate of exactly the quads the import wrote.
@@ -32,8 +32,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from credgraph.graph import ingest, seal, vocab
-from credgraph.graph.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import seal
+from credgraph.graph.sources import vocab
+from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -66,7 +68,8 @@ def written_quads(ws: Workspace) -> list[ox.Quad]:
 
 def forget_templates() -> None:
     """Empty the JSON-LD template, validation skeleton and description memories."""
-    from credgraph.graph import jsonld_templates, validation
+    from credgraph.graph.sources import jsonld_templates
+    from credgraph.graph.sources import validation
 
     jsonld_templates.TEMPLATES.clear()
     for profile in validation.PROFILES:
@@ -76,7 +79,8 @@ def forget_templates() -> None:
 
 def mixed_run(tmp: Path, count: int, args) -> tuple[int, float, float, int]:
     """Import ``count`` demo-data credentials into fresh stores: (count, seconds, CPU seconds, templates met)."""
-    from credgraph.graph import demo_data, jsonld_templates
+    from credgraph.demo import generator as demo_data
+    from credgraph.graph.sources import jsonld_templates
 
     out = tmp / "demo"
     demo_data.generate(out, scale=count / 5000, seed=11)

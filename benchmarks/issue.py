@@ -29,7 +29,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 
-from credgraph.graph import ingest, issue_batch, issuing, learners_csv, sealing, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.issuing import batch as issue_batch
+from credgraph.graph.issuing import credential as issuing
+from credgraph.graph.issuing import learners_csv
+from credgraph.graph.issuing import sealing
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -1,6 +1,6 @@
 """Ingest with the merged public graph against a baseline credgraph, alternating, in one run.
 
-The merged default graph (graph/store.py) costs a second copy of every
+The merged default graph (graph/store/interface.py) costs a second copy of every
 public statement and, on replace and delete, a check per statement of the
 old graph. This prints what that costs end to end: the demo data set
 (catalogues, stacking rules, credentials) imported through the normal
@@ -32,7 +32,9 @@ from pathlib import Path
 CHILD = r"""
 import json, sys, time
 from pathlib import Path
-from credgraph.graph import demo_data, ingest, vocab
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -46,7 +48,7 @@ def cpu_now():  # this process and the validation workers it waited for
 began, cpu = time.perf_counter(), cpu_now()
 loaded = demo_data.load(ws, demo)
 first, first_cpu = time.perf_counter() - began, cpu_now() - cpu
-import credgraph.graph.store as used
+import credgraph.graph.store.interface as used
 print("package:", used.__file__, file=sys.stderr)
 quads = len(ws.store.oxigraph)
 credentials = [g.name.rsplit(":", 1)[-1] for g in ws.store.graphs() if ":source:cred-" in g.name][:40]
@@ -80,7 +82,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.1, help="demo scale (0.1 = 500 credentials)")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    from credgraph.graph import demo_data
+    from credgraph.demo import generator as demo_data
 
     with tempfile.TemporaryDirectory(prefix="merged-ingest-") as tmp:
         work = Path(tmp)

@@ -51,9 +51,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from credgraph import queries
-from credgraph.graph import equivalence, issuance_stats, recognition, stacking, vocab
+from credgraph.graph.services import equivalence
+from credgraph.graph.services import issuance_stats
+from credgraph.graph.services import recognition
+from credgraph.graph.services import stacking
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.store import Provenance, open_store, provenance_triples
+from credgraph.graph.store.interface import Provenance, open_store, provenance_triples
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -66,8 +70,9 @@ XSD_DATE = ox.NamedNode(ns.XSD + "date")
 
 def build(directory: Path, credentials: int, seed: int) -> dict:
     """Create the store under ``directory``; returns what was loaded."""
-    from credgraph.graph import demo_data, ingest
-    from credgraph.graph.esco import import_esco
+    from credgraph.demo import generator as demo_data
+    from credgraph.graph.sources import ingest
+    from credgraph.graph.sources.esco import import_esco
 
     info: dict = {}
     began = time.perf_counter()
@@ -268,8 +273,8 @@ import sys, time
 began = time.perf_counter()
 from datetime import date
 from pathlib import Path
-from credgraph.graph import issuance_stats
-from credgraph.graph.store import open_store
+from credgraph.graph.services import issuance_stats
+from credgraph.graph.store.interface import open_store
 store = open_store(sys.argv[1])
 opened = time.perf_counter()
 issuance_stats.completions(store, at=date.fromisoformat(sys.argv[3]), kept=Path(sys.argv[2]))

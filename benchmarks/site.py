@@ -35,9 +35,11 @@ import threading
 import time
 from pathlib import Path
 
-from credgraph.graph import catalogue_csv, demo_data, vocab
+from credgraph.graph.sources import catalogue_csv
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.store import Provenance, content_hash
+from credgraph.graph.store.interface import Provenance, content_hash
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 from credgraph.site.build import build_site

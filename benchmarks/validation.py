@@ -18,8 +18,8 @@ import json
 import time
 from pathlib import Path
 
-from credgraph.graph import jsonld
-from credgraph.graph.validation import validate, validate_many
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources.validation import validate, validate_many
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1] / "tests" / "data"  # same layout as shared/data
 

@@ -13,7 +13,7 @@ import sys
 
 from credgraph import __version__
 from credgraph.commands import COMMAND_MODULES
-from credgraph.graph.store import StoreError
+from credgraph.graph.store.interface import StoreError
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from credgraph.graph.store import Store, StoreError, open_store
+from credgraph.graph.store.interface import Store, StoreError, open_store
 from credgraph.settings import Settings
 
 
@@ -76,7 +76,7 @@ class Workspace:
     @property
     def learners(self) -> Store:
         """The public store with learner queries answered by the research store (graph.learner_view)."""
-        from credgraph.graph.learner_view import LearnerView
+        from credgraph.graph.services.learner_view import LearnerView
 
         view = self._learners
         if view is None or view.public is not self.store or view.research is not self.research:

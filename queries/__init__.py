@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from credgraph.graph.sparql_text import query_form
+from credgraph.graph.store.sparql_text import query_form
 
 _HEADER = re.compile(r"^#\s*(\w[\w-]*)\s*:\s*(.*)$")
 

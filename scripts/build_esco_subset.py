@@ -5,7 +5,7 @@ collection of ESCO, each skill with its preferred and alternative labels in
 English, German and French (where the export has them), skill type, reuse
 level, collection membership, and every broader concept up to the roots of
 the skills pillar (with their labels). It is read with the importer's own code
-(:mod:`credgraph.graph.esco`), so the bundled subset and a full import agree
+(:mod:`credgraph.graph.sources.esco`), so the bundled subset and a full import agree
 triple for triple.
 
 Usage::
@@ -25,9 +25,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from credgraph import queries
-from credgraph.graph import esco
+from credgraph.graph.sources import esco
 from credgraph.graph import namespaces as ns
-from credgraph.graph.store import open_store
+from credgraph.graph.store.interface import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "esco"

@@ -13,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from credgraph.graph import ingest, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -1,7 +1,7 @@
 """``credgraph site build``: the static catalogue site, written from the graph.
 
 Everything is read with a few bulk queries (the catalogue service's
-:func:`~credgraph.graph.catalogue.load_catalogue`, the stacking rules, the
+:func:`~credgraph.graph.services.catalogue.load_catalogue`, the stacking rules, the
 entity descriptions for the linked-data files), then every page is rendered
 with templates compiled once. English pages live at the root, German and
 French ones under ``de/`` and ``fr/``; every link is relative, so the folder
@@ -37,11 +37,12 @@ from markupsafe import Markup, escape
 from pyoxigraph import NamedNode
 
 from credgraph import __version__
-from credgraph.graph import catalogue as cg
-from credgraph.graph import specifications, stacking
-from credgraph.graph.equivalence import covered_skills, similarity_score
+from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services import specifications
+from credgraph.graph.services import stacking
+from credgraph.graph.services.equivalence import covered_skills, similarity_score
 from credgraph.graph import namespaces as ns
-from credgraph.graph.store import Store, StoreError
+from credgraph.graph.store.interface import Store, StoreError
 from credgraph.site import diagram, linkeddata, skeleton, snapshot
 from credgraph.site.output import SiteOutput
 

@@ -10,7 +10,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, seriali
 
 from credgraph import queries
 from credgraph.graph import namespaces as ns
-from credgraph.graph.store import Store
+from credgraph.graph.store.interface import Store
 
 PREFIXES = {
     "elm": ns.ELM,

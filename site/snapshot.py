@@ -12,7 +12,7 @@ build reads the store once, graph by graph, and from that one read makes
 - the offer copy the pages are read from: the offer graphs (every graph but
   issued credentials, badges, their shared descriptions, provenance) loaded
   into *one* graph of an in-memory store, queried over its union default
-  graph (:class:`~credgraph.graph.offer_copy.OfferCopy`). One graph, not
+  graph (:class:`~credgraph.graph.store.offer_copy.OfferCopy`). One graph, not
   hundreds: a triple several graphs state is stored once, and the catalogue's
   queries take 6 s instead of 13 s at 10,000 specifications;
 - on demand (:meth:`Snapshot.named`), the offer graphs kept graph by graph:
@@ -21,7 +21,7 @@ build reads the store once, graph by graph, and from that one read makes
 
 Decoding the on-disk store's terms is most of the read (about 12 CPU-s at
 10,000 specifications); the store dumps its graphs with several threads at
-once (:meth:`~credgraph.graph.store.Store.graph_dumps`), and the offer copy is
+once (:meth:`~credgraph.graph.store.interface.Store.graph_dumps`), and the offer copy is
 parsed beside them as their dumps come in.
 """
 
@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from credgraph.graph import catalogue as cg
-from credgraph.graph.offer_copy import UNION_GRAPH, OfferCopy
-from credgraph.graph.store import Store, StoreError
-from credgraph.graph.store_embedded import EmbeddedStore
+from credgraph.graph.services import catalogue as cg
+from credgraph.graph.store.offer_copy import UNION_GRAPH, OfferCopy
+from credgraph.graph.store.interface import Store, StoreError
+from credgraph.graph.store.embedded import EmbeddedStore
 
 # Threads dumping graphs: the dump is CPU-bound term decoding with the GIL released.
 DUMP_THREADS = 2
@@ -101,7 +101,7 @@ def take(store: Store) -> Snapshot:
 
 
 def read_offer_catalogue(snapshot: OfferCopy) -> cg.Catalogue:
-    """The catalogue (as :func:`credgraph.graph.catalogue.load_catalogue` reads it) from the offer copy (no further copy)."""
+    """The catalogue (as :func:`credgraph.graph.services.catalogue.load_catalogue` reads it) from the offer copy (no further copy)."""
     return cg.read_catalogue(snapshot, graphs=[name for name, _, _ in snapshot.offer])
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from credgraph.graph.store import Store, open_store
+from credgraph.graph.store.interface import Store, open_store
 
 # The small public files the tests read (samples, contexts, ELM, ESCO slices,
 # W3C manifests): in the repository, see tests/data/README.md.
@@ -129,7 +129,7 @@ class Virtuoso:
 
     def open(self) -> Store:
         """A credgraph store on it (merge in a named graph, digest-authenticated updates)."""
-        from credgraph.graph.store_remote import RemoteStore
+        from credgraph.graph.store.remote import RemoteStore
 
         return RemoteStore(self.url, query_url=self.url + "/sparql", update_url=self.url + "/sparql-auth",
                            merged_graph="urn:credgraph:public", user="dba", password=self.password,

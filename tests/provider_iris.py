@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from credgraph.graph import badges, demo_data, edc, jsonld, seal
+from credgraph.graph.sources import badges
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import edc
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import seal
 
 
 def of_documents(paths) -> list[str]:
@@ -27,7 +31,7 @@ def of_documents(paths) -> list[str]:
 
 def of_demo() -> list[str]:
     """Every demo provider's organisation IRI."""
-    from credgraph.graph.catalogue_csv import org_iri
+    from credgraph.graph.sources.catalogue_csv import org_iri
 
     return [org_iri(p.slug) for p in demo_data.PROVIDERS]
 
@@ -37,7 +41,7 @@ def of_catalogue(data: bytes) -> list[str]:
     import csv
     import io
 
-    from credgraph.graph.catalogue_csv import org_iri, slugify
+    from credgraph.graph.sources.catalogue_csv import org_iri, slugify
 
     rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
     return sorted({org_iri(slugify(row.get("provider_id") or row["provider_name"])) for row in rows})

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from credgraph.cli import main
-from credgraph.graph import annex_i, ingest, jsonld, validation, vocab
-from credgraph.graph.ingest import IngestOptions
+from credgraph.graph.sources import annex_i
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import validation
+from credgraph.graph.sources import vocab
+from credgraph.graph.sources.ingest import IngestOptions
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -12,7 +12,9 @@ import pytest
 from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
 from credgraph.api.keys import add_key
-from credgraph.graph import ingest, seal, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import seal
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings

@@ -17,7 +17,7 @@ from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
 from credgraph.api.keys import add_key
 from credgraph.graph import namespaces as ns
-from credgraph.graph.privacy import PERSONAL_PROPERTIES
+from credgraph.graph.sources.privacy import PERSONAL_PROPERTIES
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -28,7 +28,7 @@ SAMPLES = ("Sample-CertOfPart-unsigned.jsonld", "Sample-CertOfPart-signed.jsonld
 def world(tmp_path_factory, shared_data):
     from fastapi.testclient import TestClient
 
-    from credgraph.graph import vocab
+    from credgraph.graph.sources import vocab
 
     tmp = tmp_path_factory.mktemp("privacy")
     ws = Workspace(Settings(data_dir=tmp, store="memory:"))

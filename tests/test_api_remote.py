@@ -7,7 +7,7 @@ import pytest
 
 from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
-from credgraph.graph.store import Provenance
+from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -22,7 +22,8 @@ def demo(tmp_path_factory, shared_data):
     """A workspace with vocabularies and the demo data (10 credentials), and an app with one key per role."""
     from fastapi.testclient import TestClient
 
-    from credgraph.graph import demo_data, vocab
+    from credgraph.demo import generator as demo_data
+    from credgraph.graph.sources import vocab
 
     tmp = tmp_path_factory.mktemp("api-rest")
     ws = Workspace(Settings(data_dir=tmp, store="memory:"))

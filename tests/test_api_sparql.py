@@ -10,10 +10,10 @@ import pyoxigraph as ox
 import pytest
 
 from credgraph.api import create_app
-from credgraph.graph import sparql_text
+from credgraph.graph.store import sparql_text
 from credgraph.api.config import ApiSettings
 from credgraph.api.keys import add_key
-from credgraph.graph.store import Provenance
+from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from credgraph.graph import badges, esco, ingest, jsonld, vocab
+from credgraph.graph.sources import badges
+from credgraph.graph.sources import esco
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -7,9 +7,10 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import badges, jsonld
+from credgraph.graph.sources import badges
+from credgraph.graph.sources import jsonld
 from credgraph.graph import namespaces as ns
-from credgraph.graph.edc import CredentialError, issuance_record
+from credgraph.graph.sources.edc import CredentialError, issuance_record
 
 KEY = b"k" * 32
 ESCO_TEAMWORK = "http://data.europa.eu/esco/skill/6c8e8c4b-5a0c-4a4b-9a5e-3d1a3b1d2c3f"

@@ -3,7 +3,7 @@
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph.binding import BindingError, inject_values, top_level_where_positions, values_block
+from credgraph.graph.store.binding import BindingError, inject_values, top_level_where_positions, values_block
 
 
 def test_values_block_serialises_terms():

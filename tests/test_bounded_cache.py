@@ -1,6 +1,6 @@
 """The bounded cache behind the importer's memories."""
 
-from credgraph.graph.bounded_cache import BoundedCache
+from credgraph.graph.sources.bounded_cache import BoundedCache
 
 
 def test_keeps_the_most_recently_used_entries():

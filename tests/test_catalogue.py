@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import catalogue as cg
-from credgraph.graph.store import Provenance, content_hash
+from credgraph.graph.services import catalogue as cg
+from credgraph.graph.store.interface import Provenance, content_hash
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 SPEC = "https://w3id.org/credgraph/id/spec/"
@@ -166,8 +166,8 @@ def test_issued_credentials_do_not_change_the_offer(cat_store):
 # -- the offer copy: same catalogue as the explicit default graph list ------------
 
 from credgraph import queries  # noqa: E402
-from credgraph.graph import offer_copy  # noqa: E402
-from credgraph.graph.store_embedded import EmbeddedStore  # noqa: E402
+from credgraph.graph.store import offer_copy  # noqa: E402
+from credgraph.graph.store.embedded import EmbeddedStore  # noqa: E402
 
 ELM = "http://data.europa.eu/snb/model/elm/"
 TITLE = ox.NamedNode("http://purl.org/dc/terms/title")

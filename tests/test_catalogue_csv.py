@@ -9,8 +9,8 @@ import pytest
 
 from credgraph import queries
 from credgraph.graph import namespaces as ns
-from credgraph.graph.catalogue_csv import catalogue_source_id, parse_catalogue_csv, skill_label_resolver
-from credgraph.graph.store import Provenance, content_hash
+from credgraph.graph.sources.catalogue_csv import catalogue_source_id, parse_catalogue_csv, skill_label_resolver
+from credgraph.graph.store.interface import Provenance, content_hash
 
 SKOS_PREF = ox.NamedNode(ns.SKOS + "prefLabel")
 THINK_ANALYTICALLY = "http://data.europa.eu/esco/skill/4707da90-9cfc-46ca-8de0-38a0b7bfb137"
@@ -282,7 +282,7 @@ def test_skill_label_resolver(store):
 
 
 def test_example_resolves_labels_against_the_shipped_esco_subset(embedded_store):
-    from credgraph.graph import vocab
+    from credgraph.graph.sources import vocab
 
     vocab.load_shipped(embedded_store, ["esco"])
     parsed = parse_catalogue_csv(example_bytes(), "catalogue-example.csv", skill_label_resolver(embedded_store))

@@ -12,11 +12,13 @@ import pyoxigraph as ox
 import pytest
 
 from credgraph.cli import main
-from credgraph.graph import consistency, ingest, vocab
+from credgraph.graph.store import consistency
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.ingest import IngestOptions, SourceDocument
-from credgraph.graph.rekey import rekey
-from credgraph.graph.store import Provenance
+from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources.rekey import rekey
+from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

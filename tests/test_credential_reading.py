@@ -9,7 +9,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import edc, ingest, jsonld, vocab
+from credgraph.graph.sources import edc
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
@@ -133,7 +136,7 @@ def test_the_record_says_where_its_date_came_from(ws, samples):
 
 
 def test_badge_date_source_is_recorded(samples):
-    from credgraph.graph import badges
+    from credgraph.graph.sources import badges
 
     doc = load(samples, "written-ob3-alignment.json")
     s = badges.split_badge(doc, jsonld.to_triples(doc, "b"), "b", b"k" * 32)
@@ -141,7 +144,7 @@ def test_badge_date_source_is_recorded(samples):
 
 
 def test_statistics_count_a_multi_claim_credential_once_for_what_it_awards(ws, samples):
-    from credgraph.graph.issuance_stats import issuance_stats
+    from credgraph.graph.services.issuance_stats import issuance_stats
 
     summary = ingest.ingest_paths(ws, [samples / "written-mc-annex1-unsigned.jsonld", samples / "written-ebsi-elm32-diploma.jsonld"])
     assert [d.status for d in summary.documents] == ["imported", "imported"]

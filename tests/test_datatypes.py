@@ -7,7 +7,8 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import datatypes, jsonld
+from credgraph.graph.sources import datatypes
+from credgraph.graph.sources import jsonld
 from credgraph.graph import namespaces as ns
 
 # A well-formed and an ill-formed lexical value for every datatype with a lexical rule.

@@ -12,9 +12,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import demo_data, edc, jsonld
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import edc
+from credgraph.graph.sources import jsonld
 from credgraph.graph import namespaces as ns
-from credgraph.graph.catalogue_csv import parse_catalogue_csv
+from credgraph.graph.sources.catalogue_csv import parse_catalogue_csv
 
 SCALE = 0.02  # 100 credentials: enough to see the shape, fast on two cores
 CG = ns.CG
@@ -46,7 +48,7 @@ def test_regenerating_removes_credentials_of_an_earlier_run(tmp_path):
 
 
 def test_zipped_credentials_are_deterministic_and_readable(tmp_path):
-    from credgraph.graph import ingest
+    from credgraph.graph.sources import ingest
 
     first = demo_data.generate(tmp_path / "a", scale=0.004, seed=9, zip_credentials=True)
     demo_data.generate(tmp_path / "b", scale=0.004, seed=9, zip_credentials=True)
@@ -175,7 +177,7 @@ def test_scale_multiplies_issued_credentials():
 
 
 def test_demo_imports_cleanly(tmp_path):
-    from credgraph.graph import vocab
+    from credgraph.graph.sources import vocab
     from credgraph.graph.workspace import Workspace
     from credgraph.settings import Settings
 
@@ -207,7 +209,7 @@ def test_credentials_parse_the_same_from_templates(demo):
     # template; each must give exactly what parsing it alone gives.
     import pyoxigraph as ox
 
-    from credgraph.graph import jsonld_templates
+    from credgraph.graph.sources import jsonld_templates
 
     def canonical(triples):
         d = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)

@@ -9,7 +9,9 @@ import pytest
 
 from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
-from credgraph.graph import ingest, namespaces as ns, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph import namespaces as ns
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -17,7 +17,8 @@ import pytest
 from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
 from credgraph.api.keys import add_key
-from credgraph.graph import demo_data, vocab
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

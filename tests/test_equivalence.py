@@ -17,8 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import equivalence
-from credgraph.graph.store import Provenance
+from credgraph.graph.services import equivalence
+from credgraph.graph.store.interface import Provenance
 
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
 
@@ -72,8 +72,8 @@ def test_similarity_same_provider_and_top(fx):
 def test_similarity_score_equals_the_equivalence_services_score():
     import random
 
-    from credgraph.graph.equivalence import covered_skills, similarity, similarity_score
-    from credgraph.graph.specifications import SpecFacts
+    from credgraph.graph.services.equivalence import covered_skills, similarity, similarity_score
+    from credgraph.graph.services.specifications import SpecFacts
 
     rng = random.Random(7)
     skills = [f"http://data.europa.eu/esco/skill/s{i}" for i in range(12)]

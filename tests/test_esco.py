@@ -18,8 +18,9 @@ import pytest
 from conftest import free_port, oxigraph_binary, wait_for_http
 from credgraph import queries, vocabularies
 from credgraph.cli import main
-from credgraph.graph import esco, vocab
-from credgraph.graph.store import Store, open_store
+from credgraph.graph.sources import esco
+from credgraph.graph.sources import vocab
+from credgraph.graph.store.interface import Store, open_store
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 ESCO_M = "http://data.europa.eu/esco/model#"

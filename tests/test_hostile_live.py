@@ -411,7 +411,7 @@ def test_update_on_query_endpoint_and_path_traversal(server):
 
 
 def test_integer_over_4300_digits_rejects_one_document_and_the_rest_import(tmp_path):
-    from credgraph.graph import demo_data
+    from credgraph.demo import generator as demo_data
 
     demo_data.generate(tmp_path / "demo", scale=0.001, seed=1)
     good = sorted((tmp_path / "demo" / "credentials").rglob("*.jsonld"))[:2]

@@ -13,10 +13,12 @@ import pytest
 
 from credgraph import queries
 from credgraph.cli import main
-from credgraph.graph import ingest, jsonld, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.ingest import IngestOptions, SourceDocument
-from credgraph.graph.store import StoreError
+from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
+from credgraph.graph.store.interface import StoreError
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from credgraph.cli import main
-from credgraph.graph import ingest, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

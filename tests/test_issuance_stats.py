@@ -16,8 +16,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph.issuance_stats import issuance_stats
-from credgraph.graph.store import Provenance
+from credgraph.graph.services.issuance_stats import issuance_stats
+from credgraph.graph.store.interface import Provenance
 
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
 EX = "http://example.org/spec/"
@@ -97,7 +97,7 @@ def test_bad_requests(fx):
 
 def test_cli_text_never_shows_a_suppressed_cell(store, tmp_path, capsys):
     from credgraph.cli import main
-    from credgraph.graph.store import open_store
+    from credgraph.graph.store.interface import open_store
 
     if store.location.startswith("http"):
         target = store.location
@@ -145,7 +145,7 @@ def test_completions_match_evaluating_each_learner(store, rules):
     from collections import Counter
     from datetime import date, timedelta
 
-    from credgraph.graph import stacking
+    from credgraph.graph.services import stacking
 
     data = (FIXTURES / "stacking.ttl").read_bytes() if rules == "stacking.ttl" else GATED_RULES.encode()
     store.load_graph("urn:credgraph:source:test-stacking", [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)],
@@ -199,7 +199,7 @@ def test_completions_follow_replaced_and_dropped_records(fx):
 
 def test_a_credential_awarding_two_specifications_counts_once_per_cell(store):
     """Two specifications at the same EQF level in one credential: one credential in that cell, not two."""
-    from credgraph.graph.issuance_stats import issuance_stats
+    from credgraph.graph.services.issuance_stats import issuance_stats
 
     cg, elm = "https://w3id.org/credgraph/ns#", "http://data.europa.eu/snb/model/elm/"
     n = ox.NamedNode

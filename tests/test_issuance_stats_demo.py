@@ -18,9 +18,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import demo_data, ingest, stacking
-from credgraph.graph.issuance_stats import completions, suppress
-from credgraph.graph.store import Provenance
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import ingest
+from credgraph.graph.services import stacking
+from credgraph.graph.services.issuance_stats import completions, suppress
+from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -102,7 +104,7 @@ def test_completions_equal_a_learner_by_learner_evaluation(demo):
 
 def test_issuing_more_credentials_changes_the_counts(demo, monkeypatch):
     """After credentials are issued only their learners are read again; after a drop, everything."""
-    from credgraph.graph import issuance_stats
+    from credgraph.graph.services import issuance_stats
 
     store, pathways, micro = demo
     held = issue(store, "first", [f"pseudo-{n}" for n in range(60)], pathways, micro, seed=1)

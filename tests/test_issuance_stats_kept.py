@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from credgraph.graph import issuance_stats
-from credgraph.graph.issuance_stats import completions, completions_file
+from credgraph.graph.services import issuance_stats
+from credgraph.graph.services.issuance_stats import completions, completions_file
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 from test_issuance_stats_demo import AT, demo, issue  # noqa: F401 (demo: a fixture)

@@ -2,7 +2,7 @@
 
 Keys and certificates are made fresh per test (``throwaway_pki``); nothing
 private is committed. Every sealed credential is checked three ways: by
-credgraph's own verifier (``graph/seal.py``), by an independent check written
+credgraph's own verifier (``graph/sources/seal.py``), by an independent check written
 here with raw ``cryptography`` (RFC 7515/7797 signing input, the x5c leaf's
 public key), and by a one-byte tamper that both must refuse.
 """
@@ -25,7 +25,16 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from credgraph import queries
 from credgraph.cli import main
-from credgraph.graph import ingest, issue_batch, issuing, jsonld, learners_csv, seal, sealing, specifications, validation, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.issuing import batch as issue_batch
+from credgraph.graph.issuing import credential as issuing
+from credgraph.graph.sources import jsonld
+from credgraph.graph.issuing import learners_csv
+from credgraph.graph.sources import seal
+from credgraph.graph.issuing import sealing
+from credgraph.graph.services import specifications
+from credgraph.graph.sources import validation
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
@@ -161,7 +170,7 @@ def test_round_trip_gives_the_catalogue_description(ws, tmp_path):
     assert len(described) == 1, "all learners of one specification share one public description"
     description = set(ws.store.construct(queries.load("ingest-graph-triples"), {"graph": ox.NamedNode(described.pop())}))
     # The one difference: the import's privacy split withholds every adms:identifier (it cannot tell a
-    # specification's identifier from a person's; graph/privacy.py PERSONAL_PROPERTIES), so the
+    # specification's identifier from a person's; graph/sources/privacy.py PERSONAL_PROPERTIES), so the
     # specification's catalogue identifier and its node stay out of the public description.
     withheld = {t for t in expected if t.predicate.value == ns.ADMS + "identifier" or t.subject.value.endswith("#identifier")}
     assert len(withheld) == 3
@@ -328,7 +337,7 @@ def test_ten_megabyte_cell_within_a_larger_size_limit():
     text = "learner_id,given_name,family_name,date_of_award\nS-1," + "x" * (10 * 1024 * 1024) + ",Berg,2025-06-01\n"
     parsed = learners_csv.parse_learners(text.encode(), "big.csv", max_bytes=64 * 1024 * 1024)
     # Either the csv module's field limit stops it, or (when another module raised that limit, as
-    # graph/esco.py does for ESCO's long cells) the cell limit of the learners file: one line, row 2.
+    # graph/sources/esco.py does for ESCO's long cells) the cell limit of the learners file: one line, row 2.
     assert parsed.errors in (["big.csv row 2: a cell over 131,072 characters"],
                              ["big.csv row 2, column given_name: 10,485,760 characters is over the limit of 500"])
     assert not parsed.learners

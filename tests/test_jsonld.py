@@ -8,9 +8,10 @@ import socket
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import jsonld, memo_check
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import memo_check
 from credgraph.graph import namespaces as ns
-from credgraph.graph.jsonld import DocumentError
+from credgraph.graph.sources.jsonld import DocumentError
 
 
 @pytest.fixture
@@ -202,7 +203,7 @@ def test_embedded_images_come_back_whole(unsigned):
 
 def test_documents_of_one_template_are_parsed_once_and_each_gets_its_own_values(unsigned, monkeypatch):
     monkeypatch.setattr(memo_check, "EVERY", 0)  # the sampled cross-check parses a document again on purpose
-    from credgraph.graph import jsonld_templates
+    from credgraph.graph.sources import jsonld_templates
 
     jsonld_templates.TEMPLATES.clear()
     parses = []
@@ -253,7 +254,7 @@ def test_strings_in_any_position_parse_as_the_straightforward_way(where):
 
 
 def test_literal_terms_of_the_edc_contexts():
-    from credgraph.graph.jsonld_templates import literal_terms
+    from credgraph.graph.sources.jsonld_templates import literal_terms
 
     terms = literal_terms([jsonld._bundled(jsonld.VC_V1), jsonld._bundled(jsonld.EDC_AP)])
     assert {"content", "notation", "dateOfBirth", "issued"} <= terms.plain
@@ -292,8 +293,8 @@ def test_odd_iris_come_out_as_a_straightforward_parse_gives_them(iri):
 
 
 def test_checks_that_pick_statements_by_template_find_what_they_find_in_all(unsigned):
-    from credgraph.graph import ingest
-    from credgraph.graph.jsonld_templates import Statements
+    from credgraph.graph.sources import ingest
+    from credgraph.graph.sources.jsonld_templates import Statements
 
     docs = [_learner(unsigned, i) for i in range(4)]
     docs[1]["credentialSubject"]["dateOfBirth"] = "1990-13-45T00:00:00Z"
@@ -331,7 +332,7 @@ def test_statements_made_from_a_template_are_read_only(unsigned):
     (ox.Literal("same"), "other", "urn:x:a", 1, False),  # a document IRI equal to a fixed one
 ])
 def test_a_document_string_equal_to_a_fixed_term_of_its_template(fixed, literal, iri, count, from_rows):
-    from credgraph.graph.jsonld_templates import IRI_TOKEN, TOKEN, Statements, make_template
+    from credgraph.graph.sources.jsonld_templates import IRI_TOKEN, TOKEN, Statements, make_template
 
     p = ox.NamedNode("http://example.org/note")
     a, token_iri = ox.NamedNode("urn:x:a"), ox.NamedNode(IRI_TOKEN + "0")

@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from credgraph.graph import consistency, demo_data
+from credgraph.graph.store import consistency
+from credgraph.demo import generator as demo_data
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
@@ -62,7 +63,7 @@ def demo(tmp_path_factory) -> Path:
 # (a point between the private, research and public writes of a chunk, chosen at random by the test).
 SELF_KILL = """
 import os, signal, sys
-from credgraph.graph import store
+from credgraph.graph.store import interface as store
 after, writes, original = int(sys.argv[1]), [0], store.Store.replace_graphs
 def replace_graphs(self, graphs, provenance):
     original(self, graphs, provenance)

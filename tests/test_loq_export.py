@@ -9,7 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from credgraph.cli import main
-from credgraph.graph import ingest, loq_export, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.services import loq_export
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings

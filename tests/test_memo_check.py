@@ -13,8 +13,13 @@ from collections import OrderedDict
 
 import pytest
 
-from credgraph.graph import demo_data, jsonld_templates, memo_check, privacy, validation, vocab
-from credgraph.graph.ingest import SourceDocument, ingest_documents
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import jsonld_templates
+from credgraph.graph.sources import memo_check
+from credgraph.graph.sources import privacy
+from credgraph.graph.sources import validation
+from credgraph.graph.sources import vocab
+from credgraph.graph.sources.ingest import SourceDocument, ingest_documents
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 from test_validation import COMPLETE, ttl

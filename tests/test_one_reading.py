@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from credgraph.graph import ingest, recognition, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.services import recognition
+from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -138,7 +140,7 @@ def test_what_the_validator_finds_the_report_reads(ws, mc, tmp_path, element, pl
 
 
 def test_an_accreditation_on_the_specification_is_read_from_the_specification_too(ws, mc, tmp_path):
-    from credgraph.graph import specifications
+    from credgraph.graph.services import specifications
 
     result = import_doc(ws, qa_on_the_specification(copy.deepcopy(mc)), tmp_path / "d.jsonld")
     record = record_of(result)

@@ -9,7 +9,10 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import edc, jsonld, privacy, seal
+from credgraph.graph.sources import edc
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import privacy
+from credgraph.graph.sources import seal
 from credgraph.graph import namespaces as ns
 
 KEY = bytes(range(32))

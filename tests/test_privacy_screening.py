@@ -15,8 +15,10 @@ import json
 
 import pytest
 
-from credgraph.graph import ingest, privacy, vocab
-from credgraph.graph.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import privacy
+from credgraph.graph.sources import vocab
+from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -121,7 +123,7 @@ def test_no_false_refusals_on_the_shipped_samples(ws, shared_data):
 
 def test_no_false_refusals_on_demo_credentials(tmp_path):
     """Demo learners get common names; their credentials are screened and none is refused for it."""
-    from credgraph.graph import demo_data
+    from credgraph.demo import generator as demo_data
 
     out = tmp_path / "demo"
     demo_data.generate(out, scale=0.2, seed=1)
@@ -142,7 +144,8 @@ def test_no_false_refusals_on_demo_credentials(tmp_path):
 
 
 def privacy_rdf(document: dict, name: str):
-    from credgraph.graph import edc, jsonld
+    from credgraph.graph.sources import edc
+    from credgraph.graph.sources import jsonld
 
     if "credentialSubject" not in document:
         return None

@@ -12,8 +12,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import equivalence, recognition
-from credgraph.graph.store import Provenance
+from credgraph.graph.services import equivalence
+from credgraph.graph.services import recognition
+from credgraph.graph.store.interface import Provenance
 
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
 EX = "http://example.org/spec/"
@@ -172,7 +173,7 @@ def test_cli_rejects_bad_rules_file_whole(store, tmp_path, capsys):
 
 
 def test_report_speaks_in_labels_and_thresholds_that_read(fx):
-    from credgraph.graph import vocab
+    from credgraph.graph.sources import vocab
 
     assert recognition.compare(fx, P3, P1).element("field").subject_value == "ISCED-F 0613"  # no labels loaded
     vocab.load_shipped(fx, ["isced-f"])

@@ -1,6 +1,6 @@
 """The researchers' queries (queries/research-*.rq) against the demo generator's own records.
 
-The expected figures come from :func:`credgraph.graph.demo_data.issue_plan`,
+The expected figures come from :func:`credgraph.demo.generator.issue_plan`,
 the records the generator writes credentials from, never from the store. The
 queries are written as a researcher writes them (plain COUNT and SUM, no
 defensive DISTINCT), and the demo data states every specification several
@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from credgraph import queries
-from credgraph.graph import demo_data, ingest, vocab
-from credgraph.graph.store import open_store
+from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import vocab
+from credgraph.graph.store.interface import open_store
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -125,7 +127,7 @@ def test_eqf_levels_lists_each_level_once(loaded):
 
 def test_virtuoso_takes_durations_only_bound(request):
     """Virtuoso 7.2 refuses an xsd:duration constant with a clear error; bound through STRDT it takes it."""
-    from credgraph.graph.store import Provenance, StoreError
+    from credgraph.graph.store.interface import Provenance, StoreError
     import pyoxigraph as ox
 
     server = request.getfixturevalue("virtuoso_server")
@@ -155,7 +157,7 @@ def test_the_query_page_examples_are_the_research_queries():
 
 @pytest.mark.parametrize("by", ["eqf", "field", "country", "provider", "month"])
 def test_issuance_statistics_count_credentials(loaded, truth, by):
-    from credgraph.graph.issuance_stats import issuance_stats
+    from credgraph.graph.services.issuance_stats import issuance_stats
 
     table = issuance_stats(loaded.public, by, k=1)  # k=1: nothing suppressed, so the cells add up
     assert table.total_shown == len(truth.issued)  # one specification, one level and one field each

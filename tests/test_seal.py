@@ -26,9 +26,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from credgraph.graph import ingest, jsonld, seal, vocab
+from credgraph.graph.sources import ingest
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import seal
+from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -408,7 +411,7 @@ def test_ecdsa_signature_of_the_wrong_length_is_invalid(pki):
 
 
 def test_joserfc_contract():
-    """What graph/seal.py takes from joserfc (pinned range in pyproject.toml); fails loudly on an upgrade that changes it."""
+    """What graph/sources/seal.py takes from joserfc (pinned range in pyproject.toml); fails loudly on an upgrade that changes it."""
     from joserfc import jws
     from joserfc.errors import BadSignatureError, InvalidKeyCurveError, MissingCritHeaderError, UnsupportedAlgorithmError
     from joserfc.jwk import ECKey, RSAKey

@@ -12,8 +12,8 @@ from urllib.parse import unquote, urlsplit
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import vocab
-from credgraph.graph.store import Provenance, content_hash, open_store
+from credgraph.graph.sources import vocab
+from credgraph.graph.store.interface import Provenance, content_hash, open_store
 from credgraph.site.build import build_site
 from test_catalogue import FIXTURES, SPEC, load_fixture
 
@@ -414,7 +414,7 @@ def test_search_indexes_do_not_depend_on_the_catalogues_order(built):
     """Equal titles are ordered by IRI: the catalogue's own order differs between reads of a large store."""
     import copy
 
-    from credgraph.graph import catalogue as cg
+    from credgraph.graph.services import catalogue as cg
     from credgraph.site.build import search_index, search_indexes
 
     _, _, store = built

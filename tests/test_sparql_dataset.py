@@ -12,8 +12,8 @@ import pytest
 
 from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
-from credgraph.graph import vocab
-from credgraph.graph.store import Provenance
+from credgraph.graph.sources import vocab
+from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, RDFS
 from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
 from credgraph.api.keys import add_key
-from credgraph.graph.store import Provenance
+from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

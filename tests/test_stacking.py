@@ -13,9 +13,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import stacking
-from credgraph.graph.stacking import HeldCredential
-from credgraph.graph.store import Provenance
+from credgraph.graph.services import stacking
+from credgraph.graph.services.stacking import HeldCredential
+from credgraph.graph.store.interface import Provenance
 
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
 EX = "http://example.org/spec/"

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from credgraph import queries
-from credgraph.graph.store import Provenance, QuerySyntaxError, StoreError, open_store
+from credgraph.graph.store.interface import Provenance, QuerySyntaxError, StoreError, open_store
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import signal
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph.store import Provenance, StoreError
-from credgraph.graph.store_embedded import EmbeddedStore
+from credgraph.graph.store.interface import Provenance, StoreError
+from credgraph.graph.store.embedded import EmbeddedStore
 
 EX = "http://example.org/"
 P, Q = ox.NamedNode(EX + "p"), ox.NamedNode(EX + "q")

@@ -10,9 +10,9 @@ import pytest
 import rdflib
 
 from credgraph import vocabularies
-from credgraph.graph import jsonld
-from credgraph.graph.catalogue_csv import parse_catalogue_csv
-from credgraph.graph.validation import (
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources.catalogue_csv import parse_catalogue_csv
+from credgraph.graph.sources.validation import (
     ANNEX_I_ELEMENTS,
     PROFILES,
     ValidationReport,

@@ -1,6 +1,6 @@
 """The contract with pySHACL: the fast path finds what public ``pyshacl.validate`` finds.
 
-``graph/validation.py`` drives pySHACL through its internals (``DataGraph``,
+``graph/sources/validation.py`` drives pySHACL through its internals (``DataGraph``,
 ``ShapesGraph``, an overridden ``create_validation_report``) to reuse parsed
 shapes and skip the report graph; pyproject.toml pins pySHACL to the tested
 minor release. This test is what a new pySHACL release must pass: on every
@@ -17,8 +17,8 @@ import rdflib
 from rdflib import URIRef
 
 from credgraph import vocabularies
-from credgraph.graph import validation
-from credgraph.graph.catalogue_csv import parse_catalogue_csv
+from credgraph.graph.sources import validation
+from credgraph.graph.sources.catalogue_csv import parse_catalogue_csv
 from test_validation import COMPLETE, SPECIFICATION, ttl, without
 
 ELM = "http://data.europa.eu/snb/model/elm/"

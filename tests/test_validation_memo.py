@@ -8,9 +8,11 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from credgraph.graph import jsonld, memo_check, validation
-from credgraph.graph.validation import PROFILES, validate_many
-from credgraph.graph.validation_memo import skeleton
+from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import memo_check
+from credgraph.graph.sources import validation
+from credgraph.graph.sources.validation import PROFILES, validate_many
+from credgraph.graph.sources.validation_memo import skeleton
 
 SAMPLE = "Sample-CertOfPart-unsigned.jsonld"
 
@@ -113,7 +115,7 @@ def test_learner_names_and_plain_dates_are_not_part_of_the_skeleton(base):
 def test_profiles_whose_results_could_depend_on_values_are_never_remembered(tmp_path):
     import rdflib
 
-    from credgraph.graph.validation_memo import abstraction_for
+    from credgraph.graph.sources.validation_memo import abstraction_for
 
     sparql = rdflib.Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -160,7 +162,7 @@ def test_iris_no_shape_names_are_part_of_the_skeleton_only_by_identity(base):
 def test_properties_compared_by_a_shape_keep_their_values():
     import rdflib
 
-    from credgraph.graph.validation_memo import abstraction_for
+    from credgraph.graph.sources.validation_memo import abstraction_for
 
     shapes = rdflib.Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -177,8 +179,8 @@ def _named_iri(abstraction) -> str:
 
 @pytest.mark.parametrize("profiles", [("storable-credential", "annex-i-credential"), ("edc-generic",)])
 def test_skeletons_from_a_template_equal_those_of_the_statements(base, documents, profiles):
-    from credgraph.graph.jsonld_templates import Statements
-    from credgraph.graph.validation_memo import template_skeleton
+    from credgraph.graph.sources.jsonld_templates import Statements
+    from credgraph.graph.sources.validation_memo import template_skeleton
 
     abstraction = validation._joint_abstraction(profiles)
     more = [
@@ -197,7 +199,7 @@ def test_skeletons_from_a_template_equal_those_of_the_statements(base, documents
 
 
 def test_a_document_string_equal_to_a_fixed_iri_of_its_template_is_not_taken_from_rows(base):
-    from credgraph.graph.jsonld_templates import Statements
+    from credgraph.graph.sources.jsonld_templates import Statements
 
     abstraction = validation._joint_abstraction(("storable-credential", "annex-i-credential"))
     person = "http://data.europa.eu/snb/model/elm/Person"  # also the type of the learner: a fixed IRI

@@ -14,7 +14,7 @@ import pytest
 
 from credgraph import cli, queries, vocabularies
 from credgraph.graph import namespaces as ns
-from credgraph.graph import vocab
+from credgraph.graph.sources import vocab
 
 REPO = Path(__file__).resolve().parents[1]
 SKOS = ns.SKOS

@@ -12,8 +12,9 @@ import pyoxigraph as ox
 
 from credgraph import queries
 from credgraph.cli import CommandError
-from credgraph.graph import results, vocab
-from credgraph.graph.store import Solutions
+from credgraph.graph.store import results
+from credgraph.graph.sources import vocab
+from credgraph.graph.store.interface import Solutions
 from credgraph.graph.workspace import Workspace
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -196,7 +197,7 @@ def cmd_stats(ws: Workspace, args) -> int:
 def _issuance_stats(ws: Workspace, args) -> int:
     import json
 
-    from credgraph.graph.issuance_stats import completions_file, issuance_stats
+    from credgraph.graph.services.issuance_stats import completions_file, issuance_stats
 
     table = issuance_stats(ws.learners, args.by, k=args.k, kept=completions_file(ws.settings))
     if args.json:

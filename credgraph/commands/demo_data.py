@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from credgraph.graph import demo_data
+from credgraph.demo import generator as demo_data
 from credgraph.graph.workspace import Workspace
 from credgraph.progress import Progress
 
@@ -43,7 +43,7 @@ def cmd_demo_data(ws: Workspace, args) -> int:
     )
     if args.no_import:
         return 0
-    from credgraph.graph import vocab
+    from credgraph.graph.sources import vocab
 
     vocab.load_shipped(ws.store)
     progress = Progress("importing credentials", total=summary.credentials)
@@ -57,7 +57,7 @@ def cmd_demo_data(ws: Workspace, args) -> int:
               f"{len(s.rejected):,} rejected ({s.elapsed:.1f} s)")
     for problem in loaded.problems[:20]:
         print(f"  problem: {problem}")
-    from credgraph.graph.issuance_stats import refresh_after_import
+    from credgraph.graph.services.issuance_stats import refresh_after_import
 
     refresh_after_import(ws)  # the first statistics request then answers from what is kept
     return 0 if not loaded.problems else 1

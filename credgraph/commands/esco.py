@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from credgraph.graph.esco import EscoStats, import_esco
+from credgraph.graph.sources.esco import EscoStats, import_esco
 from credgraph.graph.workspace import Workspace
 from credgraph.progress import Progress
 

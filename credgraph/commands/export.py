@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from credgraph.graph import loq_export
+from credgraph.graph.services import loq_export
 from credgraph.graph.workspace import Workspace
 
 RAW = argparse.RawDescriptionHelpFormatter

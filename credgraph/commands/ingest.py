@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from credgraph.graph import ingest
+from credgraph.graph.sources import ingest
 from credgraph.graph.workspace import Workspace
 from credgraph.progress import Progress
 
@@ -192,7 +192,7 @@ def cmd_import_catalogue(ws: Workspace, args) -> int:
 
 def _refresh_stats(ws: Workspace) -> None:
     """Bring the kept stacking completions up to date, so that the next statistics request is fast."""
-    from credgraph.graph.issuance_stats import refresh_after_import
+    from credgraph.graph.services.issuance_stats import refresh_after_import
 
     refresh_after_import(ws)
 
@@ -221,7 +221,7 @@ def cmd_validate(ws: Workspace, args) -> int:
         seals[outcome.name] = outcome.seal
         verdicts[outcome.name] = outcome.annex_i
     def conforms(name: str, profile: str, report) -> bool:
-        # Annex I is judged over the credential and its main claims (graph/annex_i.py).
+        # Annex I is judged over the credential and its main claims (graph/sources/annex_i.py).
         verdict = verdicts.get(name) if profile == ingest.ANNEX_I_PROFILE else None
         return verdict.conforms if verdict is not None else report.conforms
 
@@ -263,7 +263,7 @@ def cmd_validate(ws: Workspace, args) -> int:
 
 
 def _validate_catalogue(ws: Workspace, path: str, profiles: list[str]):
-    from credgraph.graph import catalogue_csv
+    from credgraph.graph.sources import catalogue_csv
 
     try:
         data = Path(path).read_bytes()
@@ -275,7 +275,7 @@ def _validate_catalogue(ws: Workspace, path: str, profiles: list[str]):
     parsed = catalogue_csv.parse_catalogue_csv(data, path, resolver)
     if parsed.errors:
         return (path, list(parsed.errors), {}, lambda s: s)
-    from credgraph.graph.validation import validate
+    from credgraph.graph.sources.validation import validate
 
     return (path, [], {profile: validate(parsed.triples, profile=profile) for profile in profiles}, lambda s: s)
 

@@ -7,7 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from credgraph.graph import issue_batch, issuing, learners_csv, sealing
+from credgraph.graph.issuing import batch as issue_batch
+from credgraph.graph.issuing import credential as issuing
+from credgraph.graph.issuing import learners_csv
+from credgraph.graph.issuing import sealing
 from credgraph.graph.workspace import Workspace
 
 RAW = argparse.RawDescriptionHelpFormatter

@@ -40,7 +40,7 @@ def register(commands, imports) -> None:
 
 
 def cmd_check(ws: Workspace, args) -> int:
-    from credgraph.graph import consistency
+    from credgraph.graph.store import consistency
 
     report = consistency.repair(ws) if args.repair else consistency.check(ws)
     if args.json:
@@ -55,7 +55,7 @@ def cmd_check(ws: Workspace, args) -> int:
 
 
 def cmd_rekey(ws: Workspace, args) -> int:
-    from credgraph.graph.rekey import rekey
+    from credgraph.graph.sources.rekey import rekey
 
     print("\n".join(rekey(ws).lines()))
     return 0

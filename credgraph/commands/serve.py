@@ -140,7 +140,8 @@ def cmd_serve(ws: Workspace, args) -> int:
 
 def cmd_demo(ws: Workspace, args) -> int:
     """Init, demo data and site build on an empty data directory; then serve."""
-    from credgraph.graph import demo_data, vocab
+    from credgraph.demo import generator as demo_data
+    from credgraph.graph.sources import vocab
 
     data = Path(ws.settings.data_dir)
     site = Path(args.site) if args.site else data / "site"

@@ -10,7 +10,9 @@ import argparse
 import json
 from datetime import date
 
-from credgraph.graph import equivalence, recognition, stacking
+from credgraph.graph.services import equivalence
+from credgraph.graph.services import recognition
+from credgraph.graph.services import stacking
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 

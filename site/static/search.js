@@ -1,5 +1,5 @@
 /* Offline catalogue search over the prebuilt index (search-index.<lang>.json).
-   Same rules as credgraph.graph.catalogue.search: every word must occur; values
+   Same rules as credgraph.graph.services.catalogue.search: every word must occur; values
    of one facet are alternatives, different facets all apply; the counts of a
    facet are computed with every other facet applied. The state lives in the URL. */
 (function () {

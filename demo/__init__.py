@@ -1,0 +1,4 @@
+"""Demo data outside the core: a deterministic generator of fictional providers,
+catalogues, issued credentials and recognition decisions (``generator``), used by
+``credgraph demo``, the tests and the benchmarks.
+"""
