@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from credgraph import vocabularies
 from credgraph.cli import main
 from credgraph.graph.sources import ingest
 from credgraph.graph.services import loq_export
@@ -83,5 +84,5 @@ def test_cli_writes_jsonld_turtle_and_report(tmp_path, capsys):
 
 
 def test_shipped_profile_is_the_ecs_unchanged(shared_data):
-    shipped = Path(loq_export.__file__).resolve().parents[1] / "vocabularies" / "shapes" / "loq-constraints.ttl"
+    shipped = vocabularies.path("shapes/loq-constraints.ttl")
     assert shipped.read_bytes() == (shared_data / "elm-3.1" / "ap" / "LOQ-constraints.ttl").read_bytes()
