@@ -206,3 +206,89 @@ def _xml_term(term) -> str:
             return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
         return f"<literal>{escape(term.value)}</literal>"
     return f"<literal>{escape(plain(term))}</literal>"
+
+
+# -- the query page: an answer shown in HTML ---------------------------------
+#
+# A browser that asks for /sparql?query=... (its Accept ranks text/html first)
+# gets the query page with the answer on it. The query runs through the same
+# executor as any other (same fairness, timeout, row cap and size bound); the
+# executor writes it in PAGE_FORMATS, and page_view turns that into plain data
+# for the template, which escapes every value. The page shows at most
+# PAGE_ROWS rows or PAGE_TEXT_CHARS characters of a graph; the links in
+# DOWNLOADS fetch the whole (capped) answer in a machine format.
+
+PAGE_FORMATS = {"boolean": JSON, "solutions": JSON, "graph": TURTLE}
+PAGE_ROWS = 500
+PAGE_TEXT_CHARS = 200_000
+
+# ``format=<name>`` next to ``query=`` from a browser: the answer in that format instead
+# of the page (a link cannot set an Accept header). The names stand for Accept values, so
+# the usual negotiation picks the format per result kind ("json": SPARQL JSON or JSON-LD).
+FORMAT_NAMES = {
+    "json": "application/json",
+    "xml": "application/xml",
+    "csv": CSV,
+    "tsv": TSV,
+    "turtle": TURTLE,
+    "ntriples": NTRIPLES,
+    "jsonld": JSONLD,
+    "rdfxml": RDFXML,
+}
+DOWNLOADS = {
+    "solutions": (("SPARQL JSON", "json"), ("CSV", "csv"), ("TSV", "tsv"), ("SPARQL XML", "xml")),
+    "boolean": (("SPARQL JSON", "json"), ("SPARQL XML", "xml")),
+    "graph": (("Turtle", "turtle"), ("N-Triples", "ntriples"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdfxml")),
+}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+LOCAL_IDS = "https://w3id.org/credgraph/id/"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of a solution as the page shows it: text, a link target (IRIs), a note (language, datatype)."""
+
+    text: str
+    href: str | None = None
+    note: str = ""
+
+
+def page_view(body: bytes, kind: str, truncated: bool) -> dict:
+    """What the query page shows of an answer the executor wrote in ``PAGE_FORMATS[kind]``: plain data."""
+    view: dict = {"kind": kind, "truncated": truncated, "downloads": DOWNLOADS[kind]}
+    if kind == "boolean":
+        view["boolean"] = bool(json.loads(body)["boolean"])
+        return view
+    if kind == "solutions":
+        data = json.loads(body)
+        variables = data["head"].get("vars", [])
+        bindings = data["results"]["bindings"]
+        view.update(variables=variables, total=len(bindings), shown=min(len(bindings), PAGE_ROWS),
+                    rows=[[_cell(b.get(v)) for v in variables] for b in bindings[:PAGE_ROWS]])
+        return view
+    text = body.decode("utf-8")
+    cut = len(text) > PAGE_TEXT_CHARS
+    if cut:
+        # At a line end, so that no statement is shown half.
+        text = text[: text.rfind("\n", 0, PAGE_TEXT_CHARS) + 1]
+    view.update(text=text, cut=cut, limit=PAGE_TEXT_CHARS)
+    return view
+
+
+def _cell(term: dict | None) -> Cell:
+    if term is None:
+        return Cell("")
+    value = term.get("value", "")
+    if term["type"] == "uri":
+        # Only web IRIs become links (never javascript: or data: ones); credgraph's own are served under /id/.
+        if value.startswith(LOCAL_IDS):
+            return Cell(value, "/id/" + value[len(LOCAL_IDS):])
+        return Cell(value, value if value.lower().startswith(("http://", "https://")) else None)
+    if term["type"] == "bnode":
+        return Cell("_:" + value)
+    if term.get("xml:lang"):
+        return Cell(value, note="@" + term["xml:lang"])
+    datatype = term.get("datatype")
+    if datatype and datatype != XSD + "string":
+        return Cell(value, note="^^" + ("xsd:" + datatype[len(XSD):] if datatype.startswith(XSD) else datatype))
+    return Cell(value)

@@ -225,7 +225,11 @@ def _negotiate(accept: str | None) -> tuple[tuple[str, str | None], ...]:
 _negotiated_cached = functools.lru_cache(maxsize=256)(_negotiate)
 
 
-async def _answer(request: Request, text: str, params: list[tuple[str, str]]) -> Response:
+async def _run(request: Request, text: str, params: list[tuple[str, str]], wanted: dict[str, str | None]):
+    """The one way a query is run (protocol answers and the query page alike): checks, then the executor.
+
+    Returns the executor's answer and the executor (its row cap is reported).
+    """
     check = await inspect_query_async(text, TextLimits.of(request.app.state.api_settings))
     if check.is_update:
         raise Problem(403, "/sparql is read-only; SPARQL Update goes to /sparql/update with an admin key",
@@ -233,7 +237,6 @@ async def _answer(request: Request, text: str, params: list[tuple[str, str]]) ->
     if check.mentions_service:
         raise Problem(400, "SERVICE is not allowed: this endpoint never makes outbound requests",
                       type_="service-refused")
-    wanted = _negotiated(request.headers.get("accept"))
     form = check.form
     kind = {"ASK": "boolean", "SELECT": "solutions", "CONSTRUCT": "graph", "DESCRIBE": "graph"}.get(form or "")
     if kind and wanted[kind] is None:
@@ -254,14 +257,48 @@ async def _answer(request: Request, text: str, params: list[tuple[str, str]]) ->
     if _one(params, "view") == "research":
         executor = _research_executor(request)
     try:
-        answer = await executor.run_for(job, client, keyed)
+        return await executor.run_for(job, client, keyed), executor
     except QueryFailure as failure:
         raise _problem_of(failure) from failure
+
+
+async def _answer(request: Request, text: str, params: list[tuple[str, str]], accept: str | None = None) -> Response:
+    """The protocol's answer: the query's result in the negotiated format (``accept``: instead of the header)."""
+    wanted = _negotiated(request.headers.get("accept") if accept is None else accept)
+    answer, executor = await _run(request, text, params, wanted)
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers["X-Credgraph-Truncated"] = "true"
         headers["X-Credgraph-Row-Cap"] = str(executor.row_cap)
     return Response(answer.body, media_type=formats.CONTENT_TYPES[answer.format], headers=headers)
+
+
+async def _browser_answer(request: Request, text: str, params: list[tuple[str, str]]) -> Response:
+    """``GET /sparql?query=`` from a browser: the query page with the answer, or with ``format=`` that format."""
+    try:
+        chosen = _one(params, "format")
+        if chosen is not None and chosen not in formats.FORMAT_NAMES:
+            raise Problem(400, f"format={chosen!r} is not one of " + ", ".join(formats.FORMAT_NAMES),
+                          type_="unknown-format")
+    except Problem as problem:
+        return query_page(request, text=text, problem=problem)
+    if chosen is None:
+        return await results_page(request, text, params)
+    return await _answer(request, text, params, accept=formats.FORMAT_NAMES[chosen])
+
+
+async def results_page(request: Request, text: str, params: list[tuple[str, str]]) -> HTMLResponse:
+    """The query page with ``text`` in the editor and its answer (or the reason there is none) below it."""
+    try:
+        answer, executor = await _run(request, text, params, dict(formats.PAGE_FORMATS))
+    except Problem as problem:
+        return query_page(request, text=text, problem=problem)
+    view = formats.page_view(answer.body, answer.kind, answer.truncated)
+    kept = [(k, v) for k, v in params if k != "format"]
+    view["links"] = [(label, "/sparql?" + urllib.parse.urlencode(kept + [("format", name)]))
+                     for label, name in view["downloads"]]
+    view["row_cap"] = executor.row_cap
+    return query_page(request, text=text, result=view)
 
 
 def _research_executor(request: Request):
@@ -353,10 +390,13 @@ async def sparql_get(request: Request) -> Response:
     if _one(params, "update") is not None:
         raise Problem(403, "/sparql is read-only; SPARQL Update goes to /sparql/update (POST, admin key)",
                       type_="read-only")
+    browser = formats.prefers_html(request.headers.get("accept"))
     if text is None:
-        if formats.prefers_html(request.headers.get("accept")):
+        if browser:
             return query_page(request)
         return service_description(request)
+    if browser:
+        return await _browser_answer(request, text, params)
     return await _answer(request, text, params)
 
 
@@ -555,17 +595,29 @@ def _merge_description(request: Request) -> str:
             "FROM / FROM NAMED and default-graph-uri / named-graph-uri choose another dataset." + where)
 
 
-def query_page(request: Request) -> HTMLResponse:
-    """The HTML query page with the named queries as examples."""
+def query_page(request: Request, text: str | None = None, result: dict | None = None,
+               problem: Problem | None = None) -> HTMLResponse:
+    """The HTML query page with the named queries as examples; with ``text``, that query in the editor,
+    and its ``result`` or the ``problem`` that stopped it (its status is the page's)."""
     examples = [
         {"name": q.name, "title": q.title, "description": q.description, "text": q.text,
          "params": [p.name for p in q.params]}
         for q in queries.all_queries()
         if q.example and not q.is_update
     ]
+    error = None
+    if problem is not None:
+        # One line, as the problem document's detail (never a traceback), with the parser's position.
+        where = problem.extra.get("line")
+        error = " ".join(str(problem.detail).split()) + (
+            f" (line {where}, column {problem.extra.get('column')})" if where else "")
     html = request.app.state.templates.get_template("query.html").render(
         examples=examples, endpoint=public_url(request, "/sparql"),
         timeout=request.app.state.api_settings.query_timeout_s,
         row_cap=request.app.state.api_settings.row_cap,
+        text=text, result=result, error=error, page_rows=formats.PAGE_ROWS,
     )
-    return HTMLResponse(html, headers={"Vary": "Accept"})
+    headers = {"Vary": "Accept"}
+    if problem is not None and problem.headers:
+        headers.update(problem.headers)
+    return HTMLResponse(html, status_code=problem.status if problem else 200, headers=headers)

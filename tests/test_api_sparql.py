@@ -66,7 +66,9 @@ SELECT = f"SELECT ?o WHERE {{ <{EX}s7> <{EX}p> ?o }}"
         ("application/sparql-results+xml", "application/sparql-results+xml"),
         ("text/csv", "text/csv"),
         ("text/tab-separated-values", "text/tab-separated-values"),
-        ("text/html,application/xhtml+xml,*/*;q=0.8", "application/sparql-results+json"),
+        # A browser (text/html first) gets the query page with the answer (tests/test_sparql_page.py).
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "text/html"),
+        ("application/xhtml+xml;q=0.5,application/sparql-results+json", "application/sparql-results+json"),
         (None, "application/sparql-results+json"),
     ],
 )

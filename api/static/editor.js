@@ -35,21 +35,23 @@
     hl.scrollTop = area.scrollTop;
   }
   let exampleText = null;  // the example whose description is shown, while the query is still that example
-  area.addEventListener("input", function () {
+  function edited() {
     highlight();
     if (exampleText !== null && area.value !== exampleText) {
       // Edited: the description was the example's, and no longer says what this query does.
       note.textContent = "";
       exampleText = null;
     }
-  });
+  }
+  // Typing, pasting, cutting, undoing fire "input"; Tab below edits through setRangeText, which does not.
+  area.addEventListener("input", edited);
   area.addEventListener("scroll", function () { hl.scrollTop = area.scrollTop; });
   area.addEventListener("keydown", function (e) {
     if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey) {
       e.preventDefault();
       const s = area.selectionStart;
       area.setRangeText("  ", s, area.selectionEnd, "end");
-      highlight();
+      edited();
     } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       run();
@@ -72,8 +74,10 @@
     if (term.type === "uri") {
       const a = document.createElement("a");
       const local = "https://w3id.org/credgraph/id/";
-      a.href = term.value.startsWith(local) ? "/id/" + term.value.slice(local.length) : term.value;
       a.textContent = term.value;
+      if (term.value.startsWith(local)) a.href = "/id/" + term.value.slice(local.length);
+      else if (/^https?:/i.test(term.value)) a.href = term.value;
+      else { td.textContent = term.value; return td; }  // never a javascript: or data: link
       td.appendChild(a);
     } else {
       td.textContent = term.value + (term["xml:lang"] ? " @" + term["xml:lang"] : "");
