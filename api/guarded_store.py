@@ -120,6 +120,10 @@ class GuardedStore(Store):
         self.inner = inner
         self.gate = gate or Gate()
         self.location = inner.location
+        # What callers ask of the store itself, as the inner store answers it.
+        self.merged_graph = inner.merged_graph
+        self.bind_durations = inner.bind_durations
+        self.parses_in_process = inner.parses_in_process
 
     def _query(self, text, bindings, default_graphs, named_graphs) -> QueryResult:
         with self.gate.read():
@@ -128,6 +132,10 @@ class GuardedStore(Store):
     def update(self, update: queries.NamedQuery | str, values: Sequence[Row] | None = None) -> None:
         with self.gate.write():
             self.inner.update(update, values)
+
+    def native_update(self, text: str, *, base_iri: str | None = None) -> None:
+        with self.gate.write():
+            self.inner.native_update(text, base_iri=base_iri)
 
     def replace_graphs(self, graphs: Mapping[str, Iterable], provenance: Mapping[str, Provenance]) -> None:
         # Materialise first: the caller's iterables might read the store.

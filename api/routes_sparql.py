@@ -528,25 +528,29 @@ def _with_merge_in_step(text: str, merged: str | None) -> str:
 
 def _parse_update(text: str, base: str) -> None:
     """Parse (and run, on an empty in-memory store) ``text``: in a throwaway process, see :mod:`.sandbox`."""
-    ox.Store().update(text, base_iri=base)
+    from credgraph.graph.store.interface import QuerySyntaxError, open_store
+
+    try:
+        open_store("memory:").native_update(text, base_iri=base)
+    except QuerySyntaxError as exc:
+        raise SyntaxError(str(exc)) from None  # the sandbox hands a SyntaxError back as one
 
 
-def _run_update(store, text: str, base: str, settings=None) -> None:
+def _run_update(store: GuardedStore, text: str, base: str, settings=None) -> None:
+    """Run a client's update on the public store, the merged graph kept in step, in one transaction.
+
+    Through the store's interface: a store that parses in this process has the
+    text parsed in a throwaway process first, without harm to the server.
+    """
     from credgraph.graph.store.interface import QuerySyntaxError
 
-    inner = getattr(store, "inner", store)
-    text = _with_merge_in_step(text, getattr(inner, "merged_graph", None))
-    raw = getattr(inner, "oxigraph", None)
-    if raw is not None:
-        # The server's own process parses the text only after a throwaway one did so without harm.
+    text = _with_merge_in_step(text, store.merged_graph)
+    if store.parses_in_process:
         timeout = settings.query_timeout_s if settings else 10.0
         memory = settings.worker_memory_mb * 1024 * 1024 if settings else None
         run_isolated(_parse_update, (text, base), timeout, memory, gate=store.gate)
-        with store.gate.write():
-            raw.update(text, base_iri=base)
-        return
     try:
-        store.update(text)
+        store.native_update(text, base_iri=base)
     except QuerySyntaxError as exc:
         raise SyntaxError(str(exc)) from exc
 
@@ -585,8 +589,7 @@ def service_description(request: Request) -> Response:
 
 
 def _merge_description(request: Request) -> str:
-    store = request.app.state.store
-    merged = getattr(getattr(store, "inner", store), "merged_graph", None)
+    merged = request.app.state.store.merged_graph
     where = (f" The store keeps it as the named graph <{merged}>, which is not a source and which GRAPH ?g "
              "does not meet." if merged else "")
     return ("The RDF merge of the public named graphs: each statement once, however many sources state it, "

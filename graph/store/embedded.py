@@ -44,10 +44,10 @@ class EmbeddedStore(Store):
 
     @property
     def oxigraph(self) -> ox.Store:
-        """The underlying pyoxigraph store: still read by ``api/executor.py`` and ``api/routes_sparql.py``.
+        """The underlying pyoxigraph store: still read by ``api/executor.py``.
 
-        Nothing else may use it; those two move to :attr:`forkable`,
-        :meth:`native_query` and :meth:`native_update`, and then it goes.
+        Nothing else may use it (tests/test_store_interface_closed.py); the
+        executor moves to :attr:`forkable` and :meth:`native_query`, and then it goes.
         """
         return self._store
 
@@ -185,9 +185,14 @@ class EmbeddedStore(Store):
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
         return self._store.query(text, **kwargs)
 
+    parses_in_process = True
+
     def native_update(self, text: str, *, base_iri: str | None = None) -> None:
-        """Run the update ``text`` with a base IRI (the endpoint's protocol updates). Raises SyntaxError as pyoxigraph does."""
-        self._store.update(text, base_iri=base_iri)
+        """Run the update ``text`` with a base IRI (the endpoint's protocol updates), as pyoxigraph parses it."""
+        try:
+            self._store.update(text, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
 
     def triples(self, subject=None, predicate=None, object=None) -> Iterator[ox.Triple]:
         for quad in self._store.quads_for_pattern(subject, predicate, object, None):

@@ -362,6 +362,21 @@ class Store(ABC):
     # on timeout (a killable reader). A remote store is read over HTTP instead.
     forkable: bool = False
 
+    # True when this process parses the SPARQL the store is given (the embedded
+    # store): the endpoint then has a client's update parsed in a throwaway
+    # process first (api/sandbox.py), as a parser crash would take the server
+    # with it. A remote store's server parses its own.
+    parses_in_process: bool = False
+
+    def native_update(self, text: str, *, base_iri: str | None = None) -> None:
+        """Run a client's update ``text`` as it is (the endpoint's /sparql/update), in one transaction.
+
+        ``base_iri`` resolves its relative IRIs where the backend takes one (the
+        embedded store); a remote server resolves them against its own. Raises
+        :class:`QuerySyntaxError` for a text the store cannot parse.
+        """
+        self.update(text)
+
     def triples(self, subject: Term | None = None, predicate: Term | None = None, object: Term | None = None) -> Iterator[Triple]:
         """The statements matching a pattern (None: anything), in any named graph.
 
