@@ -98,10 +98,15 @@ HTML_HEADERS = [
 
 
 class Hardening:
-    """The outermost layer: HEAD as GET without a body, 405 with ``Allow``, security headers.
+    """The outermost of the app's middleware: HEAD as GET without a body, 405 with ``Allow``, security headers.
 
     ``allowed(scope)`` answers the methods the app's routes take on the path
     (an empty set when no route has it: the static site or 404 decide).
+
+    An unexpected exception from inside is answered here, as the app's own
+    error handler would (a problem document naming the class only), so that a
+    500 gets the security headers too; it is then raised on, and Starlette's
+    outermost error layer, seeing the answer started, only reports it.
     """
 
     def __init__(self, app, allowed) -> None:
@@ -114,9 +119,12 @@ class Hardening:
         head = scope["method"] == "HEAD"
         if head:
             scope = dict(scope, method="GET")
+        started = False
 
         async def send_hardened(message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers") or [])
                 names = {name.lower() for name, _ in headers}
                 headers += [h for h in COMMON_HEADERS if h[0] not in names]
@@ -136,7 +144,14 @@ class Hardening:
                     405, f"{scope['method']} is not allowed on {scope['path']}; allowed: {', '.join(allow)}",
                     scope["path"], type_="method-not-allowed", headers={"Allow": ", ".join(allow)})
                 return await response(scope, receive, send_hardened)
-        await self.app(scope, receive, send_hardened)
+        try:
+            await self.app(scope, receive, send_hardened)
+        except Exception as exc:
+            if not started:
+                # Never echo internals (they could quote data): the class name only, as problems.install does.
+                response = problems.problem_response(500, f"internal error ({type(exc).__name__})", scope["path"])
+                await response(scope, receive, send_hardened)
+            raise
 
 
 CORS_OPTIONS = dict(
@@ -157,8 +172,8 @@ class SparqlFastPath:
     body limit and the same CORS middleware (Starlette's, composed here as a
     plain ASGI app) as every other route; everything else (preflight
     ``OPTIONS`` included) goes on through the app. The ``/sparql`` routes stay
-    registered for the OpenAPI document. Added last, so it runs first among
-    the app's middleware (after :class:`Hardening`, which wraps the whole app).
+    registered for the OpenAPI document. Added just before :class:`Hardening`,
+    so it runs first among the app's middleware after it.
     """
 
     def __init__(self, app, endpoint, max_body_bytes: int, read_timeout_s: float = 30.0) -> None:
@@ -176,24 +191,6 @@ class SparqlFastPath:
             await self.fast(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-class CredgraphAPI(FastAPI):
-    """FastAPI with :class:`Hardening` around all of it, its error layer included.
-
-    Hardening must also see the answers of Starlette's outermost error
-    middleware (a 500 gets the security headers too), which no middleware
-    added to the app can: so the app calls it first, once per request.
-    """
-
-    hardening = None
-
-    async def __call__(self, scope, receive, send) -> None:
-        if self.hardening is not None and not scope.get("credgraph_hardened"):
-            scope["credgraph_hardened"] = True
-            await self.hardening(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
 
 
 class RouteMethods:
@@ -247,7 +244,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
         if close:
             close()  # stop the idle query workers
 
-    app = CredgraphAPI(
+    app = FastAPI(
         lifespan=lifespan,
         # FastAPI's Swagger UI and ReDoc pages load their code from a CDN; the
         # server makes no page that requests anything from outside: /docs is
@@ -301,5 +298,6 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, read_timeout_s=settings.body_timeout_s)
     app.add_middleware(SparqlFastPath, endpoint=routes_sparql.sparql_endpoint, max_body_bytes=settings.max_body_bytes,
                        read_timeout_s=settings.body_timeout_s)
-    app.hardening = Hardening(app, RouteMethods(app))
+    # Added last: the outermost of the app's middleware (only Starlette's error layer is outside it).
+    app.add_middleware(Hardening, allowed=RouteMethods(app))
     return app

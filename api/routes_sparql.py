@@ -414,7 +414,7 @@ async def sparql_post(request: Request) -> Response:
 
 
 async def sparql_endpoint(scope, receive, send) -> None:
-    """/sparql (GET and POST) as a plain ASGI app, for :class:`credgraph.api.app.CredgraphAPI`.
+    """/sparql (GET and POST) as a plain ASGI app, for :class:`credgraph.api.app.SparqlFastPath`.
 
     The same handlers as the routes above, without FastAPI's routing, dependency
     and exception middleware layers, which cost more than a point query itself.
