@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from credgraph.settings import Settings
+from credgraph.settings import Settings, SettingsError
 
 
 @dataclass(frozen=True)
@@ -55,13 +54,16 @@ class ApiSettings:
                             ("max_concurrent_queries", settings.api_max_queries), ("keys_file", settings.api_keys_file)):
             if value is not None:
                 values[name] = value
-        env = os.environ
+        # The environment itself is read in credgraph.settings only (settings.api_values).
         for name, kind in _LIMITS.items():
-            raw = env.get("CREDGRAPH_API_" + name.upper())
+            raw = settings.api_values.get(name)
             if raw:
-                values[name] = kind(raw)
-        if env.get("CREDGRAPH_PUBLIC_BASE"):
-            values["public_base"] = env["CREDGRAPH_PUBLIC_BASE"].rstrip("/")
+                try:
+                    values[name] = kind(raw)
+                except ValueError:
+                    raise SettingsError(f"CREDGRAPH_API_{name.upper()}={raw!r} is not a {kind.__name__}") from None
+        if settings.public_base:
+            values["public_base"] = settings.public_base
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

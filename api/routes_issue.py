@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import tempfile
 import zipfile
 from pathlib import Path
@@ -39,15 +38,15 @@ from credgraph.graph.issuing import batch as issue_batch
 from credgraph.graph.issuing import credential as issuing
 from credgraph.graph.issuing import learners_csv
 from credgraph.graph.issuing import sealing
+from credgraph.settings import read_secret
 
 router = APIRouter()
-SEALING_KEYS_ENV = "CREDGRAPH_SEALING_KEYS"
 MAX_LEARNERS = 1000  # per request: bounds the work and the zip one request may ask for (larger files: the CLI)
 
 
 def sealing_keys_file(request: Request) -> Path:
-    configured = os.environ.get(SEALING_KEYS_ENV)
-    return Path(configured) if configured else Path(request.app.state.workspace.settings.data_dir) / "sealing-keys.json"
+    """The sealing key settings of the server (:attr:`credgraph.settings.Settings.sealing_keys_file`)."""
+    return request.app.state.workspace.settings.sealing_keys_file
 
 
 def sealer_for(path: Path, organisation: str) -> sealing.Sealer | None:
@@ -60,7 +59,8 @@ def sealer_for(path: Path, organisation: str) -> sealing.Sealer | None:
         raise Problem(500, f"the server's sealing key settings cannot be read ({type(exc).__name__})", type_="server-settings") from exc
     for entry in entries:
         if entry.get("organisation") == organisation:
-            password = os.environ.get(entry["password_env"], "").encode("utf-8") if entry.get("password_env") else None
+            # The file names the variable that holds the key's password, never the password itself.
+            password = (read_secret(entry["password_env"]) or "").encode("utf-8") if entry.get("password_env") else None
             try:
                 key = sealing.load_sealing_key(entry["key"], entry.get("cert"), password=password, algorithm=entry.get("algorithm"))
             except sealing.SealingError as exc:

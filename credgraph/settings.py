@@ -54,6 +54,10 @@ class Endpoints:
     user: str | None = None
     password: str | None = None
     bind_durations: bool = False
+    # Seconds a query / an update may take on the server (whole-graph writes, e.g. a
+    # full ESCO export of ~450k triples, can take minutes on a loaded server; queries should not).
+    timeout_s: float = 300.0
+    update_timeout_s: float = 1800.0
 
     def any(self) -> bool:
         return bool(self.query_url or self.update_url or self.gsp_url)
@@ -93,6 +97,22 @@ class Settings:
     api_row_cap: int | None = None
     api_max_queries: int | None = None
     api_keys_file: Path | None = None
+    # Every CREDGRAPH_API_<NAME> value as given (name without the prefix, lower case):
+    # credgraph.api.config turns the ones it knows into the API's limits.
+    api_values: Mapping[str, str] = field(default_factory=dict)
+    public_base: str = ""  # the server's public base URL; "": the bound address
+    # Seals: the trust anchor certificates (PEM) chains are checked against; None: chain trust "unknown".
+    trust_anchors: Path | None = None
+    # Issuing through the API: each awarding body's sealing key and chain (api/routes_issue.py).
+    sealing_keys: Path | None = None
+    # Memos checked while running (graph/sources/memo_check.py): one use in N recomputed;
+    # None: its default (200); 0: off.
+    memo_check_every: int | None = None
+
+    @property
+    def sealing_keys_file(self) -> Path:
+        """The sealing key settings: ``CREDGRAPH_SEALING_KEYS``, else ``<data>/sealing-keys.json``."""
+        return self.sealing_keys or Path(self.data_dir) / "sealing-keys.json"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
@@ -108,6 +128,9 @@ class Settings:
                 user=env.get(prefix + "REMOTE_USER") or None,
                 password=env.get(prefix + "REMOTE_PASSWORD") or None,
                 bind_durations=env.get(prefix + "BIND_DURATIONS", "") in {"1", "yes", "true"},
+                # The same timeouts for every remote store.
+                timeout_s=number("CREDGRAPH_REMOTE_TIMEOUT", float) or Endpoints.timeout_s,
+                update_timeout_s=number("CREDGRAPH_REMOTE_UPDATE_TIMEOUT", float) or Endpoints.update_timeout_s,
             )
 
         def number(name: str, kind):
@@ -132,6 +155,12 @@ class Settings:
             api_row_cap=number("CREDGRAPH_API_ROW_CAP", int),
             api_max_queries=number("CREDGRAPH_API_MAX_QUERIES", int),
             api_keys_file=Path(env["CREDGRAPH_API_KEYS"]) if env.get("CREDGRAPH_API_KEYS") else None,
+            api_values={name[len("CREDGRAPH_API_"):].lower(): value for name, value in env.items()
+                        if name.startswith("CREDGRAPH_API_") and value},
+            public_base=(env.get("CREDGRAPH_PUBLIC_BASE") or "").rstrip("/"),
+            trust_anchors=Path(env["CREDGRAPH_TRUST_ANCHORS"]) if env.get("CREDGRAPH_TRUST_ANCHORS") else None,
+            sealing_keys=Path(env["CREDGRAPH_SEALING_KEYS"]) if env.get("CREDGRAPH_SEALING_KEYS") else None,
+            memo_check_every=number("CREDGRAPH_MEMO_CHECK_EVERY", int),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "data_dir" in given:
@@ -200,6 +229,18 @@ class Settings:
         urls = [base, endpoints.query_url or base + "/query", endpoints.update_url or base + "/update",
                 endpoints.gsp_url or base + "/store"]
         return [_normal_url(u) for u in urls]
+
+
+def read_secret(variable: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The secret in the environment variable ``variable`` (None: not set).
+
+    By design a secret is never written in a settings file: the file names the
+    variable that holds it (``password_env`` of the sealing key settings,
+    ``--password-env`` of ``credgraph issue``). This is the one place such a
+    name is looked up; the value is passed on and never logged or stored.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(variable)
 
 
 def _is_remote(location: str) -> bool:

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from credgraph.graph.sources import memo_check
 from credgraph.graph.store.interface import Store, StoreError, open_store
 from credgraph.settings import Settings
 
@@ -39,6 +40,7 @@ class Workspace:
                  private: Store | None = None, research: Store | None = None, must_exist: bool = False) -> None:
         self.settings = settings or Settings.from_env()
         self.settings.check()  # also for settings made in code: never publish the private store
+        memo_check.configure(self.settings.memo_check_every)  # CREDGRAPH_MEMO_CHECK_EVERY, when set
         self.repaired = False  # set once the stores were checked for half-written documents (graph.consistency)
         self.must_exist = must_exist
         self._store = store

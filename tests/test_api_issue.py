@@ -27,17 +27,16 @@ CSV = "learner_id,given_name,family_name,date_of_award\nS-1,Ana,Andromeda,2025-0
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, monkeypatch_module):
+def client(tmp_path_factory):
     from fastapi.testclient import TestClient
 
     tmp = tmp_path_factory.mktemp("api-issue")
-    ws = Workspace(Settings(data_dir=tmp, store="memory:"))
+    ws = Workspace(Settings(data_dir=tmp, store="memory:", sealing_keys=tmp / "keys-of-the-seals.json"))
     vocab.load_shipped(ws.store)
     assert ingest.ingest_catalogue(ws, CATALOGUE).status == "imported"
     pki = make_pki(tmp / "pki", "ec")
-    (tmp / "sealing-keys.json").write_text(json.dumps({"keys": [
+    (tmp / "keys-of-the-seals.json").write_text(json.dumps({"keys": [
         {"organisation": BODY, "key": str(pki.key_file), "cert": str(pki.chain_file), "algorithm": "ES256"}]}))
-    monkeypatch_module.setenv("CREDGRAPH_SEALING_KEYS", str(tmp / "sealing-keys.json"))
     keys = tmp / "keys.json"
     key = {"issuer": add_key(keys, "issuer", "sierra-clara", providers=[BODY]),
            "other": add_key(keys, "issuer", "someone-else", providers=[ns.CG_ID + "org/other"]),
@@ -46,12 +45,6 @@ def client(tmp_path_factory, monkeypatch_module):
     with TestClient(app) as c:
         c.key, c.ws, c.root = key, ws, pki.root_file
         yield c
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
 
 
 def auth(client, who: str) -> dict:

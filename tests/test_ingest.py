@@ -314,14 +314,16 @@ def test_unsafe_zip_entry_names():
     assert not ingest.unsafe_zip_entry("dir/x..json")
 
 
-def test_trust_anchor_file_from_environment_is_used(ws, samples, tmp_path, monkeypatch):
+def test_trust_anchor_file_from_environment_is_used(store, samples, tmp_path):
     from cryptography.hazmat.primitives import serialization
     from test_seal import make_cert  # a CA unrelated to the EC sample's seal
 
     ca, _ = make_cert("Unrelated CA", ca=True)
     pem = tmp_path / "anchors.pem"
     pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    monkeypatch.setenv("CREDGRAPH_TRUST_ANCHORS", str(pem))
+    # Read from the environment into the settings (credgraph.settings), which the workspace passes on.
+    anchors = Settings.from_env({"CREDGRAPH_TRUST_ANCHORS": str(pem)}).trust_anchors
+    ws = make_ws(store, tmp_path, trust_anchors=anchors)
     [result] = ingest.ingest_paths(ws, [samples / "Sample-CertOfPart-signed.jsonld"]).documents
     assert (result.seal.status, result.seal.chain_trust) == ("valid", "untrusted")
 

@@ -251,8 +251,9 @@ def test_chain_to_configured_anchor_is_trusted_and_other_anchor_untrusted(pki, t
     sealed = jades({"id": "urn:x"}, pki.leaf_key, [pki.leaf, pki.inter])
     anchors = tmp_path / "anchors.pem"
     anchors.write_bytes(pki.root.public_bytes(serialization.Encoding.PEM))
-    monkeypatch.setenv(seal.TRUST_ANCHORS_ENV, str(anchors))
-    path = seal.trust_anchor_path()
+    from credgraph.settings import Settings
+
+    path = seal.trust_anchor_path(Settings.from_env({seal.TRUST_ANCHORS_ENV: str(anchors)}).trust_anchors)
     assert path == anchors
     v = seal.open_seal(sealed, "x", seal.load_trust_anchors(path)).verification
     assert (v.status, v.chain_trust) == ("valid", "trusted")

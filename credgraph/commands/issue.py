@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from credgraph.graph.issuing import credential as issuing
 from credgraph.graph.issuing import learners_csv
 from credgraph.graph.issuing import sealing
 from credgraph.graph.workspace import Workspace
+from credgraph.settings import read_secret
 
 RAW = argparse.RawDescriptionHelpFormatter
 
@@ -66,9 +66,10 @@ def cmd_issue(ws: Workspace, args) -> int:
     if args.key:
         password = None
         if args.password_env:
-            if args.password_env not in os.environ:
+            secret = read_secret(args.password_env)
+            if secret is None:
                 raise ValueError(f"--password-env {args.password_env}: no such environment variable")
-            password = os.environ[args.password_env].encode("utf-8")
+            password = secret.encode("utf-8")
         sealer = sealing.Sealer(sealing.load_sealing_key(args.key, args.cert, password=password, algorithm=args.alg))
     path = Path(args.learners)
     try:

@@ -859,7 +859,7 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
     began = time.perf_counter()
     consistency.ensure(ws)  # half-written documents of a killed import are dropped before anything else
     key = ws.pseudonym_key()
-    anchor_path = seal.trust_anchor_path(options.trust_anchors)
+    anchor_path = seal.trust_anchor_path(options.trust_anchors or ws.settings.trust_anchors)
     anchors = seal.load_trust_anchors(anchor_path) if anchor_path else None
     batch: list[tuple[SourceDocument, _Prepared | DocumentResult]] = []
 

@@ -20,24 +20,31 @@ BaseException and no per-document error handler turns it into a rejection.
 The message names the memo and the document, never the document's values
 (they may be personal data).
 
-``CREDGRAPH_MEMO_CHECK_EVERY`` sets N (default 200: about 4 % more import CPU with the
-best-case memo hit rate, measured with benchmarks/ingest.py; 1 checks every use; 0 turns
-the check off).
+N is ``EVERY`` (default 200: about 4 % more import CPU with the best-case memo hit
+rate, measured with benchmarks/ingest.py; 1 checks every use; 0 turns the check off).
+``CREDGRAPH_MEMO_CHECK_EVERY`` sets it: read into :class:`credgraph.settings.Settings`
+(``memo_check_every``), and passed in here by the workspace (:func:`configure`).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-EVERY = int(os.environ.get("CREDGRAPH_MEMO_CHECK_EVERY", "200"))
+EVERY = 200
 
 _counters: dict[str, itertools.count] = {}
 _lock = threading.Lock()
+
+
+def configure(every: int | None) -> None:
+    """Check one use in ``every`` from now on (None: leave it as it is). The counters are this process's."""
+    global EVERY
+    if every is not None:
+        EVERY = every
 
 
 class MemoMismatch(BaseException):

@@ -30,7 +30,6 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -233,9 +232,9 @@ def _payload(payload: str, header: dict, name: str) -> bytes:
 
 
 def trust_anchor_path(configured: str | Path | None = None) -> Path | None:
-    """The trust anchor PEM file: ``configured``, else ``$CREDGRAPH_TRUST_ANCHORS``, else None."""
-    value = configured or os.environ.get(TRUST_ANCHORS_ENV)
-    return Path(value) if value else None
+    """The trust anchor PEM file ``configured`` (``--trust-anchors``, else the settings'
+    ``trust_anchors``, which ``CREDGRAPH_TRUST_ANCHORS`` sets), or None."""
+    return Path(configured) if configured else None
 
 
 def load_trust_anchors(path: Path) -> list[x509.Certificate]:

@@ -490,7 +490,8 @@ def open_store(location: str | None = None, *, data_dir: str | Path | None = Non
             return RemoteStore(location, query_url=endpoints.query_url, update_url=endpoints.update_url,
                                gsp_url=endpoints.gsp_url, merged_graph=endpoints.merged_graph,
                                user=endpoints.user, password=endpoints.password,
-                               bind_durations=endpoints.bind_durations)
+                               bind_durations=endpoints.bind_durations, timeout_s=endpoints.timeout_s,
+                               update_timeout_s=endpoints.update_timeout_s)
         return RemoteStore(location)
     if "://" in location or location.endswith(":"):
         raise StoreError(

@@ -28,7 +28,6 @@ back as ``"270000.0"^^xsd:duration``): openlink/virtuoso-opensource#224.
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.error
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,9 +42,10 @@ from credgraph.graph.store import sparql_text
 from credgraph.graph.store.interface import QueryResult, QuerySyntaxError, Solutions, Store, StoreError, _text_of
 
 # Whole-graph writes (a full ESCO export is ~450k triples) can take minutes on
-# a loaded server; queries should not.
-TIMEOUT_S = int(os.environ.get("CREDGRAPH_REMOTE_TIMEOUT", "300"))
-UPDATE_TIMEOUT_S = int(os.environ.get("CREDGRAPH_REMOTE_UPDATE_TIMEOUT", "1800"))
+# a loaded server; queries should not. The defaults; credgraph.settings passes
+# CREDGRAPH_REMOTE_TIMEOUT / CREDGRAPH_REMOTE_UPDATE_TIMEOUT in (Endpoints).
+TIMEOUT_S = 300.0
+UPDATE_TIMEOUT_S = 1800.0
 
 
 class RemoteStore(Store):
@@ -62,6 +62,8 @@ class RemoteStore(Store):
         user: str | None = None,
         password: str | None = None,
         bind_durations: bool | None = None,
+        timeout_s: float = TIMEOUT_S,
+        update_timeout_s: float = UPDATE_TIMEOUT_S,
     ) -> None:
         base = base_url.rstrip("/")
         self.location = base
@@ -72,6 +74,7 @@ class RemoteStore(Store):
         self._user = user or None
         self._password = password or ""
         self.bind_durations = bool(bind_durations)
+        self.timeout_s, self.update_timeout_s = timeout_s, update_timeout_s
 
     def with_dataset(
         self, text: str, default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None
@@ -99,7 +102,7 @@ class RemoteStore(Store):
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setReturnFormat(return_format)
-        client.setTimeout(TIMEOUT_S)
+        client.setTimeout(self.timeout_s)
         client.setQuery(text)
         # SPARQLWrapper guesses the form from keywords in the text, and a word
         # such as "download" in a header comment fools it: say it outright.
@@ -138,7 +141,7 @@ class RemoteStore(Store):
         if values:
             text = inject_values(text, values)
         client = self._wrapper(text, JSON, "UPDATE")
-        client.setTimeout(UPDATE_TIMEOUT_S)
+        client.setTimeout(self.update_timeout_s)
         # The body can be large (a whole graph as INSERT DATA): send it as is.
         client.setRequestMethod(POSTDIRECTLY)
         self._send(client, url=self.update_url)
