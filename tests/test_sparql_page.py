@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -28,6 +29,7 @@ from credgraph.settings import Settings
 from conftest import start_credgraph_server
 
 EX = "http://example.org/"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM_ACCEPT = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
                    "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7")
 BROWSER = {"Accept": CHROMIUM_ACCEPT}
@@ -225,6 +227,8 @@ def test_chromium_shows_the_answer_on_the_query_page(page, server):
     assert page.locator("#status").inner_text().startswith("5 rows")
     # The editor's script ran under the CSP: the query is highlighted.
     assert page.locator("#highlight .kw").first.inner_text() == "SELECT"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "closing-sparql-results.png"), full_page=True)
     # The JSON link shows the same answer in JSON.
     page.locator("a.download", has_text="SPARQL JSON").click()
     page.wait_for_load_state()
