@@ -293,7 +293,8 @@ async def results_page(request: Request, text: str, params: list[tuple[str, str]
         answer, executor = await _run(request, text, params, dict(formats.PAGE_FORMATS))
     except Problem as problem:
         return query_page(request, text=text, problem=problem)
-    view = formats.page_view(answer.body, answer.kind, answer.truncated)
+    # Off the event loop: the answer may be up to max_result_bytes of JSON to read.
+    view = await run_in_threadpool(formats.page_view, answer.body, answer.kind, answer.truncated)
     kept = [(k, v) for k, v in params if k != "format"]
     view["links"] = [(label, "/sparql?" + urllib.parse.urlencode(kept + [("format", name)]))
                      for label, name in view["downloads"]]
