@@ -99,7 +99,7 @@ class Settings:
     api_keys_file: Path | None = None
     # Every CREDGRAPH_API_<NAME> value as given (name without the prefix, lower case):
     # credgraph.api.config turns the ones it knows into the API's limits.
-    api_values: Mapping[str, str] = field(default_factory=dict)
+    api_values: Mapping[str, str] = field(default_factory=dict, hash=False)  # Settings stay hashable
     public_base: str = ""  # the server's public base URL; "": the bound address
     # Seals: the trust anchor certificates (PEM) chains are checked against; None: chain trust "unknown".
     trust_anchors: Path | None = None
