@@ -197,6 +197,19 @@ def server(tmp_path_factory):
         process.wait(timeout=30)
 
 
+def test_live_server_answers_browsers_and_clients_apart(server):
+    """Over a real socket with httpx: the same GET, a page for a browser and the protocol's answer otherwise."""
+    params = {"query": f"SELECT ?o WHERE {{ <{EX}s3> <{EX}p> ?o }}"}
+    page = httpx.get(server + "/sparql", params=params, headers=BROWSER)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert _table(page.text) == [["3 ^^xsd:integer"]] and page.headers["vary"].startswith("Accept")
+    for accept in (None, "*/*", "application/sparql-results+xml"):
+        answer = httpx.get(server + "/sparql", params=params, headers={"Accept": accept} if accept else {})
+        assert answer.status_code == 200 and "html" not in answer.headers["content-type"]
+        assert "3" in answer.text
+    assert httpx.get(server + "/sparql", params=params).json()["results"]["bindings"][0]["o"]["value"] == "3"
+
+
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
