@@ -270,6 +270,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
                                       settings.max_concurrent_queries, queue_wait_s=settings.queue_wait_s,
                                       max_result_bytes=settings.max_result_bytes,
                                       per_client=settings.client_share, reserved_for_keyed=settings.keyed_reserve,
+                                      long_slots=settings.long_share, queued_per_client=settings.queued_per_client,
                                       memory_bytes=settings.worker_memory_mb * mib,
                                       recycle_bytes=settings.recycle_worker_mb * mib)
     # Anonymous /validate and /verify share a few slots, one per address (routes_rest.anonymous_document_share).

@@ -31,6 +31,8 @@ class ApiSettings:
     max_query_depth: int = 100  # deeper {, ( or [ nesting: 400 (pyoxigraph's parser crashes at ~3,000)
     queue_wait_s: float = 5.0  # how long a query waits for a slot (a heavy client's: at most 1 s); then 503 busy
     queries_per_client: int = 0  # queries one client (key or address) runs at once; 0: a quarter of the slots
+    queued_per_client: int = 8  # queries one client may have waiting for a slot; one more: 429
+    long_queries: int = 0  # queries running over 0.5 s moved out of the ordinary slots; 0: half the slots
     reserved_keyed_queries: int = 0  # slots only keyed clients may use; 0: a quarter of the slots
     worker_memory_mb: int = 512  # address space a query worker may add to what it shares with the server
     max_result_bytes: int = 32 * 1024 * 1024  # a larger answer (any format): 422 result-too-large
@@ -73,6 +75,11 @@ class ApiSettings:
         return self.queries_per_client or max(1, self.max_concurrent_queries // 4)
 
     @property
+    def long_share(self) -> int:
+        """Long queries (running over 0.5 s) that may hold no ordinary slot, at once."""
+        return self.long_queries or max(1, self.max_concurrent_queries // 2)
+
+    @property
     def keyed_reserve(self) -> int:
         """Query slots anonymous clients never take (0 when there is only one slot)."""
         if self.max_concurrent_queries <= 1:
@@ -83,7 +90,7 @@ class ApiSettings:
 
 # Every limit can be set as CREDGRAPH_API_<NAME> (e.g. CREDGRAPH_API_MAX_QUERY_DEPTH=50).
 _LIMITS = {
-    "queue_wait_s": float, "max_query_chars": int, "max_query_tokens": int, "max_query_depth": int, "queries_per_client": int,
+    "queue_wait_s": float, "queued_per_client": int, "long_queries": int, "max_query_chars": int, "max_query_tokens": int, "max_query_depth": int, "queries_per_client": int,
     "reserved_keyed_queries": int, "worker_memory_mb": int, "max_result_bytes": int, "recycle_worker_mb": int,
     "max_anonymous_validations": int, "header_timeout_s": float, "body_timeout_s": float,
 }

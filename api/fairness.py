@@ -1,65 +1,110 @@
-"""Fair shares of the query workers: per client, with a reserve for keyed users.
+"""Fair shares of the query workers: a fair queue per client, a reserve for keyed users, a share for long queries.
 
 Without this, four anonymous clients looping heavy queries held every query
-slot and ordinary queries waited, then got 503. Admission here decides, on
-the event loop, whether a query may take a slot:
+slot and ordinary queries waited, then got 503. Admission is decided here, on
+the event loop, for each query:
 
 - a client (its API key's name, else its address) runs at most ``per_client``
-  queries at once; its further ones wait;
+  queries at once; its further ones wait in the queue, at most
+  ``queued_per_client`` of them: one more is refused at once with **429**
+  (the client's own excess, RFC 6585), as is a query still waiting at the end
+  of its wait only because of the client's own share;
 - anonymous queries together never take the last ``reserved`` slots, which
   stay free for keyed users (researchers, agencies, ...);
+- **long queries leave the ordinary slots**: a query still running after
+  ``LONG_QUERY_S`` (the executor tells, see :meth:`Ticket.ran_long`) moves to
+  the share for long queries (``long_slots``) while it has room, freeing its
+  ordinary slot: short queries never queue behind long ones. The executor runs
+  long queries' workers below everything else in CPU priority, so they take
+  what the server and the short queries leave;
 - a client whose queries recently ran long is *heavy*: each query adds the
   time it ran beyond ``heavy_after_s / 2`` to the client's account, which
   decays with a half-life of ``half_life_s``; over ``heavy_after_s`` the
   client is heavy. One query stopped at the timeout is enough; ordinary
   queries, even slow ones on a loaded machine, add nothing. Heavy clients
-  together hold at most ``heavy_slots`` slots (default a quarter), so the
-  others always find one soon;
+  together hold at most ``heavy_slots`` slots and wait at most 1 s (then 429,
+  with the time until its account has decayed as ``Retry-After``);
+- **the queue is fair**: whenever a slot frees, the waiting queries that may
+  start are admitted lightest client first (least recent query time), in
+  arrival order among equals, so a client that used little is never behind
+  one that used much;
 - when a client that is not heavy waits and every slot it may use is taken,
   the query that has run longest, if longer than ``heavy_after_s``, is
-  stopped early to free its slot (its client gets 503 ``query-timeout``):
-  before a heavy client is known as one, its first long query would
-  otherwise hold a slot for a whole timeout;
-- a query that cannot start within ``wait_s`` (a heavy client's: 1 s) is
-  refused: 503 ``busy`` with ``Retry-After``.
+  stopped early to free its slot (its client gets 503 ``query-timeout``);
+- a query that cannot start within ``wait_s`` although its client is within
+  its share is refused as the server being busy: **503** ``busy`` with
+  ``Retry-After``.
 
-Waiting costs a suspended coroutine, not a thread.
+Waiting costs a suspended coroutine, not a thread. Everything here runs on
+the event loop's thread (no locks); :meth:`Ticket.ran_long_threadsafe` is
+for callers on other threads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import time
 from collections import Counter
 from contextlib import asynccontextmanager
 
+# A query still running after this many seconds is long (see the module docstring).
+LONG_QUERY_S = 0.5
+
 
 class Busy(Exception):
-    """No slot within the wait; ``reason`` says which share was full."""
+    """No slot within the wait; ``reason`` says which share was full.
 
-    def __init__(self, reason: str) -> None:
+    ``own``: the client's own share (or queue) was the limit, not the server's
+    capacity (HTTP: 429, else 503); ``retry_after``: seconds worth waiting.
+    """
+
+    def __init__(self, reason: str, own: bool = False, retry_after: int = 2) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.own = own
+        self.retry_after = retry_after
 
 
 class Ticket:
     """One admitted query: its client, when it started, and how to stop it early (set by the executor)."""
 
-    def __init__(self, client: str, heavy: bool) -> None:
+    def __init__(self, shares: "FairShares", client: str, heavy: bool) -> None:
+        self.shares = shares
         self.client = client
         self.heavy = heavy
         self.started = time.monotonic()
         self.preempt = None  # a callable that stops the query's work, once it has a worker
         self.preempted = False
+        self.long = False  # moved to the share for long queries
+        self.released = False
+        self._loop = asyncio.get_running_loop()
+
+    def ran_long(self) -> None:
+        """The query has run ``LONG_QUERY_S``: move it to the long share if there is room (event loop thread)."""
+        self.shares._ran_long(self)
+
+    def ran_long_threadsafe(self) -> None:
+        """:meth:`ran_long` from another thread."""
+        self._loop.call_soon_threadsafe(self.ran_long)
+
+
+class _Waiter:
+    def __init__(self, client: str, keyed: bool, heavy: bool, order: int) -> None:
+        self.client = client
+        self.keyed = keyed
+        self.heavy = heavy
+        self.order = order
+        self.granted: asyncio.Future = asyncio.get_running_loop().create_future()
 
 
 class FairShares:
-    """Admission to ``slots`` query slots, fair per client (see the module docstring)."""
+    """Admission to ``slots`` query slots (plus ``long_slots`` for long queries), fair per client."""
 
     def __init__(self, slots: int, per_client: int, reserved: int, wait_s: float,
                  heavy_after_s: float | None = None, heavy_slots: int | None = None,
-                 half_life_s: float = 30.0) -> None:
+                 half_life_s: float = 30.0, long_slots: int = 0, queued_per_client: int = 8) -> None:
         self.slots = slots
         self.per_client = per_client
         self.reserved = reserved
@@ -67,12 +112,18 @@ class FairShares:
         self.heavy_after_s = heavy_after_s
         self.heavy_slots = heavy_slots if heavy_slots is not None else max(1, slots // 4)
         self.half_life_s = half_life_s
-        self.running = 0
+        self.long_slots = long_slots
+        self.queued_per_client = queued_per_client
+        self.running = 0  # queries in ordinary slots
+        self.running_long = 0  # queries moved to the long share
         self.running_heavy = 0
-        self.by_client: Counter[str] = Counter()
+        self.by_client: Counter[str] = Counter()  # running queries per client, both shares
         self._usage: dict[str, tuple[float, float]] = {}  # client -> (seconds used, when last updated)
         self.tickets: set[Ticket] = set()
-        self._changed: asyncio.Condition | None = None
+        self.waiters: list[_Waiter] = []
+        self._arrivals = itertools.count()
+
+    # -- accounts ----------------------------------------------------------
 
     def usage(self, client: str, now: float | None = None) -> float:
         """Worker seconds ``client`` used recently (exponentially decayed)."""
@@ -91,22 +142,23 @@ class FairShares:
         if len(self._usage) > 10_000:  # forget clients whose usage has decayed away
             self._usage = {c: u for c, u in self._usage.items() if self.usage(c, now) > 0.01}
 
-    def _preempt_longest(self, waiting: str) -> None:
-        """Stop the longest-running query of another client if it has run past ``heavy_after_s``."""
-        if self.heavy_after_s is None or self.by_client[waiting] >= self.per_client:
-            return
-        now = time.monotonic()
-        candidates = [t for t in self.tickets if t.client != waiting and t.preempt is not None and not t.preempted
-                      and now - t.started > self.heavy_after_s]
-        if candidates:
-            longest = min(candidates, key=lambda t: t.started)
-            longest.preempted = True
-            longest.preempt()
+    def _light_again_in(self, client: str) -> int:
+        """Seconds until a heavy client's account has decayed under the threshold (for Retry-After)."""
+        used = self.usage(client)
+        if not self.heavy_after_s or used <= self.heavy_after_s:
+            return 1
+        return max(1, math.ceil(self.half_life_s * math.log2(used / self.heavy_after_s)))
+
+    # -- admission ---------------------------------------------------------
 
     def _may_start(self, client: str, keyed: bool, heavy: bool) -> bool:
         limit = self.slots if keyed else self.slots - self.reserved
         return (self.running < limit and self.by_client[client] < self.per_client
                 and (not heavy or self.running_heavy < self.heavy_slots))
+
+    def _own_limit(self, client: str, heavy: bool) -> bool:
+        """True when the client's own share (or its being heavy) is what keeps it waiting."""
+        return self.by_client[client] >= self.per_client or (heavy and self.running_heavy >= self.heavy_slots)
 
     def _why_not(self, client: str, keyed: bool, heavy: bool) -> str:
         if self.by_client[client] >= self.per_client:
@@ -117,39 +169,93 @@ class FairShares:
             return "the slots open to anonymous clients are all in use"
         return "every query slot is in use"
 
+    def _admit(self, waiter: _Waiter) -> None:
+        self.running += 1
+        self.running_heavy += waiter.heavy
+        self.by_client[waiter.client] += 1
+        ticket = Ticket(self, waiter.client, waiter.heavy)
+        self.tickets.add(ticket)
+        waiter.granted.set_result(ticket)
+
+    def _dispatch(self) -> None:
+        """Admit every waiting query that may start now: lightest client first, then in arrival order."""
+        if not self.waiters:
+            return
+        now = time.monotonic()
+        for waiter in sorted(self.waiters, key=lambda w: (w.heavy, self.usage(w.client, now), w.order)):
+            if not waiter.granted.done() and self._may_start(waiter.client, waiter.keyed, waiter.heavy):
+                self._admit(waiter)
+        self.waiters = [w for w in self.waiters if not w.granted.done()]
+
+    def _preempt_longest(self, waiting: str) -> None:
+        """Stop the longest-running query of another client if it has run past ``heavy_after_s``."""
+        if self.heavy_after_s is None or self.by_client[waiting] >= self.per_client:
+            return
+        now = time.monotonic()
+        candidates = [t for t in self.tickets if t.client != waiting and t.preempt is not None and not t.preempted
+                      and not t.long and now - t.started > self.heavy_after_s]
+        if candidates:
+            longest = min(candidates, key=lambda t: t.started)
+            longest.preempted = True
+            longest.preempt()
+
+    def _ran_long(self, ticket: Ticket) -> None:
+        if ticket.long or ticket.released or self.running_long >= self.long_slots:
+            return
+        ticket.long = True
+        self.running -= 1
+        self.running_long += 1
+        self._dispatch()
+
+    def _release(self, ticket: Ticket) -> None:
+        if ticket.released:
+            return
+        ticket.released = True
+        self.tickets.discard(ticket)
+        self._charge(ticket.client, time.monotonic() - ticket.started - (self.heavy_after_s or 0) / 2)
+        if ticket.long:
+            self.running_long -= 1
+        else:
+            self.running -= 1
+        self.running_heavy -= ticket.heavy
+        self.by_client[ticket.client] -= 1
+        if not self.by_client[ticket.client]:
+            del self.by_client[ticket.client]
+        self._dispatch()
+
     @asynccontextmanager
     async def slot(self, client: str, keyed: bool):
         """Hold one slot for ``client`` while the block runs; :class:`Busy` if none frees up within the wait."""
-        if self._changed is None:
-            self._changed = asyncio.Condition()
-        changed = self._changed
         heavy = self.heavy(client)
-        async with changed:
-            deadline = time.monotonic() + (min(self.wait_s, 1.0) if heavy else self.wait_s)
-            while not self._may_start(client, keyed, heavy):
+        queued = sum(1 for w in self.waiters if w.client == client)
+        if queued >= self.queued_per_client:
+            raise Busy(f"this client already has {queued} queries waiting (its queue)", own=True, retry_after=1)
+        waiter = _Waiter(client, keyed, heavy, next(self._arrivals))
+        self.waiters.append(waiter)
+        self._dispatch()
+        deadline = time.monotonic() + (min(self.wait_s, 1.0) if heavy else self.wait_s)
+        try:
+            while not waiter.granted.done():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise Busy(self._why_not(client, keyed, heavy))
+                    self.waiters.remove(waiter)
+                    own = self._own_limit(client, heavy)
+                    raise Busy(self._why_not(client, keyed, heavy), own=own,
+                               retry_after=self._light_again_in(client) if heavy else (1 if own else 2))
                 if not heavy:
                     self._preempt_longest(client)
                 try:
-                    await asyncio.wait_for(changed.wait(), min(left, 0.25))
+                    await asyncio.wait_for(asyncio.shield(waiter.granted), min(left, 0.25))
                 except asyncio.TimeoutError:
                     pass
-            self.running += 1
-            self.running_heavy += heavy
-            self.by_client[client] += 1
-            ticket = Ticket(client, heavy)
-            self.tickets.add(ticket)
+        except BaseException:
+            if waiter.granted.done() and not waiter.granted.cancelled():
+                self._release(waiter.granted.result())  # granted as the wait was cancelled: give it back
+            elif waiter in self.waiters:
+                self.waiters.remove(waiter)
+            raise
+        ticket = waiter.granted.result()
         try:
             yield ticket
         finally:
-            self.tickets.discard(ticket)
-            self._charge(client, time.monotonic() - ticket.started - (self.heavy_after_s or 0) / 2)
-            async with changed:
-                self.running -= 1
-                self.running_heavy -= heavy
-                self.by_client[client] -= 1
-                if not self.by_client[client]:
-                    del self.by_client[client]
-                changed.notify_all()
+            self._release(ticket)

@@ -115,6 +115,10 @@ async def anonymous_document_share(request: Request):
         async with request.app.state.document_shares.slot("address:" + address, keyed=False):
             yield
     except Busy as busy:
+        if busy.own:  # this address's own document is still being checked: its excess (RFC 6585)
+            raise Problem(429, f"one document at a time for an anonymous caller ({busy.reason}); "
+                          "send the next when this one is answered, or use an API key", type_="too-many-requests",
+                          headers={"Retry-After": str(busy.retry_after)}) from None
         raise Problem(503, f"too many documents are being checked for anonymous callers ({busy.reason}); "
                       "try again shortly, or use an API key", type_="busy", headers={"Retry-After": "2"}) from None
 

@@ -373,8 +373,10 @@ def _problem_of(failure: QueryFailure) -> Problem:
         return Problem(400, failure.message, type_="query-syntax", line=failure.line, column=failure.column)
     if failure.kind == "timeout":
         return Problem(503, failure.message, type_="query-timeout", **failure.extra)
-    if failure.kind == "busy":
-        return Problem(503, failure.message, type_="busy", headers={"Retry-After": "2"})  # seconds
+    if failure.kind in ("busy", "throttled"):  # the server's capacity: 503; the client's own excess: 429 (RFC 6585)
+        return Problem(503 if failure.kind == "busy" else 429, failure.message,
+                       type_="busy" if failure.kind == "busy" else "too-many-queries",
+                       headers={"Retry-After": str(failure.retry_after or 2)})  # seconds
     if failure.kind == "not_acceptable":
         return Problem(406, failure.message, type_="not-acceptable")
     if failure.kind == "too_large":
