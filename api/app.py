@@ -267,7 +267,7 @@ def create_app(workspace: Workspace, api_settings: ApiSettings | None = None) ->
     app.state.api_settings = settings
     mib = 1024 * 1024
     app.state.executor = executor_for(store, settings.query_timeout_s, settings.row_cap,
-                                      settings.max_concurrent_queries, queue_wait_s=settings.queue_wait_s,
+                                      settings.max_concurrent_queries, queue_wait_s=settings.queue_wait,
                                       max_result_bytes=settings.max_result_bytes,
                                       per_client=settings.client_share, reserved_for_keyed=settings.keyed_reserve,
                                       long_slots=settings.long_share, queued_per_client=settings.queued_per_client,

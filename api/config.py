@@ -29,7 +29,7 @@ class ApiSettings:
     max_query_chars: int = 256 * 1024  # longer query/update texts: 413, before any look at them
     max_query_tokens: int = 50_000  # more SPARQL tokens: 400
     max_query_depth: int = 100  # deeper {, ( or [ nesting: 400 (pyoxigraph's parser crashes at ~3,000)
-    queue_wait_s: float = 5.0  # how long a query waits for a slot (a heavy client's: at most 1 s); then 503 busy
+    queue_wait_s: float = 0.0  # how long a query waits for a slot; 0: the query timeout (a heavy client's: 1 s); then 503 busy
     queries_per_client: int = 0  # queries one client (key or address) runs at once; 0: a quarter of the slots
     queued_per_client: int = 8  # queries one client may have waiting for a slot; one more: 429
     long_queries: int = 0  # queries running over 0.5 s moved out of the ordinary slots; 0: half the slots
@@ -73,6 +73,11 @@ class ApiSettings:
     def client_share(self) -> int:
         """Queries one client may run at once."""
         return self.queries_per_client or max(1, self.max_concurrent_queries // 4)
+
+    @property
+    def queue_wait(self) -> float:
+        """Seconds a query waits for a slot: longer than it takes a query to become preemptible (half the timeout)."""
+        return self.queue_wait_s or self.query_timeout_s
 
     @property
     def long_share(self) -> int:

@@ -101,8 +101,20 @@ class Gate:
                 self._readers_turn = self._readers_waiting > 0
                 self._cond.notify_all()
 
+    def wait_quiet(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for a moment when nobody is in the store or waiting to write, holding nobody back.
+
+        For forks nobody waits for (spare query workers): a fork then finds the store free at once.
+        """
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: not self._writing and not self._readers and not self._writers_waiting, timeout_s)
+
     def fork(self, fork_fn):
-        """Call ``fork_fn`` (which forks) when nothing is inside the store; returns its result and the generation."""
+        """Call ``fork_fn`` (which forks) when nothing is inside the store; returns its result and the generation.
+
+        A waiting fork holds new readers and writers back until those inside have left.
+        """
         with self._cond:
             self._forks_waiting += 1
             try:

@@ -23,8 +23,10 @@ import pyoxigraph as ox
 from credgraph.api import answer_writers, formats
 
 # Every query worker runs this much below the server in CPU priority, so the server's own routes
-# (REST, linked data, the event loop) are scheduled before any query work on a busy machine.
-QUERY_NICENESS = 5
+# (REST, linked data, the event loop) are scheduled before any query work on a busy machine
+# (CFS weights: nice 10 gets about a tenth of what nice 0 gets on a contended core). Long and short
+# queries share this one level: a worker is never reniced, so any idle worker can be reused.
+QUERY_NICENESS = 10
 
 
 def serve(store, job_fd: int, result_fd: int, parent: int, row_cap: int, max_bytes: int | None,

@@ -15,10 +15,20 @@ at most ``max_result_bytes`` in any format (checked in the worker, before
 anything crosses the pipe), and retirement after an answer that left it more
 than ``recycle_bytes`` larger than at its fork, so an idle worker never holds
 the memory of a large answer. Every worker runs below the server in CPU
-priority; one still running after ``LONG_QUERY_S`` goes further down and moves
-to the long queries' share (:meth:`credgraph.api.fairness.Ticket.ran_long`).
-A worker that dies (a crash, the memory limit) is reaped and replaced; the
-client gets a problem answer.
+priority (:data:`credgraph.api.query_worker.QUERY_NICENESS`); one still
+running after ``LONG_QUERY_S`` moves to the long queries' share
+(:meth:`credgraph.api.fairness.Ticket.ran_long`). A worker that dies (a
+crash, the memory limit) is reaped and replaced; the client gets a problem
+answer.
+
+Spare workers: a background thread keeps ``spares`` idle workers of the
+current store generation ready, so that a query rarely waits for a fork (a
+fork must wait until no thread of the server is inside the store, which on a
+busy server took up to 4 s). It forks politely (at a moment when nobody is in
+the store, holding nobody back, see :meth:`~credgraph.api.guarded_store.Gate.wait_quiet`)
+and gives a new worker a probe query before it joins the idle ones, so a
+worker that inherited a lock held at its fork (it would hang) never answers a
+client.
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from credgraph.api import query_worker
+from credgraph.api import formats, query_worker
 from credgraph.api.executor import QueryAnswer, QueryExecutor, QueryFailure, QueryJob, syntax_failure
 from credgraph.api.fairness import LONG_QUERY_S
 from credgraph.api.guarded_store import GuardedStore
@@ -45,11 +55,11 @@ from credgraph.api.guarded_store import GuardedStore
 # A job frame up to this size is written to a worker's empty pipe without blocking
 # (Linux pipes buffer 64 KiB); larger jobs are written from a worker thread.
 _PIPE_ATOMIC = 60 * 1024
-# A query still running after LONG_QUERY_S has its worker moved further below the server in CPU
-# priority (query_worker.QUERY_NICENESS is every worker's): however many long queries run, the
-# server's own routes and short queries are scheduled first. A reniced worker is not reused (it
-# could not be raised back without privileges).
-LONG_QUERY_NICENESS = 15
+# What a new spare worker answers before it joins the idle ones (it reads the store), and how long it may take.
+_PROBE = QueryJob("ASK { ?s ?p ?o }", {"boolean": formats.JSON, "solutions": None, "graph": None})
+_PROBE_S = 3.0
+# How long a spare's fork waits for a moment when nobody is in the store (then it tries again later).
+_POLITE_S = 5.0
 
 
 @dataclass
@@ -60,7 +70,6 @@ class _Child:
     job_fd: int
     result_fd: int
     generation: int
-    reniced: bool = False
 
 
 class ForkingExecutor(QueryExecutor):
@@ -78,7 +87,7 @@ class ForkingExecutor(QueryExecutor):
 
     def __init__(self, store: GuardedStore, timeout_s: float, row_cap: int, max_concurrent: int,
                  memory_bytes: int | None = 512 * 1024 * 1024, recycle_bytes: int = 64 * 1024 * 1024,
-                 **limits) -> None:
+                 spares: int | None = None, **limits) -> None:
         super().__init__(timeout_s, row_cap, max_concurrent, **limits)
         self.memory_bytes = memory_bytes
         self.recycle_bytes = recycle_bytes
@@ -89,10 +98,20 @@ class ForkingExecutor(QueryExecutor):
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self._fork_lock = threading.Lock()
-        # No workers are forked at the end of a write (the gate's after_write hook): forked in the
+        self._forks_wanted = 0  # threads waiting for a fresh worker: one batch forks for all of them
+        self._max_forks = max_concurrent + self.shares.long_slots
+        # No workers are forked inside the end of a write (the gate's after_write hook): forked in the
         # instant a write of the on-disk store ends, a worker could inherit a lock that one of
         # RocksDB's background threads held then, and hang on its first query (seen after writes that
-        # also keep the merged graph). The next query forks its worker once nobody is in the store.
+        # also keep the merged graph). The hook only wakes the spare-maker, which forks once nobody is
+        # in the store and probes each new worker before any client gets it.
+        self.spares = min(max_concurrent, max(1, max_concurrent // 2)) if spares is None else spares
+        self._closed = False
+        self._wanted = threading.Event()
+        store.gate.after_write.append(lambda generation: self._wanted.set())
+        if self.spares:
+            self._wanted.set()
+            threading.Thread(target=self._keep_spares, name="credgraph-spare-workers", daemon=True).start()
         atexit.register(self.close)
 
     def worker_pids(self) -> set[int]:
@@ -101,41 +120,121 @@ class ForkingExecutor(QueryExecutor):
             return {c.pid for c in self._idle}
 
     def close(self) -> None:
-        """Stop the idle workers (and forking after writes)."""
+        """Stop the idle workers and the spare-maker."""
+        self._closed = True
+        self._wanted.set()
         with self._lock:
             idle, self._idle = self._idle, []
         for child in idle:
             _discard(child)
 
-    def _fork(self) -> _Child:
-        # One fork at a time, with its pipes made and the child's ends closed in
-        # the parent inside the lock: no worker ever holds another's result pipe.
-        with self._fork_lock:
-            return self._fork_locked(self.store.gate.fork)
+    def wait_for_spares(self, timeout_s: float = 10.0) -> bool:
+        """Wait until the spare-maker has made its spares (tests); False if it did not within ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                current = [c for c in self._idle if c.generation == self.store.gate.generation]
+            if len(current) >= self.spares and not self._wanted.is_set():
+                return True
+            time.sleep(0.02)
+        return False
 
-    def _fork_locked(self, gate_fork) -> _Child:
-        """Fork a worker through ``gate_fork`` (which calls its argument when forking is safe); holds _fork_lock."""
-        job_r, job_w = os.pipe()
-        result_r, result_w = os.pipe()
+    def _keep_spares(self) -> None:
+        """The spare-maker's loop: after each write or take, fork and probe until ``spares`` current workers are idle."""
+        while not self._closed:
+            self._wanted.wait(timeout=5.0)
+            while not self._closed:
+                with self._lock:
+                    generation = self.store.gate.generation
+                    stale = [c for c in self._idle if c.generation != generation]
+                    self._idle = [c for c in self._idle if c.generation == generation]
+                    missing = self.spares - len(self._idle)
+                for child in stale:
+                    _discard(child)
+                if missing <= 0:
+                    self._wanted.clear()
+                    break
+                try:
+                    child = self._fork(polite=True)
+                except OSError:
+                    child = None
+                if child is None:  # the store was never free (a query that needs a worker forks its own)
+                    time.sleep(0.2)
+                    continue
+                try:
+                    self._ask(child, _PROBE, _PROBE_S)
+                except QueryFailure:
+                    _discard(child)  # it could not read the store: never given to a client
+                    time.sleep(0.2)
+                    continue
+                self._give_back(child)
+                if self._closed:
+                    self.close()
 
-        def do_fork() -> int:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return os.fork()
+    def _fork(self, polite: bool = False) -> _Child | None:
+        """A fresh worker, forked with as many more as are wanted right now (see :meth:`_fork_batch`).
 
+        ``polite`` (spares): only at a moment when nobody is in the store, holding nobody back;
+        None if no such moment came within ``_POLITE_S``.
+        """
+        if polite and not self.store.gate.wait_quiet(_POLITE_S):
+            return None
+        with self._lock:
+            self._forks_wanted += 1
+        try:
+            with self._fork_lock:
+                if not polite:
+                    found = self._take_idle(wake=False)  # forked by the batch of a thread this one waited for
+                    if found is not None:
+                        return found
+                with self._lock:
+                    current = sum(1 for c in self._idle if c.generation == self.store.gate.generation)
+                    count = self._forks_wanted + max(0, self.spares - current - (1 if polite else 0))
+                children = self._fork_batch(min(count, self._max_forks))
+        finally:
+            with self._lock:
+                self._forks_wanted -= 1
+        for extra in children[1:]:
+            self._give_back(extra)
+        return children[0]
+
+    def _fork_batch(self, count: int) -> list[_Child]:
+        """Fork ``count`` workers in one turn of the gate (holds _fork_lock).
+
+        Each fork waits until nobody is inside the store; with a writer at work
+        a turn comes once per write, so queries that each forked their own
+        worker waited one write per fork ahead of them (up to 10 s were seen).
+        One turn forks all that are wanted. Each child's pipe ends are closed
+        in the parent before the next fork: no worker ever holds another's
+        result pipe (its end of file is how a worker's death is seen).
+        """
         parent = os.getpid()
-        pid, generation = gate_fork(do_fork)
-        if pid == 0:  # worker: never returns into the server
-            try:
-                os.close(job_w)
-                os.close(result_r)
-                query_worker.serve(self.reader, job_r, result_w, parent, self.row_cap, self.max_result_bytes,
-                                   self.memory_bytes, self.recycle_bytes)
-            finally:
-                os._exit(0)
-        os.close(job_r)
-        os.close(result_w)
-        return _Child(pid, job_w, result_r, generation)
+
+        def fork_all() -> list[_Child]:
+            made = []
+            for _ in range(count):
+                job_r, job_w = os.pipe()
+                result_r, result_w = os.pipe()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    pid = os.fork()
+                if pid == 0:  # worker: never returns into the server
+                    try:
+                        os.close(job_w)
+                        os.close(result_r)
+                        query_worker.serve(self.reader, job_r, result_w, parent, self.row_cap, self.max_result_bytes,
+                                           self.memory_bytes, self.recycle_bytes)
+                    finally:
+                        os._exit(0)
+                os.close(job_r)
+                os.close(result_w)
+                made.append(_Child(pid, job_w, result_r, -1))
+            return made
+
+        children, generation = self.store.gate.fork(fork_all)
+        for child in children:
+            child.generation = generation
+        return children
 
     def _take(self) -> tuple[_Child, bool]:
         """An idle worker still current, else a fresh one; and whether it was reused."""
@@ -143,7 +242,7 @@ class ForkingExecutor(QueryExecutor):
         return (found, True) if found else (self._fork(), False)
 
     def _give_back(self, child: _Child, answer: QueryAnswer | None = None) -> None:
-        if child.reniced or (answer is not None and answer.retire):
+        if answer is not None and answer.retire:
             _discard(child)  # it grew while answering: an idle worker must not keep that memory
             return
         with self._lock:
@@ -188,7 +287,7 @@ class ForkingExecutor(QueryExecutor):
             try:
                 query_worker.write_all(child.job_fd, frame)
                 data = await self._collect_async(child.result_fd, child.pid, self.timeout_s,
-                                                 _when_long(child, ticket, threadsafe=False))
+                                                 ticket.ran_long if ticket is not None else None)
                 answer = _decode(data)
             except OSError as exc:
                 _discard(child)
@@ -210,8 +309,11 @@ class ForkingExecutor(QueryExecutor):
         finally:
             self._slots.release()
 
-    def _take_idle(self) -> _Child | None:
-        """An idle worker forked since the last write, or None (stale ones are discarded)."""
+    def _take_idle(self, wake: bool = True) -> _Child | None:
+        """An idle worker forked since the last write, or None (stale ones are discarded).
+
+        ``wake``: tell the spare-maker that one may be missing now.
+        """
         stale, found = [], None
         with self._lock:
             while self._idle:
@@ -222,6 +324,8 @@ class ForkingExecutor(QueryExecutor):
                 stale.append(child)
         for child in stale:
             _discard(child)
+        if self.spares and wake:
+            self._wanted.set()  # the spare-maker makes up for it
         return found
 
     def _run_fresh(self, job: QueryJob, timeout_s: float, cause: BaseException, ticket=None) -> QueryAnswer:
@@ -286,7 +390,8 @@ class ForkingExecutor(QueryExecutor):
         """Send ``job`` to ``child`` and wait for its answer (blocking: in a worker thread)."""
         try:
             query_worker.write_all(child.job_fd, query_worker.frame(pickle.dumps(job)))
-            data = self._collect(child.result_fd, child.pid, timeout_s, _when_long(child, ticket, threadsafe=True))
+            data = self._collect(child.result_fd, child.pid, timeout_s,
+                                 ticket.ran_long_threadsafe if ticket is not None else None)
         except OSError as exc:
             raise QueryFailure("failed", f"the query worker is gone ({exc})") from exc
         return _decode(data)
@@ -324,26 +429,6 @@ class ForkingExecutor(QueryExecutor):
                         _kill(pid)
                         raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
         return bytes(buffer[8:needed])
-
-
-def _when_long(child: _Child, ticket, threadsafe: bool):
-    """What to do when a query has run ``LONG_QUERY_S``: renice its worker, move it to the long share."""
-
-    def ran_long() -> None:
-        _renice(child)
-        if ticket is not None:
-            ticket.ran_long_threadsafe() if threadsafe else ticket.ran_long()
-
-    return ran_long
-
-
-def _renice(child: _Child) -> None:
-    """Lower a long-running worker's CPU priority (see LONG_QUERY_NICENESS)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, child.pid, LONG_QUERY_NICENESS)
-        child.reniced = True
-    except OSError:
-        pass
 
 
 def _stoppable(ticket, child: "_Child") -> None:

@@ -14,9 +14,9 @@ Two phases, measured in the same run:
 - readers: a mix of REST (catalogue search, a specification, issuance
   statistics), linked data (``/id/...`` as Turtle and HTML) and ``/sparql``
   (a point lookup, a join), with 0-200 ms of think time between requests;
-  a third of them send a researcher key;
-- writer: imports credentials one after another with an issuer key
-  (``POST /api/v1/credentials``; demo credentials with fresh ids);
+  a third of them send a researcher key (each its own);
+- writer: imports credentials one after another with an issuer key for their
+  providers (``POST /api/v1/credentials``; demo credentials with fresh ids);
 - hostile: anonymous clients cycling through the attacks of issue #14: a
   4.8 MB query, 10,000 nested ``{``, 60,000 tokens, a string-doubling
   memory bomb, a cross-product that runs into the timeout, an expensive
@@ -100,14 +100,15 @@ class Recorder:
         self.rows: list[tuple[str, str, str, int | str, float]] = []
         self.phase = "quiet"
         self.lock = threading.Lock()
-        self.details: Counter = Counter()  # (client class, status, problem detail) of 5xx answers
+        self.details: Counter = Counter()  # (client class, status, problem detail) of 5xx answers, and of others' 4xx
 
     def timed(self, kind: str, route: str, call):
         started = time.monotonic()
         try:
             response = call()
             status: int | str = response.status_code
-            if status >= 500 and response.headers.get("content-type", "").startswith("application/problem+json"):
+            if ((status >= 500 or (status >= 400 and kind != "hostile"))
+                    and response.headers.get("content-type", "").startswith("application/problem+json")):
                 problem = response.json()
                 status = f"{status} {problem.get('type', '').rsplit('/', 1)[-1]}"  # e.g. 503 busy
                 with self.lock:
@@ -119,17 +120,42 @@ class Recorder:
         return response
 
 
-def setup(data: Path, exe: str, scale: float) -> dict[str, str]:
+def setup(data: Path, exe: str, scale: float, researchers: int, providers: list[str]) -> dict[str, list[str]]:
+    """The demo data (made when missing) and fresh keys: one issuer key for ``providers``, ``researchers`` researcher keys."""
     if not (data / "store").exists():
         print(f"setting up demo data in {data} (scale {scale}) ...", flush=True)
         subprocess.run([exe, "--data", str(data), "demo", "--scale", str(scale), "--no-serve"], check=True,
                        capture_output=True, timeout=1200)
-    keys = {}
-    for role in ("issuer", "researcher"):
+
+    def key(role: str, *options: str) -> str:
         result = subprocess.run([exe, "--data", str(data), "keys", "add", "--role", role, "--name",
-                                 f"load-{role}-{uuid.uuid4().hex[:8]}"], capture_output=True, text=True, check=True)
-        keys[role] = result.stdout.splitlines()[0]
-    return keys
+                                 f"load-{role}-{uuid.uuid4().hex[:8]}", *options], capture_output=True, text=True,
+                                check=True)
+        return result.stdout.splitlines()[0]
+
+    return {"issuer": [key("issuer", *[o for p in providers for o in ("--provider", p)])],
+            "researcher": [key("researcher") for _ in range(researchers)]}
+
+
+def awarding_bodies(documents: list[Path]) -> list[str]:
+    """The awarding bodies (organisation IRIs) the demo credentials name: what the writer's key may write for."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            body = node.get("awardingBody")
+            for one in body if isinstance(body, list) else [body]:
+                if isinstance(one, dict) and isinstance(one.get("id"), str):
+                    found.add(one["id"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for document in documents:
+        walk(json.loads(document.read_bytes()))
+    return sorted(found)
 
 
 def reader(base: str, address: str, key: str | None, rec: Recorder, stop: float, ids: list[str]) -> None:
@@ -232,20 +258,24 @@ def main() -> int:
     parser.add_argument("--hostile", type=int, default=4)
     parser.add_argument("--writers", type=int, default=1, choices=[0, 1], help="0: no writer (memory without imports)")
     parser.add_argument("--seconds", type=float, default=60, help="hostile phase (default 60)")
-    parser.add_argument("--quiet-seconds", type=float, default=20, help="quiet phase (default 20)")
+    parser.add_argument("--quiet-seconds", type=float, default=30, help="quiet phase (default 30)")
     parser.add_argument("--data", type=Path, default=Path("/tmp/credgraph-load"), help="demo data directory")
     parser.add_argument("--scale", type=float, default=0.2, help="demo scale when the data is made (default 0.2)")
     parser.add_argument("--exe", default=str(Path(sys.executable).with_name("credgraph")), help="credgraph to serve")
     parser.add_argument("--skip", nargs="*", default=[], choices=HOSTILE_KINDS, help="hostile kinds to leave out")
+    parser.add_argument("--server-log", type=Path, help="write the server's log (stderr) to this file")
     args = parser.parse_args()
 
-    keys = setup(args.data, args.exe, args.scale)
-    specs = _specification_ids(args.data)
+    if not (args.data / "store").exists():
+        setup(args.data, args.exe, args.scale, 0, [])
     documents = sorted((args.data / "demo" / "credentials").rglob("*.jsonld"))[:50]
+    keyed = [i for i in range(args.readers) if i % 3 == 0]  # a third of the readers, each with a key of its own
+    keys = setup(args.data, args.exe, args.scale, len(keyed), awarding_bodies(documents))
+    specs = _specification_ids(args.data)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([args.exe, "--data", str(args.data), "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=open(args.server_log, "w") if args.server_log else subprocess.DEVNULL)
     rec = Recorder()
     try:
         deadline = time.monotonic() + 60
@@ -257,6 +287,9 @@ def main() -> int:
                 time.sleep(0.3)
         for spec in specs[:5]:  # warm the caches of the first requests
             httpx.get(f"{base}/api/v1/specifications/{spec}", timeout=60)
+            httpx.get(f"{base}/id/spec/{spec}", headers={"Accept": "text/html"}, timeout=60)
+        for by in ("eqf", "country", "field"):
+            httpx.get(base + "/api/v1/stats/issuance", params={"by": by}, timeout=60)
         httpx.get(base + "/api/v1/catalogue", params={"q": "data"}, timeout=60)
         rss_start = rss_mb(server.pid)
         peaks = {"server": rss_start, "workers": 0.0}
@@ -277,7 +310,7 @@ def main() -> int:
         readers = []
         stop_all = time.monotonic() + args.quiet_seconds + args.seconds
         for i in range(args.readers):
-            key = keys["researcher"] if i % 3 == 0 else None
+            key = keys["researcher"][keyed.index(i)] if i in keyed else None
             readers.append(threading.Thread(target=reader, args=(base, f"127.0.0.{10 + i}", key, rec, stop_all, specs)))
         for thread in readers:
             thread.start()
@@ -286,7 +319,7 @@ def main() -> int:
         rec.phase = "hostile"
         stop = time.monotonic() + args.seconds
         kinds = [k for k in HOSTILE_KINDS if k not in args.skip]
-        others = [threading.Thread(target=writer, args=(base, keys["issuer"], rec, stop, documents))
+        others = [threading.Thread(target=writer, args=(base, keys["issuer"][0], rec, stop, documents))
                   for _ in range(args.writers)]
         others += [threading.Thread(target=hostile, args=(base, port, f"127.0.0.{200 + i}", rec, stop, kinds, i))
                    for i in range(args.hostile)]
@@ -342,6 +375,9 @@ def report(rec: Recorder, args, rss_start: float, rss_end: float, peaks: dict, a
         fives = sum(n for s, n in statuses.items() if str(s)[:1] == "5")
         shown = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items(), key=lambda x: str(x[0])))
         print(f"  {phase:8} {kind:8} {total:6} requests, {fives} 5xx  ({shown})")
+    fives_of = Counter(kind for _, kind, _, status, _ in rec.rows if str(status)[:1] == "5")
+    print(f"  5xx: readers {fives_of['reader']}, writer {fives_of['writer']} (target 0 for both); "
+          f"hostile clients {fives_of['hostile']}")
     errors: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
     for phase, kind, route, status, _ in rec.rows:
         if kind != "hostile" and not (isinstance(status, int) and status < 400):  # includes "503 busy"
