@@ -23,7 +23,8 @@ the event loop, for each query:
   client is heavy. One query stopped at the timeout is enough; ordinary
   queries, even slow ones on a loaded machine, add nothing. Heavy clients
   together hold at most ``heavy_slots`` slots and wait at most 1 s (then 429,
-  with the time until its account has decayed as ``Retry-After``);
+  whatever was full: its own use is why it waits no longer; ``Retry-After``
+  is the time until its account has decayed under the threshold);
 - **the queue is fair**: whenever a slot frees, the waiting queries that may
   start are admitted lightest client first (least recent query time), in
   arrival order among equals, so a client that used little is never behind
@@ -157,8 +158,8 @@ class FairShares:
                 and (not heavy or self.running_heavy < self.heavy_slots))
 
     def _own_limit(self, client: str, heavy: bool) -> bool:
-        """True when the client's own share (or its being heavy) is what keeps it waiting."""
-        return self.by_client[client] >= self.per_client or (heavy and self.running_heavy >= self.heavy_slots)
+        """True when the client's own doing keeps it waiting: its share is full, or it is heavy (waits 1 s only)."""
+        return heavy or self.by_client[client] >= self.per_client
 
     def _why_not(self, client: str, keyed: bool, heavy: bool) -> str:
         if self.by_client[client] >= self.per_client:

@@ -1,0 +1,147 @@
+"""Admission to the query slots (api/fairness.py) under contention, on a real event loop.
+
+Each "query" holds its slot for as long as the test says; what is checked is
+who gets a slot, when, and what a refused client is told (429: its own excess;
+503: the server's slots stayed full).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from credgraph.api.fairness import Busy, FairShares
+
+
+async def hold(shares: FairShares, client: str, seconds: float, log: list, keyed: bool = False, long_after=None):
+    """One query of ``client``: waits for a slot, holds it ``seconds``; logs (client, outcome, waited)."""
+    asked = time.monotonic()
+    try:
+        async with shares.slot(client, keyed) as ticket:
+            log.append((client, "started", time.monotonic() - asked))
+            if long_after is not None:
+                await asyncio.sleep(long_after)
+                ticket.ran_long()
+                await asyncio.sleep(seconds - long_after)
+            else:
+                await asyncio.sleep(seconds)
+    except Busy as busy:
+        log.append((client, "429" if busy.own else "503", time.monotonic() - asked, busy.retry_after))
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_a_greedy_client_is_throttled_while_a_well_behaved_one_gets_answers():
+    async def scenario():
+        shares = FairShares(slots=2, per_client=1, reserved=0, wait_s=0.5, queued_per_client=3)
+        log: list = []
+        greedy = [asyncio.create_task(hold(shares, "greedy", 1.0, log)) for _ in range(6)]
+        await asyncio.sleep(0.05)
+        polite = [asyncio.create_task(hold(shares, "polite", 0.05, log)) for _ in range(3)]
+        await asyncio.gather(*polite)
+        await asyncio.gather(*greedy)
+        return log
+
+    log = run(scenario())
+    greedy = [entry for entry in log if entry[0] == "greedy"]
+    polite = [entry for entry in log if entry[0] == "polite"]
+    # The greedy client runs its share (one); three more wait in its queue, the two beyond are refused at
+    # once, the three queued are refused when the wait ends: all as its own excess (429), none as 503.
+    assert sum(1 for e in greedy if e[1] == "started") == 1
+    refused = [e for e in greedy if e[1] != "started"]
+    assert len(refused) == 5 and all(e[1] == "429" for e in refused)
+    assert sum(1 for e in refused if e[2] < 0.1) == 2  # over its queue: told at once
+    # The well-behaved client gets every query answered, one after the other, without waiting for the greedy one.
+    assert [e[1] for e in polite] == ["started"] * 3
+    assert max(e[2] for e in polite) < 0.3
+
+
+def test_the_lightest_client_goes_first_when_a_slot_frees():
+    async def scenario():
+        shares = FairShares(slots=1, per_client=1, reserved=0, wait_s=5.0, heavy_after_s=100.0)
+        shares._charge("heavy-user", 50.0)  # used much query time recently (not yet heavy)
+        log: list = []
+        first = asyncio.create_task(hold(shares, "someone", 0.2, log))
+        await asyncio.sleep(0.02)
+        early = asyncio.create_task(hold(shares, "heavy-user", 0.05, log))  # arrives first
+        await asyncio.sleep(0.02)
+        late = asyncio.create_task(hold(shares, "light-user", 0.05, log))
+        await asyncio.gather(first, early, late)
+        return log
+
+    log = run(scenario())
+    started = [e[0] for e in log if e[1] == "started"]
+    assert started == ["someone", "light-user", "heavy-user"]
+
+
+def test_long_queries_move_out_of_the_ordinary_slots():
+    async def scenario():
+        shares = FairShares(slots=2, per_client=1, reserved=0, wait_s=0.3, long_slots=1)
+        log: list = []
+        long_ones = [asyncio.create_task(hold(shares, f"long-{i}", 1.0, log, long_after=0.1)) for i in range(2)]
+        await asyncio.sleep(0.2)  # both ran long; the long share holds one of them
+        assert shares.running_long == 1 and shares.running == 1
+        short = [asyncio.create_task(hold(shares, f"short-{i}", 0.05, log)) for i in range(3)]
+        await asyncio.gather(*short)
+        await asyncio.gather(*long_ones)
+        return log, shares
+
+    log, shares = run(scenario())
+    short = [e for e in log if e[0].startswith("short")]
+    # One ordinary slot stayed free for short queries: all answered, none waited for the long ones.
+    assert [e[1] for e in short] == ["started"] * 3 and max(e[2] for e in short) < 0.3
+    assert shares.running == shares.running_long == 0 and not shares.by_client
+
+
+def test_the_server_full_is_503_and_a_heavy_client_is_429_with_its_decay_time():
+    async def scenario():
+        shares = FairShares(slots=1, per_client=1, reserved=0, wait_s=0.2, heavy_after_s=1.0, half_life_s=30.0)
+        shares._charge("heavy", 4.0)  # 4 s used against a threshold of 1 s: two half-lives to go
+        log: list = []
+        holder = asyncio.create_task(hold(shares, "holder", 0.5, log))
+        await asyncio.sleep(0.02)
+        await asyncio.gather(hold(shares, "other", 0.01, log), hold(shares, "heavy", 0.01, log))
+        await holder
+        return log
+
+    log = run(scenario())
+    other = next(e for e in log if e[0] == "other")
+    heavy = next(e for e in log if e[0] == "heavy")
+    assert other[1] == "503" and other[3] == 2  # within its share: the server's slots were full
+    assert heavy[1] == "429" and heavy[3] == pytest.approx(60, abs=1)  # its account decays under 1 s in ~60 s
+
+
+def test_keyed_clients_keep_the_reserve():
+    async def scenario():
+        shares = FairShares(slots=2, per_client=1, reserved=1, wait_s=0.2)
+        log: list = []
+        anonymous = asyncio.create_task(hold(shares, "address:a", 0.4, log))
+        await asyncio.sleep(0.02)
+        await asyncio.gather(hold(shares, "address:b", 0.01, log), hold(shares, "key:r", 0.01, log, keyed=True))
+        await anonymous
+        return log
+
+    log = run(scenario())
+    assert next(e for e in log if e[0] == "address:b")[1] == "503"
+    assert next(e for e in log if e[0] == "key:r")[1] == "started"
+
+
+def test_a_cancelled_wait_leaves_nothing_behind():
+    async def scenario():
+        shares = FairShares(slots=1, per_client=1, reserved=0, wait_s=5.0)
+        log: list = []
+        holder = asyncio.create_task(hold(shares, "a", 0.2, log))
+        await asyncio.sleep(0.02)
+        waiting = asyncio.create_task(hold(shares, "b", 0.01, log))
+        await asyncio.sleep(0.05)
+        waiting.cancel()  # the client went away
+        await holder
+        await asyncio.sleep(0.01)
+        return shares
+
+    shares = run(scenario())
+    assert not shares.waiters and shares.running == 0 and not shares.by_client and not shares.tickets
