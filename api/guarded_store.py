@@ -1,7 +1,7 @@
 """The public store as the API server sees it: one gate for reads, writes and forks.
 
 Public SPARQL queries run in worker processes forked from the server (see
-:mod:`credgraph.api.executor`), so that a timeout can kill the work. A worker
+:mod:`credgraph.api.worker_pool`), so that a timeout can kill the work. A worker
 holds the store as it was at its fork, so forking is safe only at a moment
 when no thread of the server is inside the store, and never in the middle of a
 write. The gate gives that order:
@@ -43,7 +43,8 @@ class Gate:
         self._readers_turn = False  # set when a write ends with readers waiting: they go first
         self._forks_waiting = 0
         # Called with the new generation at the end of each write, while the store is still held
-        # alone (the executor forks fresh query workers there); must not use the gate.
+        # alone (the query executor wakes its spare-maker there; nothing may fork inside it, see
+        # api/worker_pool.py); must not use the gate.
         self.after_write: list = []
         self.generation = 0  # counts finished writes: a child forked earlier is stale once it moves
 
