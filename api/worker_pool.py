@@ -108,11 +108,19 @@ class ForkingExecutor(QueryExecutor):
         self.spares = min(max_concurrent, max(1, max_concurrent // 2)) if spares is None else spares
         self._closed = False
         self._wanted = threading.Event()
+        self._spare_maker: threading.Thread | None = None  # started by the first query (an app never queried forks nothing)
         store.gate.after_write.append(lambda generation: self._wanted.set())
-        if self.spares:
-            self._wanted.set()
-            threading.Thread(target=self._keep_spares, name="credgraph-spare-workers", daemon=True).start()
         atexit.register(self.close)
+
+    def _start_spares(self) -> None:
+        if self.spares and self._spare_maker is None and not self._closed:
+            with self._lock:
+                if self._spare_maker is not None:
+                    return
+                self._spare_maker = threading.Thread(target=self._keep_spares, name="credgraph-spare-workers",
+                                                     daemon=True)
+            self._wanted.set()
+            self._spare_maker.start()
 
     def worker_pids(self) -> set[int]:
         """The pids of the idle workers."""
@@ -130,6 +138,7 @@ class ForkingExecutor(QueryExecutor):
 
     def wait_for_spares(self, timeout_s: float = 10.0) -> bool:
         """Wait until the spare-maker has made its spares (tests); False if it did not within ``timeout_s``."""
+        self._start_spares()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with self._lock:
@@ -171,11 +180,12 @@ class ForkingExecutor(QueryExecutor):
                 if self._closed:
                     self.close()
 
-    def _fork(self, polite: bool = False) -> _Child | None:
+    def _fork(self, polite: bool = False, reuse: bool = True) -> _Child | None:
         """A fresh worker, forked with as many more as are wanted right now (see :meth:`_fork_batch`).
 
         ``polite`` (spares): only at a moment when nobody is in the store, holding nobody back;
-        None if no such moment came within ``_POLITE_S``.
+        None if no such moment came within ``_POLITE_S``. ``reuse``: an idle worker that a batch
+        forked while this thread waited for its turn will do.
         """
         if polite and not self.store.gate.wait_quiet(_POLITE_S):
             return None
@@ -183,7 +193,7 @@ class ForkingExecutor(QueryExecutor):
             self._forks_wanted += 1
         try:
             with self._fork_lock:
-                if not polite:
+                if reuse and not polite:
                     found = self._take_idle(wake=False)  # forked by the batch of a thread this one waited for
                     if found is not None:
                         return found
@@ -238,6 +248,7 @@ class ForkingExecutor(QueryExecutor):
 
     def _take(self) -> tuple[_Child, bool]:
         """An idle worker still current, else a fresh one; and whether it was reused."""
+        self._start_spares()
         found = self._take_idle()
         return (found, True) if found else (self._fork(), False)
 
@@ -276,6 +287,7 @@ class ForkingExecutor(QueryExecutor):
         readable. Waiting for a slot, forking (which waits on the gate) and
         retrying go to a worker thread, as before.
         """
+        self._start_spares()
         if not self._slots.acquire(blocking=False):
             return await run_in_threadpool(self.run, job)
         try:
@@ -329,7 +341,7 @@ class ForkingExecutor(QueryExecutor):
         return found
 
     def _run_fresh(self, job: QueryJob, timeout_s: float, cause: BaseException, ticket=None) -> QueryAnswer:
-        fresh = self._fork()
+        fresh = self._fork(reuse=False)
         _stoppable(ticket, fresh)
         try:
             answer = self._ask(fresh, job, timeout_s, ticket)
