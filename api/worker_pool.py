@@ -60,6 +60,9 @@ _PROBE = QueryJob("ASK { ?s ?p ?o }", {"boolean": formats.JSON, "solutions": Non
 _PROBE_S = 3.0
 # How long a spare's fork waits for a moment when nobody is in the store (then it tries again later).
 _POLITE_S = 5.0
+# A fork a query waits for waits this long for such a moment before it holds new readers back (a fork
+# that holds them back stalls every REST route reading the store until the reads in flight are done).
+_QUERY_POLITE_S = 1.0
 
 
 @dataclass
@@ -70,6 +73,7 @@ class _Child:
     job_fd: int
     result_fd: int
     generation: int
+    serving: object = None  # the ticket of the query it runs now (None: idle); only that ticket may stop it
 
 
 class ForkingExecutor(QueryExecutor):
@@ -184,10 +188,11 @@ class ForkingExecutor(QueryExecutor):
         """A fresh worker, forked with as many more as are wanted right now (see :meth:`_fork_batch`).
 
         ``polite`` (spares): only at a moment when nobody is in the store, holding nobody back;
-        None if no such moment came within ``_POLITE_S``. ``reuse``: an idle worker that a batch
-        forked while this thread waited for its turn will do.
+        None if no such moment came within ``_POLITE_S``. Otherwise such a moment is awaited for
+        ``_QUERY_POLITE_S``, then the fork holds new readers back until the store is free.
+        ``reuse``: an idle worker that a batch forked while this thread waited for its turn will do.
         """
-        if polite and not self.store.gate.wait_quiet(_POLITE_S):
+        if not self.store.gate.wait_quiet(_POLITE_S if polite else _QUERY_POLITE_S) and polite:
             return None
         with self._lock:
             self._forks_wanted += 1
@@ -253,6 +258,8 @@ class ForkingExecutor(QueryExecutor):
         return (found, True) if found else (self._fork(), False)
 
     def _give_back(self, child: _Child, answer: QueryAnswer | None = None) -> None:
+        with self._lock:
+            child.serving = None  # a query's late stop must not hit the next query this worker runs
         if answer is not None and answer.retire:
             _discard(child)  # it grew while answering: an idle worker must not keep that memory
             return
@@ -264,7 +271,7 @@ class ForkingExecutor(QueryExecutor):
 
     def _run(self, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
         child, reused = self._take()
-        _stoppable(ticket, child)
+        self._stoppable(ticket, child)
         try:
             answer = self._ask(child, job, timeout_s, ticket)
         except QueryFailure as failure:
@@ -295,7 +302,7 @@ class ForkingExecutor(QueryExecutor):
             child = self._take_idle() if len(frame) <= _PIPE_ATOMIC else None
             if child is None:
                 return await run_in_threadpool(self._run, job, self.timeout_s, ticket)
-            _stoppable(ticket, child)
+            self._stoppable(ticket, child)
             try:
                 query_worker.write_all(child.job_fd, frame)
                 data = await self._collect_async(child.result_fd, child.pid, self.timeout_s,
@@ -321,6 +328,23 @@ class ForkingExecutor(QueryExecutor):
         finally:
             self._slots.release()
 
+    def _stoppable(self, ticket, child: _Child) -> None:
+        """Let the fair shares stop this query early (:mod:`credgraph.api.fairness`): by killing its worker.
+
+        Only while the worker still runs this query: once given back (its answer
+        came) it may already run another client's.
+        """
+        if ticket is None:
+            return
+        child.serving = ticket
+
+        def stop() -> None:
+            with self._lock:
+                if child.serving is ticket:
+                    _kill(child.pid)
+
+        ticket.preempt = stop
+
     def _take_idle(self, wake: bool = True) -> _Child | None:
         """An idle worker forked since the last write, or None (stale ones are discarded).
 
@@ -342,7 +366,7 @@ class ForkingExecutor(QueryExecutor):
 
     def _run_fresh(self, job: QueryJob, timeout_s: float, cause: BaseException, ticket=None) -> QueryAnswer:
         fresh = self._fork(reuse=False)
-        _stoppable(ticket, fresh)
+        self._stoppable(ticket, fresh)
         try:
             answer = self._ask(fresh, job, timeout_s, ticket)
         except QueryFailure as again:
@@ -441,12 +465,6 @@ class ForkingExecutor(QueryExecutor):
                         _kill(pid)
                         raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
         return bytes(buffer[8:needed])
-
-
-def _stoppable(ticket, child: "_Child") -> None:
-    """Let the fair shares stop this query early (:mod:`credgraph.api.fairness`): by killing its worker."""
-    if ticket is not None:
-        ticket.preempt = lambda: _kill(child.pid)
 
 
 def _ended(pid: int) -> QueryFailure:
