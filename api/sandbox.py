@@ -99,7 +99,7 @@ def _read_all(fd: int, pid: int, timeout_s: float) -> bytes:
         sel.register(fd, selectors.EVENT_READ)
         while True:
             if not sel.select(0.1):
-                if _cpu_seconds(pid) > timeout_s or time.monotonic() - started > _WALL_FACTOR * timeout_s:
+                if cpu_seconds(pid) > timeout_s or time.monotonic() - started > _WALL_FACTOR * timeout_s:
                     raise IsolatedFailure("timeout", f"not done within {timeout_s:g} s; stopped")
                 continue
             chunk = os.read(fd, 1 << 20)
@@ -108,7 +108,7 @@ def _read_all(fd: int, pid: int, timeout_s: float) -> bytes:
             chunks.append(chunk)
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) the process ``pid`` has used (Linux ``/proc/<pid>/stat``)."""
     try:
         with open(f"/proc/{pid}/stat") as handle:

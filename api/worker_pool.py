@@ -51,6 +51,7 @@ from credgraph.api import formats, query_worker
 from credgraph.api.executor import QueryAnswer, QueryExecutor, QueryFailure, QueryJob, syntax_failure
 from credgraph.api.fairness import LONG_QUERY_S
 from credgraph.api.guarded_store import GuardedStore
+from credgraph.api.sandbox import cpu_seconds
 
 # A job frame up to this size is written to a worker's empty pipe without blocking
 # (Linux pipes buffer 64 KiB); larger jobs are written from a worker thread.
@@ -62,7 +63,7 @@ _PROBE_S = 3.0
 _POLITE_S = 5.0
 # A fork a query waits for waits this long for such a moment before it holds new readers back (a fork
 # that holds them back stalls every REST route reading the store until the reads in flight are done).
-_QUERY_POLITE_S = 1.0
+_QUERY_POLITE_S = 0.25
 
 
 @dataclass
@@ -304,9 +305,13 @@ class ForkingExecutor(QueryExecutor):
                 return await run_in_threadpool(self._run, job, self.timeout_s, ticket)
             self._stoppable(ticket, child)
             try:
-                query_worker.write_all(child.job_fd, frame)
-                data = await self._collect_async(child.result_fd, child.pid, self.timeout_s,
-                                                 ticket.ran_long if ticket is not None else None)
+                cpu = cpu_seconds(child.pid)
+                try:
+                    query_worker.write_all(child.job_fd, frame)
+                    data = await self._collect_async(child.result_fd, child.pid, self.timeout_s,
+                                                     ticket.ran_long if ticket is not None else None)
+                finally:
+                    _account(ticket, child, cpu)
                 answer = _decode(data)
             except OSError as exc:
                 _discard(child)
@@ -424,12 +429,15 @@ class ForkingExecutor(QueryExecutor):
 
     def _ask(self, child: _Child, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
         """Send ``job`` to ``child`` and wait for its answer (blocking: in a worker thread)."""
+        cpu = cpu_seconds(child.pid)
         try:
             query_worker.write_all(child.job_fd, query_worker.frame(pickle.dumps(job)))
             data = self._collect(child.result_fd, child.pid, timeout_s,
                                  ticket.ran_long_threadsafe if ticket is not None else None)
         except OSError as exc:
             raise QueryFailure("failed", f"the query worker is gone ({exc})") from exc
+        finally:
+            _account(ticket, child, cpu)
         return _decode(data)
 
     def _collect(self, fd: int, pid: int, timeout_s: float, on_long=None) -> bytes:
@@ -465,6 +473,12 @@ class ForkingExecutor(QueryExecutor):
                         _kill(pid)
                         raise QueryFailure("too_large", f"the result is larger than {self.max_result_bytes} bytes")
         return bytes(buffer[8:needed])
+
+
+def _account(ticket, child: _Child, cpu_before: float) -> None:
+    """Tell the fair shares how much CPU the query used (read before the worker is reaped, even when killed)."""
+    if ticket is not None:
+        ticket.cpu_s = (ticket.cpu_s or 0.0) + max(0.0, cpu_seconds(child.pid) - cpu_before)
 
 
 def _ended(pid: int) -> QueryFailure:
