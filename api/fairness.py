@@ -17,14 +17,14 @@ the event loop, for each query:
   ordinary slot: short queries never queue behind long ones. The executor runs
   long queries' workers below everything else in CPU priority, so they take
   what the server and the short queries leave;
-- a client whose queries recently cost much is *heavy*: each query adds the
-  CPU time its worker spent on it beyond ``LONG_QUERY_S`` (where the executor
-  cannot tell, as for a remote store: the wall time beyond ``heavy_after_s / 2``)
-  to the client's account, which decays with a half-life of ``half_life_s``;
-  over ``heavy_after_s`` the client is heavy. One query stopped at the timeout
-  on a free machine is enough; ordinary queries add nothing, even when a busy
-  machine makes them slow (their wall time was charged at first, and readers
-  whose point queries took seconds under load were held back as heavy). Heavy clients
+- a client whose queries recently ran long is *heavy*: each query adds the
+  time it held its slot beyond ``heavy_after_s / 2`` to the client's account,
+  which decays with a half-life of ``half_life_s``; over ``heavy_after_s`` the
+  client is heavy. One query stopped at the timeout is enough. A query whose
+  worker spent less than ``LONG_QUERY_S`` of CPU on it adds nothing, however
+  slow a busy machine made it (readers whose point queries took seconds on an
+  overloaded machine were held back as heavy); where the executor cannot tell
+  (a remote store), the time alone counts. Heavy clients
   together hold at most ``heavy_slots`` slots and wait at most 1 s (then 429,
   whatever was full: its own use is why it waits no longer; ``Retry-After``
   is the time until its account has decayed under the threshold);
@@ -217,9 +217,8 @@ class FairShares:
             return
         ticket.released = True
         self.tickets.discard(ticket)
-        if ticket.cpu_s is not None:  # what the query cost, whatever the machine's load made of its wall time
-            self._charge(ticket.client, ticket.cpu_s - LONG_QUERY_S)
-        else:
+        # A query that did little work is never charged, however slow a busy machine made it.
+        if ticket.cpu_s is None or ticket.cpu_s >= LONG_QUERY_S:
             self._charge(ticket.client, time.monotonic() - ticket.started - (self.heavy_after_s or 0) / 2)
         if ticket.long:
             self.running_long -= 1
