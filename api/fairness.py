@@ -21,7 +21,7 @@ the event loop, for each query:
   time it held its slot beyond ``heavy_after_s / 2`` to the client's account,
   which decays with a half-life of ``half_life_s``; over ``heavy_after_s`` the
   client is heavy. One query stopped at the timeout is enough. A query whose
-  worker spent less than ``LONG_QUERY_S`` of CPU on it adds nothing, however
+  worker spent less than ``LIGHT_CPU_S`` of CPU on it adds nothing, however
   slow a busy machine made it (readers whose point queries took seconds on an
   overloaded machine were held back as heavy); where the executor cannot tell
   (a remote store), the time alone counts. Heavy clients
@@ -55,6 +55,10 @@ from contextlib import asynccontextmanager
 
 # A query still running after this many seconds is long (see the module docstring).
 LONG_QUERY_S = 0.5
+# A query whose worker spent less CPU than this on it is never charged to its client's account: an
+# ordinary lookup or join costs a few milliseconds, however long a loaded machine makes it wait, while
+# a query that runs into the timeout gets far more even as the lowest-priority process of a busy machine.
+LIGHT_CPU_S = 0.1
 
 
 class Busy(Exception):
@@ -218,7 +222,7 @@ class FairShares:
         ticket.released = True
         self.tickets.discard(ticket)
         # A query that did little work is never charged, however slow a busy machine made it.
-        if ticket.cpu_s is None or ticket.cpu_s >= LONG_QUERY_S:
+        if ticket.cpu_s is None or ticket.cpu_s >= LIGHT_CPU_S:
             self._charge(ticket.client, time.monotonic() - ticket.started - (self.heavy_after_s or 0) / 2)
         if ticket.long:
             self.running_long -= 1
