@@ -33,8 +33,9 @@ the event loop, for each query:
   arrival order among equals, so a client that used little is never behind
   one that used much;
 - when a client that is not heavy waits and every slot it may use is taken,
-  the query that has run longest, if longer than ``heavy_after_s``, is
-  stopped early to free its slot (its client gets 503 ``query-timeout``);
+  the query in an ordinary slot that has run longest, if longer than
+  ``heavy_after_s`` and with at least ``LIGHT_CPU_S`` of CPU used, is stopped
+  early to free its slot (its client gets 503 ``query-timeout``);
 - a query that cannot start within ``wait_s`` although its client is within
   its share is refused as the server being busy: **503** ``busy`` with
   ``Retry-After``.
@@ -87,6 +88,7 @@ class Ticket:
         self.preempted = False
         self.long = False  # moved to the share for long queries
         self.cpu_s: float | None = None  # CPU seconds its worker spent on it (set by the executor when it can tell)
+        self.cpu_used = None  # a callable: CPU seconds so far, while it runs (set by the executor when it can tell)
         self.released = False
         self._loop = asyncio.get_running_loop()
 
@@ -201,8 +203,10 @@ class FairShares:
         if self.heavy_after_s is None or self.by_client[waiting] >= self.per_client:
             return
         now = time.monotonic()
+        # Never a query that has done little work: it is slow because the machine is busy, not costly.
         candidates = [t for t in self.tickets if t.client != waiting and t.preempt is not None and not t.preempted
-                      and not t.long and now - t.started > self.heavy_after_s]
+                      and not t.long and now - t.started > self.heavy_after_s
+                      and (t.cpu_used is None or t.cpu_used() >= LIGHT_CPU_S)]
         if candidates:
             longest = min(candidates, key=lambda t: t.started)
             longest.preempted = True

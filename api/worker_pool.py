@@ -75,6 +75,7 @@ class _Child:
     result_fd: int
     generation: int
     serving: object = None  # the ticket of the query it runs now (None: idle); only that ticket may stop it
+    stopped: bool = False  # killed by a stop: never given back, even if its answer came first
 
 
 class ForkingExecutor(QueryExecutor):
@@ -261,7 +262,7 @@ class ForkingExecutor(QueryExecutor):
     def _give_back(self, child: _Child, answer: QueryAnswer | None = None) -> None:
         with self._lock:
             child.serving = None  # a query's late stop must not hit the next query this worker runs
-        if answer is not None and answer.retire:
+        if child.stopped or (answer is not None and answer.retire):
             _discard(child)  # it grew while answering: an idle worker must not keep that memory
             return
         with self._lock:
@@ -342,13 +343,16 @@ class ForkingExecutor(QueryExecutor):
         if ticket is None:
             return
         child.serving = ticket
+        before = cpu_seconds(child.pid)
 
         def stop() -> None:
             with self._lock:
                 if child.serving is ticket:
+                    child.stopped = True
                     _kill(child.pid)
 
         ticket.preempt = stop
+        ticket.cpu_used = lambda: max(0.0, cpu_seconds(child.pid) - before)
 
     def _take_idle(self, wake: bool = True) -> _Child | None:
         """An idle worker forked since the last write, or None (stale ones are discarded).
