@@ -95,7 +95,8 @@ class ApiSettings:
 
 # Every limit can be set as CREDGRAPH_API_<NAME> (e.g. CREDGRAPH_API_MAX_QUERY_DEPTH=50).
 _LIMITS = {
-    "queue_wait_s": float, "queued_per_client": int, "long_queries": int, "max_query_chars": int, "max_query_tokens": int, "max_query_depth": int, "queries_per_client": int,
+    "queue_wait_s": float, "queued_per_client": int, "long_queries": int, "max_query_chars": int,
+    "max_query_tokens": int, "max_query_depth": int, "queries_per_client": int,
     "reserved_keyed_queries": int, "worker_memory_mb": int, "max_result_bytes": int, "recycle_worker_mb": int,
     "max_anonymous_validations": int, "header_timeout_s": float, "body_timeout_s": float,
 }
