@@ -335,9 +335,9 @@ def test_incremental_rebuild_renders_exactly_the_pages_whose_inputs_changed(tmp_
 
 
 def test_listing_pages_are_paginated_with_links_the_checker_follows(tmp_path, monkeypatch):
-    from credgraph.site import build as site_build
+    from credgraph.site import pages
 
-    monkeypatch.setattr(site_build, "LIST_PAGE", 2)
+    monkeypatch.setattr(pages, "LIST_PAGE", 2)
     out = tmp_path / "site"
     store = make_store()
     build_site(store, out)
@@ -382,12 +382,12 @@ def test_cli_builds_site(tmp_path, monkeypatch):
 
 
 def test_parallel_build_writes_the_same_files(built, tmp_path, monkeypatch):
-    from credgraph.site import build as site_build
+    from credgraph.site import parallel as site_parallel
 
     out, _, _ = built
-    monkeypatch.setattr(site_build, "PARALLEL_MIN_SPECS", 1)
+    monkeypatch.setattr(site_parallel, "PARALLEL_MIN_SPECS", 1)
     # Rules, matches and similarity facts read in a forked process too (as on a large site).
-    monkeypatch.setattr(site_build, "SIDE_READS_MIN_QUADS", 1)
+    monkeypatch.setattr(site_parallel, "SIDE_READS_MIN_QUADS", 1)
     store = make_store()
     report = build_site(store, tmp_path / "parallel", workers=2)
     serial = json.loads((out / ".credgraph-site.json").read_text())["files"]
@@ -415,7 +415,7 @@ def test_search_indexes_do_not_depend_on_the_catalogues_order(built):
     import copy
 
     from credgraph.graph.services import catalogue as cg
-    from credgraph.site.build import search_index, search_indexes
+    from credgraph.site.search_index import search_index, search_indexes
 
     _, _, store = built
     cat = cg.load_catalogue(store)
