@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from credgraph.graph.sources import badges
-from credgraph.demo import generator as demo_data
+from credgraph.demo.catalogue import PROVIDERS
 from credgraph.graph.sources import edc
 from credgraph.graph.sources import jsonld
 from credgraph.graph.sources import seal
@@ -33,7 +33,7 @@ def of_demo() -> list[str]:
     """Every demo provider's organisation IRI."""
     from credgraph.graph.sources.catalogue_csv import org_iri
 
-    return [org_iri(p.slug) for p in demo_data.PROVIDERS]
+    return [org_iri(p.slug) for p in PROVIDERS]
 
 
 def of_catalogue(data: bytes) -> list[str]:

@@ -13,6 +13,9 @@ import pyoxigraph as ox
 import pytest
 
 from credgraph.demo import generator as demo_data
+from credgraph.demo.catalogue import build_catalogue
+from credgraph.demo.learners import plan_issues
+from credgraph.demo.topics import SKILLS
 from credgraph.graph.sources import edc
 from credgraph.graph.sources import jsonld
 from credgraph.graph import namespaces as ns
@@ -99,7 +102,7 @@ def test_skills_are_real_esco_skills(demo, full_data):
     assert len(used) >= 40
     assert used <= known
     # The German and French outcome texts carry ESCO's own labels of the same skill.
-    labels = demo_data.SKILLS["2b92a5b2-6758-4ee3-9fb4-b6387a55cc8f"]
+    labels = SKILLS["2b92a5b2-6758-4ee3-9fb4-b6387a55cc8f"]
     assert labels == ("perform data analysis", "Datenanalyse durchführen", "effectuer une analyse de données")
 
 
@@ -108,7 +111,7 @@ def test_skills_are_in_the_shipped_esco_subset():
 
     data = (resources.files("credgraph.vocabularies") / "esco.ttl").read_bytes()
     shipped = {t.subject.value for t in ox.parse(data, ox.RdfFormat.TURTLE) if t.subject.value.startswith(ns.ESCO_SKILL)}
-    assert {ns.ESCO_SKILL + k for k in demo_data.SKILLS} <= shipped
+    assert {ns.ESCO_SKILL + k for k in SKILLS} <= shipped
 
 
 def test_catalogues_parse_without_errors(demo):
@@ -167,8 +170,8 @@ def test_credentials_parse_and_split(demo):
 
 def test_scale_multiplies_issued_credentials():
     rng = random.Random(3)
-    specs = demo_data.build_catalogue(rng)
-    plan, learners = demo_data._issue_plan(random.Random(4), specs, round(5000 * 20))
+    specs = build_catalogue(rng)
+    plan, learners = plan_issues(random.Random(4), specs, round(5000 * 20))
     assert len(plan) == 100_000
     assert 20_000 < learners < 100_000
     years = Counter(d.year for _, d, _ in plan)
