@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_reading import offer_graphs, read_catalogue
+from credgraph.graph.services.catalogue_records import Catalogue
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store.offer_copy import OfferCopy
 from credgraph.graph.store.interface import Store
@@ -67,7 +68,7 @@ def subset_store(source: ox.Store, graphs: int, where: Path) -> Path:
     return path
 
 
-def same(a: cg.Catalogue, b: cg.Catalogue) -> bool:
+def same(a: Catalogue, b: Catalogue) -> bool:
     return (a.specs, a.orgs, a.labels) == (b.specs, b.orgs, b.labels)
 
 
@@ -78,11 +79,11 @@ def timed(fn):
 
 
 def measure(label: str, store: Store, skip_before: bool) -> None:
-    graphs, t_list = timed(lambda: [n for n, _, _ in cg.offer_graphs(store)])
-    after, t_after = timed(lambda: cg.read_catalogue(store, graphs=graphs))
+    graphs, t_list = timed(lambda: [n for n, _, _ in offer_graphs(store)])
+    after, t_after = timed(lambda: read_catalogue(store, graphs=graphs))
     line = f"{label}: {len(graphs)} offer graphs, {len(after.specs):,} specifications; list {t_list:.2f} s; after (copy) {t_after:.1f} s"
     if not skip_before:
-        before, t_before = timed(lambda: cg.read_catalogue(ExplicitList(store, graphs), graphs=graphs))
+        before, t_before = timed(lambda: read_catalogue(ExplicitList(store, graphs), graphs=graphs))
         line += f"; before (explicit list) {t_before:.1f} s; identical: {same(before, after)}"
     print(line, flush=True)
 

@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_records import Catalogue
 from credgraph.graph.store.interface import Store
 from credgraph.site import parallel, snapshot
 from credgraph.site.dump import Dump
@@ -169,11 +169,11 @@ class SiteBuilder:
         return self._Timer(self, name)
 
 
-def _memoise_lookups(cat: cg.Catalogue) -> None:
+def _memoise_lookups(cat: Catalogue) -> None:
     """Remember the catalogue's labels and references: every page asks for the same few thousand again and again.
 
-    Safe because the catalogue is not changed once read, and :class:`cg.Ref` and
-    :class:`cg.Text` are immutable. Each worker process fills its own copy.
+    Safe because the catalogue is not changed once read, and :class:`~credgraph.graph.services.catalogue_results.Ref` and
+    :class:`~credgraph.graph.services.catalogue_results.Text` are immutable. Each worker process fills its own copy.
     """
     cat.ref = functools.lru_cache(maxsize=None)(cat.ref)  # type: ignore[method-assign]
     cat.label = functools.lru_cache(maxsize=None)(cat.label)  # type: ignore[method-assign]

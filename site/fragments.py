@@ -13,11 +13,11 @@ from types import SimpleNamespace
 
 from markupsafe import Markup, escape
 
-from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_results import SpecificationDetail
 from credgraph.site.page import Page
 
 
-def spec_fragments(page: Page, d: cg.SpecificationDetail, stacking: list[dict], equivalents: list[dict]) -> SimpleNamespace:
+def spec_fragments(page: Page, d: SpecificationDetail, stacking: list[dict], equivalents: list[dict]) -> SimpleNamespace:
     """The parts of a specification page inside each Annex I element, as escaped markup.
 
     Built in Python rather than in ``spec.html``: a Jinja call per value (link,

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_naming import LANGUAGES
+from credgraph.graph.services.catalogue_results import Ref, SpecSummary, Text
 
 if TYPE_CHECKING:
     from credgraph.site.rendering import Renderer
 
-LANGS = cg.LANGUAGES
+LANGS = LANGUAGES
 PREFIX = {"en": "", "de": "de/", "fr": "fr/"}
 
 
@@ -41,7 +42,7 @@ class Page:
         """Relative URL of a language-independent file."""
         return self.root + path
 
-    def tx(self, text: cg.Text | None, tag: str = "span") -> Markup:
+    def tx(self, text: Text | None, tag: str = "span") -> Markup:
         """A data text, marked with its language and visibly flagged when it is a fallback."""
         # Plain string building: this runs tens of thousands of times per build.
         if text is None:
@@ -54,7 +55,7 @@ class Page:
         note = self.site.fallback_notes[self.lang][text.lang] if text.lang in LANGS else escape(self.t["fallback_note"] + " " + text.lang)
         return Markup(f'<{tag} lang="{escape(text.lang)}">{body}</{tag}> <abbr class="fallback" title="{note}">{escape(text.lang.upper())}</abbr>')
 
-    def cards(self, items: list[cg.SpecSummary]) -> Markup:
+    def cards(self, items: list[SpecSummary]) -> Markup:
         """The list of specification cards (each built once per specification and language)."""
         cache = self.site.card_cache
         # A card is the same on every page but for the way up to the site's root in its link.
@@ -66,7 +67,7 @@ class Page:
         parts.append("</ul>")
         return Markup("\n".join(parts))
 
-    def card_tail(self, s: cg.SpecSummary) -> str:
+    def card_tail(self, s: SpecSummary) -> str:
         """A specification's card after the way up to the site's root (the same on every page of a language)."""
         meta = []
         for ref in (s.provider, s.country, s.eqf):
@@ -77,7 +78,7 @@ class Page:
         meta.extend(self.label(m) for m in s.modes)
         return f'{PREFIX[self.lang]}{s.path}">{self.tx(s.title)}</a></h3><p class="meta">{" · ".join(meta)}</p></li>'
 
-    def label(self, ref: cg.Ref) -> Markup:
+    def label(self, ref: Ref) -> Markup:
         """A reference's label, as :meth:`tx` marks it (made once per reference and language, as :meth:`ref`)."""
         key = (id(ref), self.lang)
         made = self.site.label_html.get(key)
@@ -87,7 +88,7 @@ class Page:
         self.site.label_html[key] = (ref, html)
         return html
 
-    def refs(self, items: list[cg.Ref | None]) -> Markup:
+    def refs(self, items: list[Ref | None]) -> Markup:
         """References separated by commas, or "not stated" when there are none."""
         if not items:
             return Markup(self.site.missing[self.lang])
@@ -107,7 +108,7 @@ class Page:
             text = text.replace("{" + name + "}", str(value))
         return text
 
-    def ref(self, ref: cg.Ref | None) -> Markup:
+    def ref(self, ref: Ref | None) -> Markup:
         """A reference: a link when it has a page, else its label."""
         if ref is None:
             return Markup(self.site.missing[self.lang])
@@ -123,7 +124,7 @@ class Page:
         self.site.ref_html[key] = (ref, html)
         return html
 
-    def tag(self, skill: cg.Ref) -> str:
+    def tag(self, skill: Ref) -> str:
         """A skill as a tag linking to its page (made once per language and depth, as :meth:`ref`)."""
         key = (id(skill), self.lang, self.root)
         made = self.site.tag_html.get(key)

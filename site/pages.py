@@ -18,6 +18,10 @@ from typing import Any
 from markupsafe import Markup
 
 from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_naming import FACETS, normalise, page_path, slug_of
+from credgraph.graph.services.catalogue_reading import offer_graphs
+from credgraph.graph.services.catalogue_records import Catalogue, SpecRecord
+from credgraph.graph.services.catalogue_results import Ref, SpecificationDetail, Text
 from credgraph.graph.store.interface import Store
 from credgraph.graph.store.offer_copy import OfferCopy
 from credgraph.site import diagram, linkeddata
@@ -33,13 +37,13 @@ from credgraph.site.search_index import search_indexes
 LIST_PAGE = 100
 # An inline context, so that the JSON-LD parses offline (no remote context to fetch).
 SCHEMA_CONTEXT = {"@vocab": "https://schema.org/"}
-FACET_LABELS = {name: f"facet_{name}" for name in cg.FACETS}
+FACET_LABELS = {name: f"facet_{name}" for name in FACETS}
 
 
 class Pages:
     """The units of one build, written through its renderer."""
 
-    def __init__(self, *, renderer: Renderer, store: Store, data: OfferCopy, cat: cg.Catalogue, plan: SitePlan,
+    def __init__(self, *, renderer: Renderer, store: Store, data: OfferCopy, cat: Catalogue, plan: SitePlan,
                  similarity: Similarity, matches: dict[str, list[tuple[str, str]]], code: str,
                  sparql_endpoint: str) -> None:
         self.renderer = renderer
@@ -70,9 +74,9 @@ class Pages:
         self.output.end()
 
 
-    def spec_unit(self, spec: cg.SpecRecord) -> None:
+    def spec_unit(self, spec: SpecRecord) -> None:
         """One specification's pages and data files, unless nothing they show changed."""
-        path = cg.page_path("spec", spec.iri)
+        path = page_path("spec", spec.iri)
         details = {lang: cg.specification_detail(self.cat, spec, lang) for lang in LANGS}
         stacking = {lang: self.stacking_view(spec, lang) for lang in LANGS}
         similar = self.similarity.similar(spec.iri)
@@ -95,20 +99,20 @@ class Pages:
         for page, title, parts in pages:
             self.renderer.render_spec(page, title, parts, jsonld)
 
-    def stacking_view(self, spec: cg.SpecRecord, lang: str) -> list[dict]:
+    def stacking_view(self, spec: SpecRecord, lang: str) -> list[dict]:
         """The rules ``spec`` counts towards: target, and the other components it stacks with."""
         views = []
         for rule in self.plan.rules_with.get(spec.iri, []):
             others = sorted({c for c in rule.components() if c != spec.iri})
             views.append({
                 "rule": rule,
-                "path": cg.page_path("pathway", rule.iri),
+                "path": page_path("pathway", rule.iri),
                 "target": self.cat.ref(rule.target, lang, "spec"),
                 "with": [self.cat.ref(o, lang, "spec") for o in others],
             })
         return views
 
-    def equivalents(self, spec: cg.SpecRecord, lang: str, similar: list[tuple[str, float]]) -> list[dict]:
+    def equivalents(self, spec: SpecRecord, lang: str, similar: list[tuple[str, float]]) -> list[dict]:
         rows = [{"ref": self.cat.ref(o, lang, "spec"), "relation": rel, "score": None} for o, rel in self.matches.get(spec.iri, [])]
         recorded = {o for o, _ in self.matches.get(spec.iri, [])}
         rows += [{"ref": self.cat.ref(o, lang, "spec"), "relation": "similar", "score": score}
@@ -121,7 +125,7 @@ class Pages:
         The provider and skill pages have linked-data files (beside their first page).
         """
         cat = self.cat
-        path = cg.page_path(facet, iri)
+        path = page_path(facet, iri)
         specs = self.plan.groups(facet)[iri]
         items = {lang: self.renderer.summaries(self.cat, specs, lang) for lang in LANGS}
         headings = {lang: cat.label(iri, lang) for lang in LANGS}
@@ -141,11 +145,11 @@ class Pages:
         key = {"provider": "provider_specs", "skill": "skill_specs", "eqf": "level_specs", "field": "field_specs"}[facet]
         total = max(1, math.ceil(len(specs) / LIST_PAGE))
         pages = [path if n == 1 else f"{path}{n}/" for n in range(1, total + 1)]
-        for n, page_path in enumerate(pages, 1):
+        for n, at in enumerate(pages, 1):
             window = {lang: items[lang][(n - 1) * LIST_PAGE:n * LIST_PAGE] for lang in LANGS}
             first = n == 1 and schema is not None
             cards = {lang: [self.renderer.card_cache[(s.iri, lang)] for s in window[lang]] for lang in LANGS}
-            if self.output.reuse(f"{facet} {page_path}", fingerprint(
+            if self.output.reuse(f"{facet} {at}", fingerprint(
                     self.code, headings, countries, homepage, cards, total, (schema, triples) if first else None)):
                 continue
             data = jsonld = None
@@ -155,13 +159,13 @@ class Pages:
                 list_title = self.renderer.strings[lang][key]
                 if total > 1:
                     list_title += " · " + self.renderer.strings[lang]["page_n"].replace("{n}", str(n)).replace("{total}", str(total))
-                self.renderer.render("list.html", lang, page_path, data=data, jsonld=jsonld, title=headings[lang].text, kind=facet,
+                self.renderer.render("list.html", lang, at, data=data, jsonld=jsonld, title=headings[lang].text, kind=facet,
                              heading=headings[lang], items=window[lang], list_title=list_title,
-                             country=countries[lang], homepage=homepage, iri=iri, paging=self.renderer.paging(lang, page_path, pages, n))
+                             country=countries[lang], homepage=homepage, iri=iri, paging=self.renderer.paging(lang, at, pages, n))
 
     def pathway_unit(self, rule) -> None:
         cat = self.cat
-        path = cg.page_path("pathway", rule.iri)
+        path = page_path("pathway", rule.iri)
         schema = {"@context": SCHEMA_CONTEXT, "@type": "EducationalOccupationalCredential", "@id": rule.target,
                   "name": cat.label(rule.target, "en").text,
                   "competencyRequired": [cat.label(c, "en").text for c in sorted(rule.components())]}
@@ -182,11 +186,11 @@ class Pages:
             page = Page(self.renderer, lang, path)
             conditions, filters, target = views[lang]
             title = f'{page.t["pathway"]}: {target.label.text}'
-            def box(ref: cg.Ref, page: Page = page) -> diagram.DiagramItem:
+            def box(ref: Ref, page: Page = page) -> diagram.DiagramItem:
                 return diagram.DiagramItem(ref.label.text, page.url(ref.path) if ref.path else "")
 
             svg = diagram.rule_svg(
-                "d" + cg.slug_of("pathway", rule.iri).replace("/", "-").replace(".", "-"), title, box(target),
+                "d" + slug_of("pathway", rule.iri).replace("/", "-").replace(".", "-"), title, box(target),
                 [diagram.DiagramCondition(c["heading"], [box(i) for i in c["items"]]) for c in conditions], filters,
             )
             self.renderer.render("pathway.html", lang, path, data=data, jsonld=jsonld, title=title, rule=rule, target=target,
@@ -206,7 +210,7 @@ class Pages:
             heading = page.t["cond_allof"]
         if kind == "skills":
             items = [self.cat.ref(s, lang, "skill") for s in cond.skills]
-            items = [i if i.iri in self.plan.by_skill else cg.Ref(i.iri, i.key, i.label, "") for i in items]
+            items = [i if i.iri in self.plan.by_skill else Ref(i.iri, i.key, i.label, "") for i in items]
         else:
             items = [self.cat.ref(c, lang, "spec") for c in cond.components]
         notes = []
@@ -228,7 +232,7 @@ class Pages:
                 continue
             page = Page(self.renderer, lang, path)
             self.renderer.render("list.html", lang, path, title=page.t["browse_all"], kind="all",
-                         heading=cg.Text(page.t["browse_all"], lang), items=window,
+                         heading=Text(page.t["browse_all"], lang), items=window,
                          list_title=page.fmt("page_n", n=n, total=total), country=None, homepage=None, iri=None,
                          paging=self.renderer.paging(lang, path, pages, n))
 
@@ -242,8 +246,8 @@ class Pages:
                 "provider": _by_label((cat.ref(i, lang, "provider"), len(s)) for i, s in self.plan.by_provider.items()),
                 "skill": _by_label((cat.ref(i, lang, "skill"), len(s)) for i, s in self.plan.by_skill.items()),
             }
-            pathways = sorted(((cg.page_path("pathway", r.iri), cat.ref(r.target, lang, "spec")) for r in self.plan.rules),
-                              key=lambda x: cg.normalise(x[1].label.text))
+            pathways = sorted(((page_path("pathway", r.iri), cat.ref(r.target, lang, "spec")) for r in self.plan.rules),
+                              key=lambda x: normalise(x[1].label.text))
             self.renderer.render("browse.html", lang, "browse/", title=self.renderer.strings[lang]["browse_title"], groups=groups,
                          pathways=pathways)
 
@@ -253,7 +257,7 @@ class Pages:
         for lang in LANGS:
             self.renderer.render("home.html", lang, "", title=self.renderer.strings[lang]["site_name"], stats=self.plan.stats)
             self.renderer.render("search.html", lang, "search/", title=self.renderer.strings[lang]["search_title"],
-                                 facets=cg.FACETS, facet_labels=FACET_LABELS)
+                                 facets=FACETS, facet_labels=FACET_LABELS)
             self.about(lang)
 
     @functools.cached_property
@@ -263,7 +267,7 @@ class Pages:
         Issued credentials are counted, not listed: there may be hundreds of
         thousands, and each names only a pseudonymous record.
         """
-        offer = {name for name, _, _ in cg.offer_graphs(self.store)}
+        offer = {name for name, _, _ in offer_graphs(self.store)}
         graphs = [g for g in self.store.graphs() if g.kind in ("vocab", "source")]
         listed = sorted({(g.kind, g.source, g.title) for g in graphs if g.name in offer})
         return listed, len(graphs)
@@ -275,11 +279,11 @@ class Pages:
 
 
 def _by_label(pairs) -> list:
-    return sorted(pairs, key=lambda x: (cg.normalise(x[0].label.text), x[0].iri))
+    return sorted(pairs, key=lambda x: (normalise(x[0].label.text), x[0].iri))
 
 
 
-def schema_course(detail: cg.SpecificationDetail, cat: cg.Catalogue, spec: cg.SpecRecord) -> dict:
+def schema_course(detail: SpecificationDetail, cat: Catalogue, spec: SpecRecord) -> dict:
     """The schema.org view of a specification: a Course awarding an EducationalOccupationalCredential."""
     credential: dict[str, Any] = {"@type": "EducationalOccupationalCredential", "name": detail.title.text,
                                   "credentialCategory": spec.kind}

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_records import Catalogue
 from credgraph.site.page import LANGS
 
 
 class SitePlan:
     """The pages of one catalogue: its groups, counts and stacking rules."""
 
-    def __init__(self, cat: cg.Catalogue, rules: list) -> None:
+    def __init__(self, cat: Catalogue, rules: list) -> None:
         self.cat = cat
         self.rules = rules
         self.by_provider = cg.specs_by(cat, "provider")

@@ -19,7 +19,7 @@ from typing import Any
 from pyoxigraph import NamedNode
 
 from credgraph.graph import namespaces as ns
-from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_records import Catalogue
 from credgraph.graph.services import specifications, stacking
 from credgraph.graph.services.equivalence import covered_skills, similarity_score
 from credgraph.graph.store.interface import StoreError
@@ -67,7 +67,7 @@ def read_related(snapshot: Snapshot) -> dict:
     return out
 
 
-def all_rules(related: dict, cat: cg.Catalogue, data: OfferCopy, notes: list[str]) -> list:
+def all_rules(related: dict, cat: Catalogue, data: OfferCopy, notes: list[str]) -> list:
     """Stacking rules, explicit and implied by elm:hasPart (stacking service)."""
     if related["explicit"] is None:
         notes.append(related["rules_note"])
@@ -86,7 +86,7 @@ def all_rules(related: dict, cat: cg.Catalogue, data: OfferCopy, notes: list[str
 class Similarity:
     """The most similar specifications of other providers, scored in memory for a whole site."""
 
-    def __init__(self, related: dict, cat: cg.Catalogue, notes: list[str]) -> None:
+    def __init__(self, related: dict, cat: Catalogue, notes: list[str]) -> None:
         """What scoring similar specifications needs (scored per specification, in the workers).
 
         The equivalence service's per-specification search runs several

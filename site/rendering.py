@@ -19,7 +19,9 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from credgraph import __version__
-from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_naming import normalise
+from credgraph.graph.services.catalogue_records import Catalogue
+from credgraph.graph.services.catalogue_results import Ref, SpecSummary
 from credgraph.site import linkeddata, skeleton
 from credgraph.site.output import SiteOutput
 from credgraph.site.page import LANGS, PREFIX, Page
@@ -94,10 +96,10 @@ class Renderer:
             for lang in LANGS}
         self.card_cache: dict[tuple[str, str], str] = {}
         self.pager_urls: dict[tuple, list[str]] = {}
-        self.ref_html: dict[tuple[int, str, str], tuple[cg.Ref, Markup]] = {}
-        self.tag_html: dict[tuple[int, str, str], tuple[cg.Ref, str]] = {}
-        self.label_html: dict[tuple[int, str], tuple[cg.Ref, Markup]] = {}
-        self.summary_cache: dict[tuple[str, str], cg.SpecSummary] = {}
+        self.ref_html: dict[tuple[int, str, str], tuple[Ref, Markup]] = {}
+        self.tag_html: dict[tuple[int, str, str], tuple[Ref, str]] = {}
+        self.label_html: dict[tuple[int, str], tuple[Ref, Markup]] = {}
+        self.summary_cache: dict[tuple[str, str], SpecSummary] = {}
         self.sort_keys: dict[tuple[str, str], tuple[str, str]] = {}
 
     def render(self, template: str, lang: str, path: str, *, data: str | None = None, jsonld: str | None = None,
@@ -159,7 +161,7 @@ class Renderer:
             urls = self.pager_urls[key] = [root + PREFIX[lang] + other for other in pages]
         return {"n": n, "pages": pages, "urls": urls}
 
-    def summaries(self, cat: cg.Catalogue, specs, lang: str) -> list[cg.SpecSummary]:
+    def summaries(self, cat: Catalogue, specs, lang: str) -> list[SpecSummary]:
         """Search-hit views of ``specs`` sorted by title, each built once per language with its card."""
         cache = self.summary_cache
         items = []
@@ -168,7 +170,7 @@ class Renderer:
             key = (spec.iri, lang)
             if key not in cache:
                 s = cache[key] = cat.summary(spec, lang)
-                self.sort_keys[key] = (cg.normalise(s.title.text), s.iri)
+                self.sort_keys[key] = (normalise(s.title.text), s.iri)
                 page = page or Page(self, lang, "")
                 # The card's text is what a list page shows of the specification: its fingerprint part.
                 self.card_cache[key] = page.card_tail(s)

@@ -30,7 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_reading import offer_graphs, read_catalogue
+from credgraph.graph.services.catalogue_records import Catalogue
 from credgraph.graph.store.offer_copy import UNION_GRAPH, OfferCopy
 from credgraph.graph.store.interface import Store, StoreError
 from credgraph.graph.store.embedded import EmbeddedStore
@@ -80,7 +81,7 @@ class Snapshot:
 
 def take(store: Store) -> Snapshot:
     """Read ``store`` once, graph by graph: the dump and the offer copy."""
-    offer = cg.offer_graphs(store)
+    offer = offer_graphs(store)
     keep = {name for name, _, _ in offer}
     chunks: list[Chunk] = []
 
@@ -100,9 +101,9 @@ def take(store: Store) -> Snapshot:
     return Snapshot(OfferCopy.of(copy, offer, "memory:offer-snapshot"), chunks)
 
 
-def read_offer_catalogue(snapshot: OfferCopy) -> cg.Catalogue:
+def read_offer_catalogue(snapshot: OfferCopy) -> Catalogue:
     """The catalogue (as :func:`credgraph.graph.services.catalogue.load_catalogue` reads it) from the offer copy (no further copy)."""
-    return cg.read_catalogue(snapshot, graphs=[name for name, _, _ in snapshot.offer])
+    return read_catalogue(snapshot, graphs=[name for name, _, _ in snapshot.offer])
 
 
 def graph_fingerprint(offer: tuple[tuple[str, str, str], ...] | Mapping) -> str:

@@ -8,6 +8,10 @@ import pyoxigraph as ox
 import pytest
 
 from credgraph.graph.services import catalogue as cg
+from credgraph.graph.services.catalogue_naming import key_of, normalise, page_path
+from credgraph.graph.services.catalogue_reading import duration_hours, load_catalogue, offer_graphs, read_catalogue
+from credgraph.graph.services.catalogue_records import Catalogue
+from credgraph.graph.services.catalogue_results import Text
 from credgraph.graph.store.interface import Provenance, content_hash
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
@@ -56,7 +60,7 @@ def test_text_search_in_each_language(cat_store):
 
 def test_fallback_title_is_marked(cat_store):
     result = cg.search(cat_store, "cloud", lang="fr")
-    assert result.items[0].title == cg.Text("Cloud Security Fundamentals", "en", fallback=True)
+    assert result.items[0].title == Text("Cloud Security Fundamentals", "en", fallback=True)
 
 
 def test_facets_filter_and_count(cat_store):
@@ -83,7 +87,7 @@ def test_facets_filter_and_count(cat_store):
 ])
 def test_each_facet(cat_store, facet, value, expected):
     result = cg.search(cat_store, filters={facet: [value]})
-    assert {cg.key_of(i.iri) for i in result.items} == expected
+    assert {key_of(i.iri) for i in result.items} == expected
     assert result.total == len(expected)
 
 
@@ -140,12 +144,12 @@ def test_cache_follows_changes(cat_store):
 
 
 def test_paths_and_slugs():
-    assert cg.page_path("spec", SPEC + "hs-x/ds-101") == "spec/hs-x/ds-101/"
-    assert cg.page_path("provider", ORG + "tu-berlin") == "provider/tu-berlin/"
-    assert cg.page_path("spec", "http://example.org/a b").startswith("spec/x")
-    assert cg.page_path("spec", SPEC + "../evil") != "spec/../evil/"
-    assert cg.duration_hours("PT125H") == 125 and cg.duration_hours("P1DT2H30M") == 26.5
-    assert cg.normalise("Straße Données") == "strasse donnees"
+    assert page_path("spec", SPEC + "hs-x/ds-101") == "spec/hs-x/ds-101/"
+    assert page_path("provider", ORG + "tu-berlin") == "provider/tu-berlin/"
+    assert page_path("spec", "http://example.org/a b").startswith("spec/x")
+    assert page_path("spec", SPEC + "../evil") != "spec/../evil/"
+    assert duration_hours("PT125H") == 125 and duration_hours("P1DT2H30M") == 26.5
+    assert normalise("Straße Données") == "strasse donnees"
 
 
 def test_issued_credentials_do_not_change_the_offer(cat_store):
@@ -235,36 +239,36 @@ def split_store(store):
     return store
 
 
-def snapshot(cat: cg.Catalogue) -> tuple:
+def snapshot(cat: Catalogue) -> tuple:
     return cat.specs, cat.orgs, cat.labels
 
 
 def test_offer_copy_reads_what_the_explicit_list_reads(split_store):
-    graphs = [name for name, _, _ in cg.offer_graphs(split_store)]
+    graphs = [name for name, _, _ in offer_graphs(split_store)]
     assert len(graphs) == 4 and not any("cred-" in g or "desc-" in g or "badge-" in g for g in graphs)
-    copied = cg.read_catalogue(split_store)
-    explicit = cg.read_catalogue(ExplicitList(split_store, graphs), graphs=graphs)
+    copied = read_catalogue(split_store)
+    explicit = read_catalogue(ExplicitList(split_store, graphs), graphs=graphs)
     assert snapshot(copied) == snapshot(explicit)
     assert len(copied.specs) == 5 and copied.labels
     one = SPEC + "data-analytics-python"
-    assert snapshot(cg.read_catalogue(split_store, one)) == snapshot(cg.read_catalogue(ExplicitList(split_store, graphs), one, graphs))
-    assert list(cg.read_catalogue(split_store, one).specs) == [one]
+    assert snapshot(read_catalogue(split_store, one)) == snapshot(read_catalogue(ExplicitList(split_store, graphs), one, graphs))
+    assert list(read_catalogue(split_store, one).specs) == [one]
 
 
 def test_offer_copy_leaves_out_credentials_badges_and_descriptions(split_store):
-    cat = cg.load_catalogue(split_store, cached=False)
+    cat = load_catalogue(split_store, cached=False)
     assert SPEC + "described-only-in-a-desc-graph" not in cat.specs
     assert ORG + "only-in-a-badge" not in cat.orgs
     assert cat.specs[SPEC + "cloud-security"].titles == {"en": "Cloud Security Fundamentals"}
     # The same catalogue as the fixture in one graph on a store with nothing else.
     whole = EmbeddedStore(None)
     load_fixture(whole)
-    assert snapshot(cat) == snapshot(cg.load_catalogue(whole, cached=False))
+    assert snapshot(cat) == snapshot(load_catalogue(whole, cached=False))
     assert cg.search(split_store, "description graph").total == 0
 
 
 def test_copy_holds_the_offer_graphs_only(split_store):
-    graphs = [name for name, _, _ in cg.offer_graphs(split_store)]
+    graphs = [name for name, _, _ in offer_graphs(split_store)]
     copy = offer_copy.copy_offer(split_store, graphs)
     assert isinstance(copy, offer_copy.OfferCopy)
     assert offer_copy.copy_offer(copy, graphs) is copy

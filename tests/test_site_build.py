@@ -414,11 +414,12 @@ def test_search_indexes_do_not_depend_on_the_catalogues_order(built):
     """Equal titles are ordered by IRI: the catalogue's own order differs between reads of a large store."""
     import copy
 
-    from credgraph.graph.services import catalogue as cg
+    from credgraph.graph.services.catalogue_naming import page_path
+    from credgraph.graph.services.catalogue_reading import load_catalogue
     from credgraph.site.search_index import search_index, search_indexes
 
     _, _, store = built
-    cat = cg.load_catalogue(store)
+    cat = load_catalogue(store)
     twin = copy.copy(cat)
     # The same catalogue, read in the opposite order, with every title made equal.
     twin.specs = {iri: copy.replace(spec, titles={"en": "Same title"}) if hasattr(copy, "replace")
@@ -429,7 +430,7 @@ def test_search_indexes_do_not_depend_on_the_catalogues_order(built):
     indexes, reordered = search_indexes(same), search_indexes(twin)
     assert indexes == reordered
     docs = json.loads(indexes["de"])["docs"]
-    assert [d[0] for d in docs] == [cg.page_path("spec", iri) for iri in sorted(cat.specs)]
+    assert [d[0] for d in docs] == [page_path("spec", iri) for iri in sorted(cat.specs)]
     assert all(d[1] == "Same title" and d[2] == "en" for d in docs)  # a fallback, marked with its language
     assert search_index(cat, "fr") == search_indexes(cat)["fr"]
 
