@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources.catalogue_csv import ASSESSMENTS, COUNTRIES, org_iri, spec_iri
+from credgraph.graph.sources.catalogue_csv import org_iri, spec_iri
+from credgraph.graph.sources.catalogue_terms import ASSESSMENTS, COUNTRIES
 from credgraph.demo.topics import OUTCOME_TEMPLATES, SKILLS, TOPICS, TOPIC_SKILLS, description_text
 
 

@@ -8,7 +8,8 @@ import json
 from datetime import date
 
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources.catalogue_csv import ASSESSMENTS, LANGUAGES, MODES, QA_TYPES, org_iri, slugify, spec_iri
+from credgraph.graph.sources.catalogue_csv import org_iri, slugify, spec_iri
+from credgraph.graph.sources.catalogue_terms import ASSESSMENTS, LANGUAGES, MODES, QA_TYPES
 from credgraph.demo.catalogue import ESCO_SKILL, Provider, Spec
 from credgraph.demo.learners import Learner
 from credgraph.demo.topics import description_text
@@ -58,7 +59,7 @@ def _agency_json(provider: Provider) -> dict:
 
 def _spec_json(spec: Spec) -> dict:
     """The specification as the credential carries it: the same IRIs and values as the catalogue."""
-    from credgraph.graph.sources.catalogue_csv import QA_LABELS
+    from credgraph.graph.sources.catalogue_terms import QA_LABELS
 
     iri = spec.iri
     body: dict = {

@@ -39,7 +39,7 @@ from credgraph.graph.sources import jsonld
 from credgraph.graph.services import specifications
 from credgraph.graph.sources import validation
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources.catalogue_csv import country_code
+from credgraph.graph.sources.catalogue_terms import country_code
 from credgraph.graph.sources.catalogue_csv import spec_iri as catalogue_spec_iri
 from credgraph.graph.issuing.learners_csv import Learner
 from credgraph.graph.store.interface import Store

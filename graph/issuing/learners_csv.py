@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from credgraph.graph.sources.catalogue_csv import country_code
+from credgraph.graph.sources.catalogue_terms import country_code
 
 REQUIRED_COLUMNS = ("learner_id", "given_name", "family_name", "date_of_award")
 OPTIONAL_COLUMNS = ("date_of_birth", "email", "national_id", "national_id_country", "grade")

@@ -90,7 +90,7 @@ class SealingKey:
 
     def legal_identifier(self) -> tuple[str, str] | None:
         """(NAL country code, notation) from the certificate's organizationIdentifier (eSeal certificates carry it), or None."""
-        from credgraph.graph.sources.catalogue_csv import country_code
+        from credgraph.graph.sources.catalogue_terms import country_code
 
         subject = self.certificate.subject
         ids = subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_IDENTIFIER)

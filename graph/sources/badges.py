@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from credgraph.graph import namespaces as ns
 from credgraph.graph.sources import privacy
-from credgraph.graph.sources.catalogue_csv import country_code
+from credgraph.graph.sources.catalogue_terms import country_code
 from credgraph.graph.sources.edc import CredentialError, CredentialSplit
 from credgraph.graph.sources.jsonld import parse_datetime_date
 

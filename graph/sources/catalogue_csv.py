@@ -4,6 +4,11 @@ The column set is documented in ``docs/catalogue-csv.md``. Parsing is pure:
 bytes in, triples and errors out; the ingest pipeline writes the result into
 the source graph ``urn:credgraph:source:catalogue-<hash of file name>``. A file
 with any error yields no triples at all (all or nothing).
+
+The controlled values the cells may hold are in
+:mod:`~credgraph.graph.sources.catalogue_terms`; reading a cell into a checked
+value is :mod:`~credgraph.graph.sources.catalogue_cells`; this module checks
+the header and makes each row's triples.
 """
 
 from __future__ import annotations
@@ -13,9 +18,8 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import PurePath
 
@@ -23,117 +27,32 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from credgraph import queries
 from credgraph.graph import namespaces as ns
+from credgraph.graph.sources.catalogue_cells import CellReader, HTTP_URL, OUTCOME_COLUMN, SkillResolver
+from credgraph.graph.sources.catalogue_terms import (
+    ASSESSMENTS,
+    ASSESSMENT_ALIASES,
+    COUNTRY_NAL,
+    CURRENCY_NAL,
+    ECTS,
+    ESCO_SKILL_PREFIX,
+    ISCED_F_CODES,
+    LANGS,
+    LANGUAGE_NAL,
+    LEARNING_SETTINGS,
+    LEARNING_SETTING_ALIASES,
+    MODES,
+    MODE_ALIASES,
+    OPPORTUNITY_ALIASES,
+    OPPORTUNITY_TYPES,
+    QA_ALIASES,
+    QA_LABELS,
+    QA_TYPES,
+    SCHEMES,
+    SNB,
+    country_code,
+    language_code,
+)
 
-SkillResolver = Callable[[str], "str | None"]
-
-# --- controlled vocabularies -------------------------------------------------
-
-SNB = ns.SNB
-COUNTRY_NAL = "http://publications.europa.eu/resource/authority/country/"
-LANGUAGE_NAL = "http://publications.europa.eu/resource/authority/language/"
-CURRENCY_NAL = "http://publications.europa.eu/resource/authority/currency/"
-ECTS = SNB + "education-credit/6fcec5c5af"
-
-# ISO 3166 alpha-2 -> EU NAL country code (Europe and neighbours). ``EL`` and
-# ``UK`` are the codes EU bodies use for Greece and the United Kingdom.
-COUNTRIES = {
-    "AT": "AUT", "BE": "BEL", "BG": "BGR", "HR": "HRV", "CY": "CYP", "CZ": "CZE", "DK": "DNK",
-    "EE": "EST", "FI": "FIN", "FR": "FRA", "DE": "DEU", "GR": "GRC", "EL": "GRC", "HU": "HUN",
-    "IE": "IRL", "IT": "ITA", "LV": "LVA", "LT": "LTU", "LU": "LUX", "MT": "MLT", "NL": "NLD",
-    "PL": "POL", "PT": "PRT", "RO": "ROU", "SK": "SVK", "SI": "SVN", "ES": "ESP", "SE": "SWE",
-    "IS": "ISL", "LI": "LIE", "NO": "NOR", "CH": "CHE", "GB": "GBR", "UK": "GBR", "TR": "TUR",
-    "RS": "SRB", "ME": "MNE", "MK": "MKD", "AL": "ALB", "BA": "BIH", "UA": "UKR", "MD": "MDA",
-    "GE": "GEO", "AM": "ARM", "AD": "AND", "MC": "MCO", "SM": "SMR", "VA": "VAT",
-}
-_COUNTRY_ALPHA3 = set(COUNTRIES.values())
-
-# ISO 639-1 -> EU NAL language code.
-LANGUAGES = {
-    "bg": "BUL", "cs": "CES", "da": "DAN", "de": "DEU", "el": "ELL", "en": "ENG", "es": "SPA",
-    "et": "EST", "fi": "FIN", "fr": "FRA", "ga": "GLE", "hr": "HRV", "hu": "HUN", "it": "ITA",
-    "lt": "LIT", "lv": "LAV", "mt": "MLT", "nl": "NLD", "pl": "POL", "pt": "POR", "ro": "RON",
-    "sk": "SLK", "sl": "SLV", "sv": "SWE", "no": "NOR", "nb": "NOB", "is": "ISL", "lb": "LTZ",
-    "ca": "CAT", "eu": "EUS", "gl": "GLG", "tr": "TUR", "uk": "UKR", "sr": "SRP", "mk": "MKD",
-    "sq": "SQI", "bs": "BOS",
-}
-_LANGUAGE_ALPHA3 = set(LANGUAGES.values())
-
-MODES = {
-    "online": "920fbb3cbe", "blended": "e92d221e4d", "on-site": "9191af2ed9",
-    "work-based": "729f3bed4b", "project-based": "7813801c77", "research": "ed4c557045",
-}
-MODE_ALIASES = {
-    "presential": "on-site", "onsite": "on-site", "on site": "on-site", "face-to-face": "on-site",
-    "in person": "on-site", "in-person": "on-site", "lab": "research", "research/lab": "research",
-    "work based": "work-based", "project based": "project-based",
-}
-LEARNING_SETTINGS = {"formal": "6fd4685715", "non-formal": "e207a81fc7"}
-LEARNING_SETTING_ALIASES = {"nonformal": "non-formal", "non formal": "non-formal"}
-
-# Codes of http://data.europa.eu/snb/assessment/25831c2 (see docs/catalogue-csv.md).
-ASSESSMENTS = {
-    "written exam": "6e6cb2cc78", "oral exam": "d30284d7df", "graded assignment": "2939dae15f",
-    "continuous assessment": "3484bd7e51", "peer assessment": "19a2e5e671", "portfolio": "4f03b91c0e",
-    "attendance": "7331eb4762", "project work": "795dac4096", "group work": "56539a6507",
-    "practical assessment": "6a4db9f11d", "assessment of a work": "de4d165a6c", "quiz": "b1b68f6735",
-    "peer review": "812e3b0ae1", "problem-based learning": "c4256a2726",
-}
-ASSESSMENT_ALIASES = {
-    "written examination": "written exam", "exam": "written exam", "oral examination": "oral exam",
-    "assignment": "graded assignment", "project": "project work", "practical exam": "practical assessment",
-    "group performance": "group work", "peer-review": "peer review", "peer-assessment": "peer assessment",
-}
-
-QA_TYPES = {
-    "institutional-licence": "003293d2ce", "programme-licence": "e57dddfcf3",
-    "programme-quality": "820101cba6", "institutional-quality": "bb4618238e",
-}
-QA_LABELS = {
-    "institutional-licence": "Institutional licensing", "programme-licence": "Programme licensing",
-    "programme-quality": "Programme quality assurance", "institutional-quality": "Institutional quality assurance",
-}
-QA_ALIASES = {
-    "institutional license": "institutional-licence", "institutional-license": "institutional-licence",
-    "programme license": "programme-licence", "program-license": "programme-licence",
-    "program-quality": "programme-quality", "institutional licence": "institutional-licence",
-    "programme licence": "programme-licence", "programme quality": "programme-quality",
-    "institutional quality": "institutional-quality",
-}
-
-OPPORTUNITY_TYPES = {"course": "05053c1cbe", "short learning programme": "74a4a268e8", "mooc": "17744a2647"}
-OPPORTUNITY_ALIASES = {"short learning program": "short learning programme", "slp": "short learning programme"}
-
-# ISCED-F 2013 codes as enumerated in the ELM XSD (220 concepts).
-ISCED_F_CODES = frozenset("""
-00 000 0000 001 0011 002 0021 003 0031 009 0099 01 011 0110 0111 0112 0113 0114 0119 018 0188 02 020
-0200 021 0210 0211 0212 0213 0214 0215 0219 022 0220 0221 0222 0223 0228 0229 023 0230 0231 0232 0239
-028 0288 029 0299 03 030 0300 031 0310 0311 0312 0313 0314 0319 032 0320 0321 0322 0329 038 0388 039
-0399 04 040 0400 041 0410 0411 0412 0413 0414 0415 0416 0417 0419 042 0421 048 0488 049 0499 05 050
-0500 051 0510 0511 0512 0519 052 0520 0521 0522 0529 053 0530 0531 0532 0533 0539 054 0540 0541 0542
-058 0588 059 0599 06 061 0610 0611 0612 0613 0619 068 0688 07 070 0700 071 0710 0711 0712 0713 0714
-0715 0716 0719 072 0720 0721 0722 0723 0724 0729 073 0730 0731 0732 078 0788 079 0799 08 080 0800 081
-0810 0811 0812 0819 082 0821 083 0831 084 0841 088 0888 089 0899 09 090 0900 091 0910 0911 0912 0913
-0914 0915 0916 0917 0919 092 0920 0921 0922 0923 0929 098 0988 099 0999 10 100 1000 101 1010 1011 1012
-1013 1014 1015 1019 102 1020 1021 1022 1029 103 1030 1031 1032 1039 104 1041 108 1088 109 1099 99 999
-9999""".split())
-
-SCHEMES = {
-    "eqf": SNB + "eqf/25831c2",
-    "isced-f": SNB + "isced-f/25831c2",
-    "learning-assessment": SNB + "learning-assessment/25831c2",
-    "learning-setting": SNB + "learning-setting/25831c2",
-    "assessment": SNB + "assessment/25831c2",
-    "accreditation": SNB + "accreditation/25831c2",
-    "learning-opportunity": SNB + "learning-opportunity/25831c2",
-    "education-credit": SNB + "education-credit/25831c2",
-    "country": "http://publications.europa.eu/resource/authority/country",
-    "language": "http://publications.europa.eu/resource/authority/language",
-    "currency": "http://publications.europa.eu/resource/authority/currency",
-}
-
-ESCO_SKILL_PREFIX = ns.ESCO_SKILL
-LANGS = ("en", "de", "fr")
-MULTI_SEPARATOR = "|"
 
 # --- columns -------------------------------------------------------------------
 
@@ -144,18 +63,13 @@ BASE_COLUMNS = (
     "price", "currency", "homepage",
 ) + tuple(f"{f}_{lang}" for f in ("title", "description") for lang in LANGS)
 REQUIRED_COLUMNS = ("id", "provider_name", "country")
-OUTCOME_COLUMN = re.compile(r"^outcome_([1-9][0-9]*)_(en|de|fr|skills)$")
 KINDS = {"micro-credential": "LearningAchievementSpecification", "qualification": "Qualification"}
 KIND_ALIASES = {"microcredential": "micro-credential", "micro credential": "micro-credential", "mc": "micro-credential"}
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # C0 controls other than tab, line feed and carriage return, and DEL: never text.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-_NUMBER = re.compile(r"^\d+([.,]\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
-_WORDS_DURATION = re.compile(r"^(\d+)\s*(day|days|week|weeks|month|months|year|years)$", re.I)
 
 XSD = ns.XSD
 RDF_TYPE = NamedNode(ns.RDF + "type")
@@ -212,22 +126,6 @@ def opportunity_iri(provider_slug: str, local_id: str) -> str:
 def org_iri(slug: str) -> str:
     """The minted IRI of an organisation (provider or QA agency)."""
     return f"{ns.CG_ID}org/{slug}"
-
-
-def country_code(value: str) -> str | None:
-    """The NAL alpha-3 code for an ISO alpha-2 or NAL alpha-3 country code, or None."""
-    code = value.strip().upper()
-    if len(code) == 2:
-        return COUNTRIES.get(code)
-    return code if code in _COUNTRY_ALPHA3 else None
-
-
-def language_code(value: str) -> str | None:
-    """The NAL code for an ISO 639-1 or NAL alpha-3 language code, or None."""
-    code = value.strip()
-    if len(code) == 2:
-        return LANGUAGES.get(code.lower())
-    return code.upper() if code.upper() in _LANGUAGE_ALPHA3 else None
 
 
 # --- parsing -------------------------------------------------------------------
@@ -317,28 +215,21 @@ def _check_header(header: list[str], name: str, errors: list[str]) -> None:
         errors.append(f"{name} row 1: missing required column: at least one of title_en, title_de, title_fr")
 
 
-class _Parser:
+class _Parser(CellReader):
     """Turns validated rows into triples; collects every error of every row."""
 
     def __init__(self, name: str, header: list[str], resolve: SkillResolver | None):
-        self.name = name
-        self.header = header
-        self.resolve = resolve
+        super().__init__(name, header, resolve)
         self.triples: list[Triple] = []
-        self.errors: list[str] = []
         self.specifications: list[str] = []
         self.opportunities: list[str] = []
         self._orgs: set[str] = set()
         self._concepts: set[str] = set()
         self._schemes: set[str] = set()
-        self.outcome_numbers = sorted({int(m.group(1)) for c in header if (m := OUTCOME_COLUMN.match(c))})
 
     # -- helpers ------------------------------------------------------------
     def add(self, s: str | NamedNode, p: NamedNode, o) -> None:
         self.triples.append(Triple(NamedNode(s) if isinstance(s, str) else s, p, o))
-
-    def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append(f"{self.name} row {row}, column {column}: {message}")
 
     def concept(self, iri: str, scheme: str) -> NamedNode:
         # Typed as EDC credentials type them, so a source graph validates on its
@@ -475,7 +366,7 @@ class _Parser:
         for value in self._split(c.get("part_of", "")):
             if value in local:
                 parents.append(local[value])
-            elif _URL.match(value):
+            elif HTTP_URL.match(value):
                 parents.append(value)
             else:
                 self.error(n, "part_of", f"'{value}' is neither an id in this file nor an IRI")
@@ -597,127 +488,6 @@ class _Parser:
             self.add(amount, RDF_TYPE, ELM("Amount"))
             self.add(amount, _p(ns.RDF, "value"), Literal(_plain_number(amount_value), datatype=_p(XSD, "decimal")))
             self.add(amount, ELM("unit"), self.concept(CURRENCY_NAL + currency, "currency"))
-
-    # -- cell readers -------------------------------------------------------
-    @staticmethod
-    def _split(value: str) -> list[str]:
-        return [v.strip() for v in value.split(MULTI_SEPARATOR) if v.strip()]
-
-    def _choice(self, n: int, c: dict[str, str], col: str, table: dict, aliases: dict, default: str | None = None):
-        raw = c.get(col, "")
-        if not raw:
-            return default
-        key = " ".join(raw.lower().split())
-        key = aliases.get(key, key)
-        if key in table:
-            return key
-        self.error(n, col, f"'{raw}' is not one of: {', '.join(table)}")
-        return None
-
-    def _choices(self, n: int, c: dict[str, str], col: str, table: dict, aliases: dict) -> list[str]:
-        found = []
-        for value in self._split(c.get(col, "")):
-            key = aliases.get(" ".join(value.lower().split()), " ".join(value.lower().split()))
-            if key in table:
-                if key not in found:
-                    found.append(key)
-            else:
-                self.error(n, col, f"'{value}' is not one of: {', '.join(table)}")
-        return found
-
-    def _number(self, n: int, c: dict[str, str], col: str, maximum: Decimal) -> Decimal | None:
-        raw = c.get(col, "")
-        if not raw:
-            return None
-        value = Decimal(raw.replace(",", ".")) if _NUMBER.match(raw) else None
-        if value is None:
-            self.error(n, col, f"'{raw}' is not a number")
-            return None
-        if value <= 0 or value > maximum:
-            self.error(n, col, f"'{raw}' is out of range (more than 0, at most {maximum})")
-            return None
-        return value
-
-    def _url(self, n: int, c: dict[str, str], col: str) -> str | None:
-        raw = c.get(col, "")
-        if not raw:
-            return None
-        if not _URL.match(raw):
-            self.error(n, col, f"'{raw}' is not an http(s) URL")
-            return None
-        return raw
-
-    def _duration(self, n: int, c: dict[str, str]) -> str | None:
-        raw = c.get("duration", "")
-        if not raw:
-            return None
-        if _ISO_DURATION.match(raw.upper()):
-            return raw.upper()
-        match = _WORDS_DURATION.match(raw)
-        if match:
-            unit = match.group(2).lower()[0]
-            return f"P{int(match.group(1))}{ {'d': 'D', 'w': 'W', 'm': 'M', 'y': 'Y'}[unit] }"
-        self.error(n, "duration", f"'{raw}' is not a duration (P8W, P3M, '8 weeks')")
-        return None
-
-    def _price(self, n: int, c: dict[str, str]) -> tuple[Decimal, str] | None:
-        raw = c.get("price", "")
-        if not raw:
-            return None
-        parts = raw.replace("€", " EUR").split()
-        currency = (c.get("currency") or "EUR").upper()
-        if len(parts) == 2 and re.fullmatch(r"[A-Za-z]{3}", parts[1]):
-            currency = parts[1].upper()
-        elif len(parts) != 1:
-            self.error(n, "price", f"'{raw}' is not an amount (450, or 450 EUR)")
-            return None
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            self.error(n, "currency", f"'{currency}' is not an ISO 4217 currency code")
-            return None
-        try:
-            amount = Decimal(parts[0].replace(",", "."))
-        except InvalidOperation:
-            self.error(n, "price", f"'{raw}' is not an amount (450, or 450 EUR)")
-            return None
-        if not amount.is_finite() or amount < 0:
-            self.error(n, "price", f"'{raw}' is not an amount (450, or 450 EUR)")
-            return None
-        return amount, currency
-
-    def _outcomes(self, n: int, c: dict[str, str]) -> list[tuple[int, dict[str, str], list[str]]]:
-        outcomes = []
-        for number in self.outcome_numbers:
-            texts = {lang: c.get(f"outcome_{number}_{lang}", "") for lang in LANGS}
-            texts = {lang: t for lang, t in texts.items() if t}
-            skill_col = f"outcome_{number}_skills"
-            skills = []
-            for value in self._split(c.get(skill_col, "")):
-                iri = self._skill(n, skill_col, value)
-                if iri and iri not in skills:
-                    skills.append(iri)
-            if skills and not texts:
-                self.error(n, f"outcome_{number}_en", "an outcome with skills needs its text (outcome_N_en, _de or _fr)")
-            if texts:
-                outcomes.append((number, texts, skills))
-        return outcomes
-
-    def _skill(self, n: int, col: str, value: str) -> str | None:
-        if value.startswith(("http://", "https://")):
-            if value.startswith(ESCO_SKILL_PREFIX) and re.fullmatch(r"[0-9a-f-]{36}", value[len(ESCO_SKILL_PREFIX):]):
-                return value
-            self.error(n, col, f"'{value}' is not an ESCO skill IRI ({ESCO_SKILL_PREFIX}<uuid>)")
-            return None
-        if self.resolve is None:
-            self.error(n, col, f"'{value}' is not an ESCO skill IRI, and no ESCO graph is available to look up labels")
-            return None
-        try:
-            iri = self.resolve(value)
-        except ValueError as exc:
-            self.error(n, col, str(exc))
-            return None
-        if not iri:
-            self.error(n, col, f"no ESCO skill has the English preferred label '{value}'")
-        return iri
 
 
 def _valid_date(text: str) -> bool:
