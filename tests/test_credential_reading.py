@@ -12,6 +12,7 @@ import pytest
 from credgraph.graph.sources import edc
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import jsonld
+from credgraph.graph.sources.jsonld_contexts import EDC_AP, VC_V1, VC_V2
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
@@ -98,7 +99,7 @@ def test_ebsi_elm32_diploma_is_dated_by_issued_not_valid_from(samples):
     assert (s.issued, s.issued_from) == ("2024-03-26", CRED + "issued")
 
 
-@pytest.mark.parametrize("contexts", [[jsonld.VC_V1, jsonld.EDC_AP], [jsonld.VC_V2, jsonld.EDC_AP]], ids=["vc1-elm31", "vc2-elm32"])
+@pytest.mark.parametrize("contexts", [[VC_V1, EDC_AP], [VC_V2, EDC_AP]], ids=["vc1-elm31", "vc2-elm32"])
 @pytest.mark.parametrize("present, expected", [
     (("issued", "issuanceDate", "validFrom"), "issued"),
     (("issuanceDate", "validFrom"), "issuanceDate"),

@@ -9,6 +9,8 @@ import pytest
 
 from credgraph.graph.sources import datatypes
 from credgraph.graph.sources import jsonld
+from credgraph.graph.sources.datatypes import _short, literal_problem, literal_problems
+from credgraph.graph.sources.jsonld_contexts import EDC_AP, VC_V1
 from credgraph.graph import namespaces as ns
 
 # A well-formed and an ill-formed lexical value for every datatype with a lexical rule.
@@ -50,26 +52,26 @@ def test_each_datatype_property_accepts_its_range_and_refuses_other_text(prop):
     subject = ox.NamedNode("urn:x:s")
     checked = sorted(datatypes.property_datatypes()[prop] & datatypes.CHECKED)
     good = VALUES[checked[0]][0]
-    assert jsonld.literal_problems([ox.Triple(subject, ox.NamedNode(prop), ox.Literal(good))]) == []
+    assert literal_problems([ox.Triple(subject, ox.NamedNode(prop), ox.Literal(good))]) == []
     bad = VALUES[checked[0]][1]
-    if all(jsonld.literal_problem(ox.Literal(bad, datatype=ox.NamedNode(d))) is None for d in checked):
+    if all(literal_problem(ox.Literal(bad, datatype=ox.NamedNode(d))) is None for d in checked):
         bad = "not a value of any kind"
-    problems = jsonld.literal_problems([ox.Triple(subject, ox.NamedNode(prop), ox.Literal(bad))])
+    problems = literal_problems([ox.Triple(subject, ox.NamedNode(prop), ox.Literal(bad))])
     assert len(problems) == 1
-    short = jsonld._short(prop)
+    short = _short(prop)
     assert problems[0].startswith(f"{short} of <urn:x:s>: \"{bad}\" is not a valid xsd:"), problems[0]
 
 
 @pytest.mark.parametrize("value", ["P1M", "P21D", "PT60H", "P1Y2M10DT2H30M"])
 def test_maximum_duration_values_of_real_credentials_pass(value):
-    doc = {"@context": [jsonld.VC_V1, jsonld.EDC_AP], "id": "urn:x:spec", "type": "LearningAchievementSpecification",
+    doc = {"@context": [VC_V1, EDC_AP], "id": "urn:x:spec", "type": "LearningAchievementSpecification",
            "maximumDuration": value}
-    assert jsonld.literal_problems(jsonld.to_triples(doc, "doc")) == []
+    assert literal_problems(jsonld.to_triples(doc, "doc")) == []
 
 
 def test_typed_values_are_checked_against_their_own_datatype():
     # The EDC context types dateOfBirth as xsd:dateTime; a value that is none is refused, naming the property.
-    doc = {"@context": [jsonld.VC_V1, jsonld.EDC_AP], "id": "urn:x:spec", "type": "LearningAchievementSpecification",
+    doc = {"@context": [VC_V1, EDC_AP], "id": "urn:x:spec", "type": "LearningAchievementSpecification",
            "volumeOfLearning": "125 hours"}
-    [problem] = jsonld.literal_problems(jsonld.to_triples(json.loads(json.dumps(doc)), "doc"))
+    [problem] = literal_problems(jsonld.to_triples(json.loads(json.dumps(doc)), "doc"))
     assert problem.startswith("elm:volumeOfLearning of <urn:x:spec>:") and "125 hours" in problem

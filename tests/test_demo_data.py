@@ -18,6 +18,8 @@ from credgraph.demo.learners import plan_issues
 from credgraph.demo.topics import SKILLS
 from credgraph.graph.sources import edc
 from credgraph.graph.sources import jsonld
+from credgraph.graph.sources.datatypes import literal_problems
+from credgraph.graph.sources.jsonld_contexts import inline_contexts
 from credgraph.graph import namespaces as ns
 from credgraph.graph.sources.catalogue_csv import parse_catalogue_csv
 
@@ -156,9 +158,9 @@ def test_credentials_parse_and_split(demo):
         assert document["@context"] == ["https://www.w3.org/2018/credentials/v1", "http://data.europa.eu/snb/model/context/edc-ap"]
         assert document["type"] == ["VerifiableCredential", "EuropeanDigitalCredential"]
         name = document["credentialSubject"]["fullName"]["en"]
-        doc = jsonld.inline_contexts(jsonld.decode_json(path.read_bytes(), path.name), path.name)
+        doc = inline_contexts(jsonld.decode_json(path.read_bytes(), path.name), path.name)
         triples = jsonld.normalise(jsonld.to_triples(doc, path.name))
-        assert jsonld.literal_problems(triples) == []
+        assert literal_problems(triples) == []
         split = edc.split_edc(triples, path.name, b"k" * 32)
         assert split.learner and split.issued and split.issuer_country is not None
         assert split.specifications
@@ -223,7 +225,7 @@ def test_credentials_parse_the_same_from_templates(demo):
     jsonld_templates.TEMPLATES.clear()
     for path in sorted((root / "credentials").rglob("*.jsonld"))[:80]:
         document = json.loads(path.read_bytes())
-        inlined = jsonld.inline_contexts(document, path.name)
+        inlined = inline_contexts(document, path.name)
         reference = jsonld.normalise(q.triple for q in ox.parse(json.dumps(inlined).encode(), ox.RdfFormat.JSON_LD))
         ours = jsonld.to_triples(document, path.name)
         assert len(ours) == len(reference) and canonical(ours) == canonical(reference), path.name

@@ -9,9 +9,20 @@ import pyoxigraph as ox
 import pytest
 
 from credgraph.graph.sources import jsonld
+from credgraph.graph.sources import jsonld_contexts
+from credgraph.graph.sources.datatypes import literal_problem, literal_problems
+from credgraph.graph.sources.jsonld_contexts import (
+    BUNDLED_CONTEXTS,
+    EDC_AP,
+    VC_V1,
+    VC_V2,
+    bundled_context,
+    context_urls,
+    inline_contexts,
+)
 from credgraph.graph.sources import memo_check
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources.jsonld import DocumentError
+from credgraph.graph.sources.jsonld_contexts import DocumentError
 
 
 @pytest.fixture
@@ -50,13 +61,13 @@ def test_national_id_defect_lands_on_ontology_property(unsigned):
 
 def test_elm_32_vc_v2_context_gives_the_same_graph(unsigned, no_network):
     v1 = set(jsonld.to_triples(unsigned, "v1"))
-    v2_doc = dict(unsigned, **{"@context": [jsonld.VC_V2, jsonld.EDC_AP]})
+    v2_doc = dict(unsigned, **{"@context": [VC_V2, EDC_AP]})
     assert set(jsonld.to_triples(v2_doc, "v2")) == v1
 
 
 def test_elm_33_namespace_is_normalised_to_31():
     doc = {
-        "@context": [jsonld.VC_V2, {"elm": ns.ELM_33, "title": {"@id": "http://purl.org/dc/terms/title"},
+        "@context": [VC_V2, {"elm": ns.ELM_33, "title": {"@id": "http://purl.org/dc/terms/title"},
                                     "specifiedBy": {"@id": "elm:specifiedBy", "@type": "@id"},
                                     "nationalID": {"@id": "elm:nationalID", "@type": "@id"}}],
         "id": "urn:x:cred", "type": ["VerifiableCredential", "elm:EuropeanDigitalCredential"],
@@ -81,14 +92,14 @@ def test_open_badges_context_is_bundled(shared_data, no_network):
     [
         ["https://www.w3.org/2018/credentials/v1", "https://example.org/my-context.jsonld"],
         "http://schema.org/",
-        [jsonld.VC_V2, {"@import": "https://evil.example/ctx.jsonld"}],
+        [VC_V2, {"@import": "https://evil.example/ctx.jsonld"}],
     ],
 )
 def test_unknown_remote_context_is_rejected_naming_the_url(unsigned, context, no_network):
     doc = dict(unsigned, **{"@context": context})
     with pytest.raises(DocumentError) as info:
         jsonld.to_triples(doc, "doc.jsonld")
-    url = [c for c in jsonld.context_urls(doc) if c not in jsonld.BUNDLED_CONTEXTS][0]
+    url = [c for c in context_urls(doc) if c not in BUNDLED_CONTEXTS][0]
     assert "doc.jsonld" in str(info.value) and url in str(info.value)
 
 
@@ -142,7 +153,7 @@ def test_bom_is_accepted():
 )
 def test_literal_well_formedness(value, datatype, ok):
     literal = ox.Literal(value, datatype=ox.NamedNode(ns.XSD + datatype))
-    assert (jsonld.literal_problem(literal) is None) is ok
+    assert (literal_problem(literal) is None) is ok
 
 
 def test_duration_in_words_is_a_problem_and_personal_values_are_withheld():
@@ -151,7 +162,7 @@ def test_duration_in_words_is_a_problem_and_personal_values_are_withheld():
         ox.Triple(cp, ox.NamedNode(ns.ELM + "maximumDuration"), ox.Literal("five months")),
         ox.Triple(person, ox.NamedNode(ns.ELM + "dateOfBirth"), ox.Literal("1999-13-45", datatype=ox.NamedNode(ns.XSD + "date"))),
     ]
-    problems = jsonld.literal_problems(triples, withheld={ns.ELM + "dateOfBirth"})
+    problems = literal_problems(triples, withheld={ns.ELM + "dateOfBirth"})
     assert any('elm:maximumDuration' in p and '"five months" is not a valid xsd:duration' in p for p in problems)
     assert any("elm:dateOfBirth" in p and "withheld" in p for p in problems)
     assert not any("1999-13-45" in p for p in problems)
@@ -164,13 +175,13 @@ def test_pruning_unused_context_terms_changes_nothing(shared_data, sample, monke
         return sorted(tuple("_" if isinstance(x, ox.BlankNode) else str(x) for x in (t.subject, t.predicate, t.object)) for t in triples)
 
     pruned = shape(jsonld.to_triples(doc, sample))
-    monkeypatch.setattr(jsonld, "_pruned", lambda context, words: context)
+    monkeypatch.setattr(jsonld_contexts, "_pruned", lambda context, words: context)
     assert shape(jsonld.to_triples(doc, sample)) == pruned
 
 
 def _reference_triples(document: dict) -> set:
     """The straightforward way: inline contexts, parse the whole document, normalise."""
-    inlined = jsonld.inline_contexts(document, "reference")
+    inlined = inline_contexts(document, "reference")
     return set(jsonld.normalise(q.triple for q in ox.parse(json.dumps(inlined).encode(), ox.RdfFormat.JSON_LD)))
 
 
@@ -256,7 +267,7 @@ def test_strings_in_any_position_parse_as_the_straightforward_way(where):
 def test_literal_terms_of_the_edc_contexts():
     from credgraph.graph.sources.jsonld_templates import literal_terms
 
-    terms = literal_terms([jsonld._bundled(jsonld.VC_V1), jsonld._bundled(jsonld.EDC_AP)])
+    terms = literal_terms([bundled_context(VC_V1), bundled_context(EDC_AP)])
     assert {"content", "notation", "dateOfBirth", "issued"} <= terms.plain
     assert {"givenName", "familyName", "title", "prefLabel"} <= terms.language_maps
     # IRIs, types and keyword aliases are never literal positions.
@@ -264,7 +275,7 @@ def test_literal_terms_of_the_edc_contexts():
 
 
 def test_elm_33_iris_given_as_ids_are_still_normalised():
-    doc = {"@context": [jsonld.VC_V2, jsonld.EDC_AP], "id": "urn:x:cred", "type": "VerifiableCredential",
+    doc = {"@context": [VC_V2, EDC_AP], "id": "urn:x:cred", "type": "VerifiableCredential",
            "credentialSubject": {"id": "urn:x:p", "hasClaim": {"id": "urn:x:claim", "specifiedBy": ns.ELM_33 + "Spec1"}}}
     for _ in range(2):
         triples = jsonld.to_triples(doc, "elm33-ids.jsonld")
@@ -286,7 +297,7 @@ def test_a_node_named_twice_is_one_node(unsigned):
 def test_odd_iris_come_out_as_a_straightforward_parse_gives_them(iri):
     # Tokenised IRIs are put back with NamedNode(); one it refuses sends the
     # document to the parser, which drops the node as JSON-LD says.
-    doc = {"@context": [jsonld.VC_V1, jsonld.EDC_AP], "id": "urn:x:c", "type": "VerifiableCredential",
+    doc = {"@context": [VC_V1, EDC_AP], "id": "urn:x:c", "type": "VerifiableCredential",
            "credentialSubject": {"id": iri, "type": "Person"}}
     for _ in range(2):
         assert set(jsonld.to_triples(doc, "odd.jsonld")) == _reference_triples(doc)
@@ -303,9 +314,9 @@ def test_checks_that_pick_statements_by_template_find_what_they_find_in_all(unsi
     for doc in docs + docs:  # the second time the template's choices are known
         made = jsonld.to_triples(doc, "doc")
         assert isinstance(made, Statements)
-        assert jsonld.literal_problems(made) == jsonld.literal_problems(list(made))
+        assert literal_problems(made) == literal_problems(list(made))
         assert ingest._concept_pairs(made) == ingest._concept_pairs(list(made))
-    problems = [jsonld.literal_problems(jsonld.to_triples(d, "doc")) for d in docs]
+    problems = [literal_problems(jsonld.to_triples(d, "doc")) for d in docs]
     assert not problems[0] and problems[1] and any("yesterday" in p for p in problems[2])
     concepts = [{c.value for c, _ in ingest._concept_pairs(jsonld.to_triples(d, "doc"))} for d in docs]
     assert concepts[3] - concepts[0] == {"http://data.europa.eu/snb/learning-assessment/0000000000"}

@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import jsonld
+from credgraph.graph.sources.jsonld_contexts import DocumentError
 from credgraph.graph.sources import seal
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
@@ -193,7 +194,7 @@ def test_envelope_without_signature_is_a_seal_error():
 
 def test_truncated_sealed_file_is_a_clear_error():
     data = SIGNED.read_bytes()
-    with pytest.raises(jsonld.DocumentError, match="signed.jsonld: truncated JSON"):
+    with pytest.raises(DocumentError, match="signed.jsonld: truncated JSON"):
         jsonld.decode_json(data[: len(data) // 2], "signed.jsonld")
 
 

@@ -25,7 +25,7 @@ from credgraph.graph import namespaces as ns
 from credgraph.graph.sources import privacy
 from credgraph.graph.sources.catalogue_terms import country_code
 from credgraph.graph.sources.edc import CredentialError, CredentialSplit
-from credgraph.graph.sources.jsonld import parse_datetime_date
+from credgraph.graph.sources.datatypes import parse_datetime_date
 
 OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
 ESCO_PREFIXES = ("http://data.europa.eu/esco/skill/", "https://data.europa.eu/esco/skill/")

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from credgraph.graph import namespaces as ns
 from credgraph.graph.sources import privacy
-from credgraph.graph.sources.jsonld import parse_datetime_date
+from credgraph.graph.sources.datatypes import parse_datetime_date
 from credgraph.graph.sources.jsonld_templates import Statements
 from credgraph.graph.sources.privacy import Graph
 

@@ -49,12 +49,13 @@ from credgraph.graph.sources import badges
 from credgraph.graph.store import consistency
 from credgraph.graph.sources import edc
 from credgraph.graph.sources import jsonld
+from credgraph.graph.sources.datatypes import literal_problems
 from credgraph.graph.sources import privacy
 from credgraph.graph.sources import seal
 from credgraph.graph import namespaces as ns
 from credgraph.graph.sources.bounded_cache import BoundedCache
 from credgraph.graph.sources.edc import CredentialError, CredentialSplit
-from credgraph.graph.sources.jsonld import DocumentError
+from credgraph.graph.sources.jsonld_contexts import DocumentError
 from credgraph.graph.sources.jsonld_templates import Statements, is_token
 from credgraph.graph.store.interface import Provenance, Store, StoreError, content_hash
 from credgraph.graph.workspace import Workspace, keyed_hash, keyed_id
@@ -402,7 +403,7 @@ def _prepare(doc: SourceDocument, options: IngestOptions, key: bytes, anchors, t
             check = rdf
         forbidden = split.forbidden
         started = timer.add("split", started)
-        problems = [f"{name}: {p}" for p in jsonld.literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
+        problems = [f"{name}: {p}" for p in literal_problems(rdf, withheld=privacy.PERSONAL_PROPERTIES)]
         problems += [hit.message(name) for hit in _screen(rdf, split)]
     except (DocumentError, seal.SealError, CredentialError, privacy.PrivacyError) as exc:
         return DocumentResult(name, "rejected", problems=[str(exc)], seal=verification)
