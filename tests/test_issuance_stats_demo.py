@@ -111,8 +111,8 @@ def test_issuing_more_credentials_changes_the_counts(demo, monkeypatch):
     before = completions(store, k=1, at=AT)
     assert {c.key: c.count for c in before.cells} == dict(evaluated(store, held))
     full_reads = []
-    read = issuance_stats._read_completions
-    monkeypatch.setattr(issuance_stats, "_read_completions", lambda *a: full_reads.append(1) or read(*a))
+    read = issuance_stats.read_completions
+    monkeypatch.setattr(issuance_stats, "read_completions", lambda *a: full_reads.append(1) or read(*a))
     # More credentials for a third of the learners, and new learners.
     more = issue(store, "second", [f"pseudo-{n}" for n in range(0, 60, 3)] + [f"pseudo-{n}" for n in range(60, 90)],
                  pathways, micro, seed=2)

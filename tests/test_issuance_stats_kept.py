@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from credgraph.graph.services import issuance_stats
+from credgraph.graph.services import completions_kept, completions_reading, issuance_stats
 from credgraph.graph.services.issuance_stats import completions, completions_file
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
@@ -50,9 +50,9 @@ def no_reading(monkeypatch) -> None:
     def refuse(*_args, **_kwargs):
         raise AssertionError("the holdings were read from the store")
 
-    monkeypatch.setattr(issuance_stats, "_read_completions", refuse)
-    monkeypatch.setattr(issuance_stats, "_holding_tokens", refuse)
-    monkeypatch.setattr(issuance_stats, "_added_to", refuse)
+    monkeypatch.setattr(issuance_stats, "read_completions", refuse)
+    monkeypatch.setattr(completions_reading, "holding_tokens", refuse)
+    monkeypatch.setattr(issuance_stats, "added_to", refuse)
 
 
 def fingerprint_kept(path: Path) -> list:
@@ -61,7 +61,7 @@ def fingerprint_kept(path: Path) -> list:
 
 def fingerprint_now(store) -> list:
     count, latest = issuance_stats._fingerprint(store)
-    return [count, issuance_stats._term_json(latest)]
+    return [count, completions_kept._term_json(latest)]
 
 
 def test_a_cold_process_answers_from_the_kept_file(ws, monkeypatch):
@@ -116,8 +116,8 @@ def test_an_import_through_the_cli_refreshes_the_kept_file(ws, monkeypatch, caps
     assert cmd_import(ws, credentials[:2]) == 0
     assert fingerprint_kept(path) == fingerprint_now(store)  # refreshed by a full reading (nothing was cached)
     full_reads = []
-    read = issuance_stats._read_completions
-    monkeypatch.setattr(issuance_stats, "_read_completions", lambda *a: full_reads.append(1) or read(*a))
+    read = issuance_stats.read_completions
+    monkeypatch.setattr(issuance_stats, "read_completions", lambda *a: full_reads.append(1) or read(*a))
     assert cmd_import(ws, credentials[2:]) == 0
     capsys.readouterr()
     assert not full_reads  # brought up to date from the imported graphs alone
