@@ -235,7 +235,7 @@ class StackingRequest(BaseModel):
 def _held(store_, items: list[str | dict]):
     """HeldCredential for each id or document (documents read like the ingest reads them)."""
     from credgraph.graph.services.specifications import resolve_credentials
-    from credgraph.graph.services.stacking import HeldCredential, parse_date
+    from credgraph.graph.services.stacking_rules import HeldCredential, parse_date
 
     held = []
     ids = [i for i in items if isinstance(i, str)]

@@ -55,6 +55,7 @@ from credgraph.graph.services import equivalence
 from credgraph.graph.services import issuance_stats
 from credgraph.graph.services import recognition
 from credgraph.graph.services import stacking
+from credgraph.graph.services.stacking_rules import import_rules_file
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store.interface import Provenance, open_store, provenance_triples
@@ -91,7 +92,7 @@ def build(directory: Path, credentials: int, seed: int) -> dict:
             result = ingest.ingest_catalogue(ws, path)
             if result.problems:
                 raise SystemExit(f"catalogue import failed: {result.problems[:3]}")
-        stacking.import_rules_file(ws.store, str(files / "rules" / "stacking-rules.ttl"))
+        import_rules_file(ws.store, str(files / "rules" / "stacking-rules.ttl"))
         info["setup_s"] = round(time.perf_counter() - began, 1)
         began = time.perf_counter()
         info.update(add_credentials(ws.store, credentials, seed))

@@ -194,9 +194,9 @@ def load(ws, directory: str | Path, on_document=None) -> DemoLoad:
     rules_path = root / "rules" / "stacking-rules.ttl"
     if rules_path.exists():
         # The stacking service's own importer checks the rules before loading them.
-        from credgraph.graph.services import stacking
+        from credgraph.graph.services.stacking_rules import import_rules_file
 
-        imported = stacking.import_rules_file(ws.store, str(rules_path))
+        imported = import_rules_file(ws.store, str(rules_path))
         result.rules_graph, result.rules_triples = imported.graph, imported.triples
     credentials = root / "credentials"
     if credentials.exists():

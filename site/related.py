@@ -20,7 +20,8 @@ from pyoxigraph import NamedNode
 
 from credgraph.graph import namespaces as ns
 from credgraph.graph.services.catalogue_records import Catalogue
-from credgraph.graph.services import specifications, stacking
+from credgraph.graph.services import specifications
+from credgraph.graph.services.stacking_rules import implied_rules, load_rules
 from credgraph.graph.services.equivalence import covered_skills, similarity_score
 from credgraph.graph.store.interface import StoreError
 from credgraph.graph.store.offer_copy import OfferCopy
@@ -45,7 +46,7 @@ def read_related(snapshot: Snapshot) -> dict:
     # The offer graphs kept apart: a specification's facts are read from one catalogue graph.
     data = snapshot.named()
     try:
-        out["explicit"] = stacking.load_rules(data)
+        out["explicit"] = load_rules(data)
     except (StoreError, AttributeError, FileNotFoundError, KeyError) as exc:
         out["rules_note"] = f"stacking rules could not be read ({exc}): no pathway pages"
     matches: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -76,7 +77,7 @@ def all_rules(related: dict, cat: Catalogue, data: OfferCopy, notes: list[str]) 
     try:
         with_parts = [s.iri for s in cat.specs.values() if s.many("hasPart")]
         targets = {r.target for r in explicit}
-        implied = [r for r in stacking.implied_rules(data, with_parts) if r.target not in targets]
+        implied = [r for r in implied_rules(data, with_parts) if r.target not in targets]
     except (StoreError, AttributeError, FileNotFoundError, KeyError) as exc:
         notes.append(f"stacking rules could not be read ({exc}): no pathway pages")
         return []

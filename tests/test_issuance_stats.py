@@ -146,12 +146,13 @@ def test_completions_match_evaluating_each_learner(store, rules):
     from datetime import date, timedelta
 
     from credgraph.graph.services import stacking
+    from credgraph.graph.services.stacking_rules import HeldCredential
 
     data = (FIXTURES / "stacking.ttl").read_bytes() if rules == "stacking.ttl" else GATED_RULES.encode()
     store.load_graph("urn:credgraph:source:test-stacking", [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)],
                      Provenance("source", "rules", "sha256:s"))
     rng = random.Random(7)
-    held: dict[str, list[stacking.HeldCredential]] = {}
+    held: dict[str, list[HeldCredential]] = {}
     triples = []
     for n in range(40):
         learner = f"pseudo-{n}"
@@ -165,7 +166,7 @@ def test_completions_match_evaluating_each_learner(store, rules):
                 ox.Triple(rec, ox.NamedNode(CG + "learner"), ox.Literal(learner)),
                 ox.Triple(rec, ox.NamedNode(CG + "issued"), ox.Literal(day.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))),
             ]
-            held.setdefault(learner, []).append(stacking.HeldCredential(EX + spec, day))
+            held.setdefault(learner, []).append(HeldCredential(EX + spec, day))
     store.load_graph("urn:credgraph:source:test-many", triples, Provenance("source", "many", "sha256:m"))
     at = date(2026, 1, 1)
     expected = Counter(t for items in held.values() for t in {r.target for r in stacking.evaluate(store, items, at=at).satisfied})

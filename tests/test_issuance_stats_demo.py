@@ -21,6 +21,7 @@ import pytest
 from credgraph.demo import generator as demo_data
 from credgraph.graph.sources import ingest
 from credgraph.graph.services import stacking
+from credgraph.graph.services.stacking_rules import HeldCredential, import_rules_file
 from credgraph.graph.services.issuance_stats import completions, suppress
 from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
@@ -50,14 +51,14 @@ def demo(store, tmp_path):
                     parts.setdefault(f"{SPEC}{row['provider_id']}/{row['part_of']}", []).append(iri)
                 if row["kind"] != "qualification":
                     micro.append(iri)
-    stacking.import_rules_file(store, str(files / "rules" / "stacking-rules.ttl"))
+    import_rules_file(store, str(files / "rules" / "stacking-rules.ttl"))
     return store, sorted(parts.values()), sorted(micro)
 
 
-def issue(store, graph: str, learners: list[str], pathways: list[list[str]], micro: list[str], seed: int) -> dict[str, list[stacking.HeldCredential]]:
+def issue(store, graph: str, learners: list[str], pathways: list[list[str]], micro: list[str], seed: int) -> dict[str, list[HeldCredential]]:
     """Issue credentials to ``learners`` (most along one pathway) in one graph; what each gets."""
     rng = random.Random(seed)
-    held: dict[str, list[stacking.HeldCredential]] = {}
+    held: dict[str, list[HeldCredential]] = {}
     triples = []
     for n, learner in enumerate(learners):
         specs = rng.sample(path := rng.choice(pathways), rng.randint(1, len(path))) if rng.random() < 0.7 else rng.sample(micro, rng.randint(1, 3))
@@ -72,12 +73,12 @@ def issue(store, graph: str, learners: list[str], pathways: list[list[str]], mic
                 ox.Triple(record, ox.NamedNode(CG + "learner"), ox.Literal(learner)),
                 ox.Triple(record, ox.NamedNode(CG + "issued"), ox.Literal(day.isoformat(), datatype=XSD_DATE)),
             ]
-            held.setdefault(learner, []).append(stacking.HeldCredential(spec, day))
+            held.setdefault(learner, []).append(HeldCredential(spec, day))
     store.load_graph(f"urn:credgraph:source:test-{graph}", triples, Provenance("source", graph, f"sha256:{graph}"))
     return held
 
 
-def evaluated(store, held: dict[str, list[stacking.HeldCredential]]) -> Counter[str]:
+def evaluated(store, held: dict[str, list[HeldCredential]]) -> Counter[str]:
     """Learners per target, by the explaining evaluator run for each learner."""
     return Counter(t for items in held.values() for t in {r.target for r in stacking.evaluate(store, items, at=AT).satisfied})
 

@@ -13,6 +13,8 @@ from datetime import date
 from credgraph.graph.services import equivalence
 from credgraph.graph.services import recognition
 from credgraph.graph.services import stacking
+from credgraph.graph.services.stacking_evaluation import RuleResult, StackingAnswer
+from credgraph.graph.services.stacking_rules import HeldCredential, import_rules_file
 from credgraph.graph import namespaces as ns
 from credgraph.graph.workspace import Workspace
 
@@ -154,12 +156,12 @@ def cmd_stack_held(ws: Workspace, args) -> int:
     held = []
     for item in args.held:
         spec, sep, day = item.rpartition("@") if "@" in item.rsplit("/", 1)[-1] else (item, "", "")
-        held.append(stacking.HeldCredential(spec, _date(day, f"credential {item}") if sep else None))
+        held.append(HeldCredential(spec, _date(day, f"credential {item}") if sep else None))
     answer = stacking.evaluate(ws.store, held, at=_date(args.at, "--at"), closest=args.closest)
     return _render_stacking(answer, args)
 
 
-def _render_stacking(answer: stacking.StackingAnswer, args) -> int:
+def _render_stacking(answer: StackingAnswer, args) -> int:
     if args.json:
         _print_json(answer.to_dict())
         return 0
@@ -179,7 +181,7 @@ def _render_stacking(answer: stacking.StackingAnswer, args) -> int:
     return 0
 
 
-def _render_rule(r: stacking.RuleResult, title) -> None:
+def _render_rule(r: RuleResult, title) -> None:
     flags = [f"{r.progress:.0%}"]
     if r.implied:
         flags.append("implied by elm:hasPart")
@@ -315,7 +317,7 @@ def cmd_compare(ws: Workspace, args) -> int:
 
 # -- import rules -----------------------------------------------------------------
 def cmd_import_rules(ws: Workspace, args) -> int:
-    results = [stacking.import_rules_file(ws.store, path) for path in args.files]
+    results = [import_rules_file(ws.store, path) for path in args.files]
     if args.json:
         _print_json({"imported": [r.to_dict() for r in results]})
         return 0

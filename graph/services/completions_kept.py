@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from credgraph.graph.services import stacking
+from credgraph.graph.services.stacking_rules import Condition, Rule
 from credgraph.graph.store.binding import Term
 from credgraph.graph.services.specifications import SpecFacts
 from credgraph.graph.services.completions_reading import cache_lock, Completions
@@ -58,8 +58,8 @@ def _facts_from(data: dict) -> SpecFacts:
     return SpecFacts(**{name: set(value) if name in _SET_FIELDS else value for name, value in data.items()})
 
 
-def _rule_from(data: dict) -> stacking.Rule:
-    return stacking.Rule(**{**data, "conditions": [stacking.Condition(**c) for c in data["conditions"]]})
+def _rule_from(data: dict) -> Rule:
+    return Rule(**{**data, "conditions": [Condition(**c) for c in data["conditions"]]})
 
 
 def keep_completions(path: Path, entry: Completions) -> None:

@@ -17,7 +17,8 @@ from datetime import date
 from pyoxigraph import Literal, NamedNode
 
 from credgraph import queries
-from credgraph.graph.services import stacking
+from credgraph.graph.services.stacking_evaluation import Context, rule_met
+from credgraph.graph.services.stacking_rules import HeldCredential, Rule, implied_rules, load_rules, parse_date
 from credgraph.graph.store.binding import Term
 from credgraph.graph.services.specifications import load_specs, skill_ancestors, spec_graphs
 from credgraph.graph.store.interface import Store
@@ -42,22 +43,22 @@ class Completions:
     dated: set[str]
     gating: set[str]
     tokens: Counter[tuple[str, ...]]
-    rules: list[stacking.Rule]
+    rules: list[Rule]
     facts: dict
     fact_graphs: dict[str, str] | None  # the graph each specification's facts were read from, once looked up
     ancestors: dict[str, set[str]]
     # Per application date, the targets each holding earns (rules, facts and skills being these).
     earned: dict[date, dict[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
-    parsed: dict[tuple[str, ...], list[stacking.HeldCredential]] = field(default_factory=dict)
+    parsed: dict[tuple[str, ...], list[HeldCredential]] = field(default_factory=dict)
 
-    def held(self, items: tuple[str, ...]) -> list[stacking.HeldCredential]:
+    def held(self, items: tuple[str, ...]) -> list[HeldCredential]:
         """The credentials of a holding given as tokens."""
         held = self.parsed.get(items)
         if held is None:
             held = self.parsed[items] = []
             for token in items:
                 key, _, issued = token.partition("@")
-                held.append(stacking.HeldCredential(self.specs[int(key, 16)], stacking.parse_date(issued or None)))
+                held.append(HeldCredential(self.specs[int(key, 16)], parse_date(issued or None)))
         return held
 
     def names(self, targets: Iterable[str]) -> dict[str, str]:
@@ -65,11 +66,11 @@ class Completions:
         return {t: self.facts[t].title for t in targets if t in self.facts}
 
 
-def _rules(store: Store) -> list[stacking.Rule]:
-    return stacking.load_rules(store) + stacking.implied_rules(store, None)
+def _rules(store: Store) -> list[Rule]:
+    return load_rules(store) + implied_rules(store, None)
 
 
-def _facts(store: Store, rules: list[stacking.Rule], specs: Iterable[str], known: Completions | None = None,
+def _facts(store: Store, rules: list[Rule], specs: Iterable[str], known: Completions | None = None,
            added: set[str] = frozenset()) -> tuple[dict, dict[str, str] | None, dict[str, set[str]]]:
     """The facts of every issued specification and rule target, the graphs they are read from, and the broader skills.
 
@@ -174,17 +175,17 @@ def count_completions(data: Completions, at: date) -> Counter[str]:
     return counts
 
 
-def _evaluator(data: Completions, at: date) -> Callable[[list[stacking.HeldCredential]], frozenset[str]]:
+def _evaluator(data: Completions, at: date) -> Callable[[list[HeldCredential]], frozenset[str]]:
     """A function giving the targets a holding earns at ``at``."""
     rules, facts = data.rules, data.facts
-    by_spec: dict[str, list[stacking.Rule]] = defaultdict(list)
+    by_spec: dict[str, list[Rule]] = defaultdict(list)
     open_rules = []
     for rule in rules:
         if any(not c.components for c in rule.conditions):
             open_rules.append(rule)
         for comp in rule.components():
             by_spec[comp].append(rule)
-    ctx = stacking.Context(facts, data.ancestors, at)
+    ctx = Context(facts, data.ancestors, at)
     dated_rules = {id(r) for r in rules if _uses_dates(r)}
     relaxed = {id(r): _without_dates(r) for r in rules if id(r) in dated_rules}
     monotone = all((f.credits() or 0) >= 0 for f in facts.values())
@@ -206,15 +207,15 @@ def _evaluator(data: Completions, at: date) -> Callable[[list[stacking.HeldCrede
             seen_by[id(gate)] = frozenset(rule.components())
     undated: dict[tuple[int, frozenset[str]], bool] = {}
 
-    def _met_by_set(rule: stacking.Rule, held: list[stacking.HeldCredential], held_specs: frozenset[str]) -> bool:
+    def _met_by_set(rule: Rule, held: list[HeldCredential], held_specs: frozenset[str]) -> bool:
         seen = seen_by[id(rule)]
         key = (id(rule), held_specs if seen is None else held_specs & seen)
         met = undated.get(key)
         if met is None:
-            met = undated[key] = stacking.rule_met(rule, held, ctx)
+            met = undated[key] = rule_met(rule, held, ctx)
         return met
 
-    def earns(held: list[stacking.HeldCredential]) -> frozenset[str]:
+    def earns(held: list[HeldCredential]) -> frozenset[str]:
         held_specs = frozenset(h.spec for h in held)
         candidates = {id(r): r for spec in held_specs for r in by_spec.get(spec, ())}
         candidates.update({id(r): r for r in open_rules})
@@ -226,7 +227,7 @@ def _evaluator(data: Completions, at: date) -> Callable[[list[stacking.HeldCrede
                 # Age and span limits only take credentials away, and every condition needs more
                 # (credits being non-negative), so a holding that fails the rule without its
                 # limits fails it with them: the cheap set-based answer rules most out.
-                met = (not monotone or _met_by_set(relaxed[key], held, held_specs)) and stacking.rule_met(rule, held, ctx)
+                met = (not monotone or _met_by_set(relaxed[key], held, held_specs)) and rule_met(rule, held, ctx)
             else:
                 met = _met_by_set(rule, held, held_specs)
             if met:
@@ -236,18 +237,18 @@ def _evaluator(data: Completions, at: date) -> Callable[[list[stacking.HeldCrede
     return earns
 
 
-def _uses_dates(rule: stacking.Rule) -> bool:
+def _uses_dates(rule: Rule) -> bool:
     """Whether issue dates can change whether ``rule`` is met (an age or span limit)."""
     return bool(rule.max_span or rule.max_age or any(c.max_age for c in rule.conditions))
 
 
-def _without_dates(rule: stacking.Rule) -> stacking.Rule:
+def _without_dates(rule: Rule) -> Rule:
     """``rule`` without its age and span limits (it then depends only on the specifications held)."""
     return replace(rule, max_age=None, max_span=None,
                    conditions=[replace(c, max_age=None) for c in rule.conditions])
 
 
-def _dated_specs(rules: list[stacking.Rule], specs: Iterable[Term]) -> set[str]:
+def _dated_specs(rules: list[Rule], specs: Iterable[Term]) -> set[str]:
     """The specifications whose issue dates can change whether some rule is met.
 
     Only rules with an age or span limit look at dates, and only at their
@@ -262,7 +263,7 @@ def _dated_specs(rules: list[stacking.Rule], specs: Iterable[Term]) -> set[str]:
     return dated
 
 
-def _gating_specs(rules: list[stacking.Rule], specs: Iterable[Term]) -> set[str]:
+def _gating_specs(rules: list[Rule], specs: Iterable[Term]) -> set[str]:
     """Specifications of which a learner must hold one to meet any rule (every issued one if some rule needs none).
 
     A condition that needs all of, at least one of, or some credits from its
