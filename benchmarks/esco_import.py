@@ -33,6 +33,7 @@ from servers import start  # noqa: E402
 
 from credgraph import queries  # noqa: E402
 from credgraph.graph.sources import esco  # noqa: E402
+from credgraph.graph.sources.esco_export import scan_export  # noqa: E402
 from credgraph.graph.store.interface import open_store  # noqa: E402
 
 
@@ -76,7 +77,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="esco-bench-"))
 
     started = time.monotonic()
-    export = esco.scan_export([args.data])
+    export = scan_export([args.data])
     stats = esco.EscoStats()
     produced = sum(1 for _ in esco.esco_triples(export, stats))
     read_s = time.monotonic() - started

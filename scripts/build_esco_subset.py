@@ -26,6 +26,7 @@ import pyoxigraph as ox
 
 from credgraph import queries
 from credgraph.graph.sources import esco
+from credgraph.graph.sources.esco_export import COLLECTION_SCHEMES, EscoExport, SCHEME, scan_export
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store.interface import open_store
 
@@ -38,8 +39,8 @@ STRUCTURE = "v1.1.1-en"
 LABEL_FOLDERS = ("v1.1.1-en", "v1.2.0-de-partial", "v1.1.1-fr-partial")
 LANGUAGES = ("en", "de", "fr")
 COLLECTIONS = {
-    "digital skills": esco.COLLECTION_SCHEMES["digitalSkillsCollection"],
-    "transversal skills": esco.COLLECTION_SCHEMES["transversalSkillsCollection"],
+    "digital skills": COLLECTION_SCHEMES["digitalSkillsCollection"],
+    "transversal skills": COLLECTION_SCHEMES["transversalSkillsCollection"],
 }
 LABELS = {esco.PREF, esco.ALT}
 STRUCTURE_PREDICATES = {
@@ -51,14 +52,14 @@ PREFIXES = {
     "esco": ns.ESCO,
     "skill": ns.ESCO_SKILL,
     "iscedf": esco.ISCED_F,
-    "scheme": esco.SCHEME,
+    "scheme": SCHEME,
     "skilltype": esco.SKILL_TYPE,
     "reuse": esco.REUSE_LEVEL,
     "rdf": ns.RDF,
 }
 
 
-def selected_concepts(structure: esco.EscoExport) -> set[ox.NamedNode]:
+def selected_concepts(structure: EscoExport) -> set[ox.NamedNode]:
     """Members of the chosen collections and all their broader concepts."""
     with open_store("memory:") as store:
         graph = ox.NamedNode(esco.ESCO_GRAPH)
@@ -72,7 +73,7 @@ def selected_concepts(structure: esco.EscoExport) -> set[ox.NamedNode]:
 
 def subset_triples(data: Path) -> list[ox.Triple]:
     """The triples of the bundled subset, sorted."""
-    structure = esco.scan_export([data / STRUCTURE])
+    structure = scan_export([data / STRUCTURE])
     concepts = selected_concepts(structure)
     schemes: set[ox.NamedNode] = set()
     keep: set[ox.Triple] = set()
@@ -82,7 +83,7 @@ def subset_triples(data: Path) -> list[ox.Triple]:
             if t.predicate in (esco.IN_SCHEME, esco.TOP_CONCEPT_OF):
                 schemes.add(t.object)
     labelled = concepts | schemes
-    for t in esco.esco_triples(esco.scan_export([data / f for f in LABEL_FOLDERS])):
+    for t in esco.esco_triples(scan_export([data / f for f in LABEL_FOLDERS])):
         if t.subject in labelled and t.predicate in LABELS and t.object.language in LANGUAGES:
             keep.add(t)
         elif t.subject in schemes and t.predicate == esco.RDF_TYPE:

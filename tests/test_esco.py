@@ -19,6 +19,7 @@ from conftest import free_port, oxigraph_binary, wait_for_http
 from credgraph import queries, vocabularies
 from credgraph.cli import main
 from credgraph.graph.sources import esco
+from credgraph.graph.sources.esco_export import COLLECTION_SCHEMES, RELATION_KINDS, SCHEME, scan_export
 from credgraph.graph.sources import vocab
 from credgraph.graph.store.interface import Store, open_store
 
@@ -31,8 +32,8 @@ HASKELL = "http://data.europa.eu/esco/skill/000f1d3d-220f-4789-9c0a-cc742521fb02
 TECHNICAL_DIRECTOR = "http://data.europa.eu/esco/occupation/00030d09-2b3a-4efd-87cc-c4ea39d27c34"
 LANGUAGE_ROOT = "http://data.europa.eu/esco/skill/e35a5936-091d-4e87-bafe-f264e55bd656"
 ISCED_00 = "http://data.europa.eu/esco/isced-f/00"
-DIGITAL = esco.COLLECTION_SCHEMES["digitalSkillsCollection"]
-TRANSVERSAL = esco.COLLECTION_SCHEMES["transversalSkillsCollection"]
+DIGITAL = COLLECTION_SCHEMES["digitalSkillsCollection"]
+TRANSVERSAL = COLLECTION_SCHEMES["transversalSkillsCollection"]
 
 
 # -- helpers -------------------------------------------------------------------
@@ -153,7 +154,7 @@ def test_full_import_content(full_esco):
     assert java[ESCO_M + "skillReuseLevel"] == [ox.NamedNode("http://data.europa.eu/esco/skill-reuse-level/sector-specific")]
     # inScheme cells are ",\n"-separated: every value must come out as a clean IRI.
     assert {t.value for t in java[SKOS + "inScheme"]} == {
-        esco.SCHEME + "skills", esco.SCHEME + "member-skills", DIGITAL}
+        SCHEME + "skills", SCHEME + "member-skills", DIGITAL}
     assert ox.NamedNode(esco.ISCED_F + "0613") in java[SKOS + "broader"]
     # altLabels are newline-separated within one cell.
     assert labels(store, MUSICAL_STAFF, "altLabel")["en"] == {
@@ -163,7 +164,7 @@ def test_full_import_content(full_esco):
     assert isced[SKOS + "notation"] == [ox.Literal("0613")]
     # A short skillsHierarchy row (only Level 0 filled) still yields the pillar root.
     root = concept(store, LANGUAGE_ROOT)
-    assert root[SKOS + "topConceptOf"] == [ox.NamedNode(esco.SCHEME + "skills-hierarchy")]
+    assert root[SKOS + "topConceptOf"] == [ox.NamedNode(SCHEME + "skills-hierarchy")]
     assert root[SKOS + "notation"] == [ox.Literal("L")]
     director = concept(store, TECHNICAL_DIRECTOR)
     # Occupation hierarchy: an occupation under an occupation, up through ISCO 2654 to major group 2.
@@ -173,7 +174,7 @@ def test_full_import_content(full_esco):
     assert {"http://data.europa.eu/esco/isco/C2654", "http://data.europa.eu/esco/isco/C2"} <= set(ancestors)
     assert len(director[ESCO_M + "relatedEssentialSkill"]) > 5
     schemes = {row["scheme"].value: int(row["concepts"].value) for row in store.select(queries.load("concepts-per-scheme"))}
-    assert schemes[esco.SCHEME + "member-skills"] == 13_896
+    assert schemes[SCHEME + "member-skills"] == 13_896
     # The transversal scheme holds 96 skills and 30 transversal skill groups.
     assert schemes[DIGITAL] == 1_201 and schemes[TRANSVERSAL] == 96 + 30
 
@@ -204,9 +205,9 @@ def test_languages_in_one_folder(shared_data, tmp_path):
     data = shared_data / "esco"
     both = trim_copy(data / "v1.1.1-en", tmp_path / "mixed", 20)
     trim_copy(data / "v1.1.1-fr-partial", both, 20)
-    export = esco.scan_export([both])
+    export = scan_export([both])
     assert export.languages == ("en", "fr") and export.version == "unknown version"
-    relations = {f.kind: f for f in export.files if f.kind in esco.RELATION_KINDS}
+    relations = {f.kind: f for f in export.files if f.kind in RELATION_KINDS}
     # One copy of each relation file: the unsuffixed v1.1 one wins over _fr.
     assert relations["broaderRelationsSkillPillar"].name == "broaderRelationsSkillPillar.csv"
     assert relations["skillSkillRelations"].name == "skillSkillRelations.csv"
@@ -221,7 +222,7 @@ def test_v12_file_names(store, shared_data, tmp_path):
     # v1.2 names its relation files with the language suffix.
     trim_copy(data / "v1.1.1-en", folder, 200, only={"skills_en.csv", "occupationSkillRelations.csv"},
               rename={"occupationSkillRelations.csv": "occupationSkillRelations_en.csv"})
-    export = esco.scan_export([folder])
+    export = scan_export([folder])
     names = {f.kind: f.name for f in export.files}
     assert names["broaderRelationsSkillPillar"] == "broaderRelationsSkillPillar_en.csv"
     assert names["occupationSkillRelations"] == "occupationSkillRelations_en.csv"
@@ -304,12 +305,12 @@ def test_same_language_twice(shared_data, tmp_path):
     one = trim_copy(shared_data / "esco" / "v1.1.1-en", tmp_path / "one", 5)
     two = trim_copy(shared_data / "esco" / "v1.1.1-en", tmp_path / "two", 5)
     with pytest.raises(ValueError, match=r"is in both .*one and .*two; expected each language once"):
-        esco.scan_export([one, two])
+        scan_export([one, two])
 
 
 def test_not_a_folder(tmp_path):
     with pytest.raises(ValueError, match="not a folder"):
-        esco.scan_export([tmp_path / "nowhere"])
+        scan_export([tmp_path / "nowhere"])
 
 
 # -- command line ------------------------------------------------------------------

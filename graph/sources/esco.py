@@ -4,8 +4,8 @@ An ESCO download is a folder of CSV files, one per kind of content and
 language: ``skills_en.csv``, ``occupations_de.csv``, ``skillGroups_fr.csv`` ...
 Relation files carry no language suffix in v1.1.x
 (``broaderRelationsSkillPillar.csv``) and one in v1.2.x
-(``broaderRelationsSkillPillar_en.csv``). :func:`scan_export` finds the files
-in one or more folders (every language present is merged);
+(``broaderRelationsSkillPillar_en.csv``). :func:`~credgraph.graph.sources.esco_export.scan_export`
+finds the files in one or more folders (every language present is merged);
 :func:`esco_triples` streams the RDF, row by row, without holding the export
 in memory; :func:`import_esco` replaces the ESCO vocabulary graph with it.
 
@@ -19,10 +19,6 @@ as ESCO publishes them.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,67 +28,13 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store.interface import Provenance, Store
+from credgraph.graph.sources.esco_export import EscoExport, RELATION_KINDS, Row, SCHEME, read_rows, scan_export
 
-# Some cells (hasTopConcept in conceptSchemes_*.csv) exceed the csv default limit.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 ESCO_GRAPH = ns.vocab_graph("esco")
-SCHEME = "http://data.europa.eu/esco/concept-scheme/"
 ISCED_F = "http://data.europa.eu/esco/isced-f/"
 SKILL_TYPE = "http://data.europa.eu/esco/skill-type/"
 REUSE_LEVEL = "http://data.europa.eu/esco/skill-reuse-level/"
-
-# Collection files -> the concept scheme ESCO puts their members in
-# (the scheme IRIs of conceptSchemes_*.csv; members list it in inScheme).
-COLLECTION_SCHEMES = {
-    "digitalSkillsCollection": SCHEME + "6c930acd-c104-4ece-acf7-f44fd7333036",
-    "digCompSkillsCollection": SCHEME + "digcomp",
-    "greenSkillsCollection": SCHEME + "green",
-    "languageSkillsCollection": SCHEME + "skill-language-groups",
-    "researchSkillsCollection": SCHEME + "research",
-    "transversalSkillsCollection": SCHEME + "skill-transversal-groups",
-    "researchOccupationsCollection": SCHEME + "8ae4b9f3-507e-4057-a145-2f96f0132613",
-}
-
-# Content that exists once, whatever the language of the file.
-RELATION_KINDS = (
-    "broaderRelationsSkillPillar",
-    "broaderRelationsOccPillar",
-    "occupationSkillRelations",
-    "skillSkillRelations",
-)
-LABEL_KINDS = ("skills", "skillGroups", "skillsHierarchy", "occupations", "ISCOGroups", "conceptSchemes")
-REQUIRED_KINDS = (
-    "skills",
-    "skillGroups",
-    "occupations",
-    "ISCOGroups",
-    "broaderRelationsSkillPillar",
-    "broaderRelationsOccPillar",
-    "occupationSkillRelations",
-    "skillSkillRelations",
-)
-
-# The columns each kind of file must have (further columns are ignored).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "skills": ("conceptUri", "skillType", "reuseLevel", "preferredLabel", "altLabels", "hiddenLabels", "inScheme", "description"),
-    "skillGroups": ("conceptUri", "preferredLabel", "altLabels", "hiddenLabels", "inScheme", "description"),
-    "skillsHierarchy": ("Level 0 URI", "Level 0 preferred term", "Level 1 URI", "Level 1 preferred term",
-                        "Level 2 URI", "Level 2 preferred term", "Level 3 URI", "Level 3 preferred term"),
-    "occupations": ("conceptUri", "iscoGroup", "preferredLabel", "altLabels", "hiddenLabels", "inScheme", "description", "code"),
-    "ISCOGroups": ("conceptUri", "code", "preferredLabel", "altLabels", "inScheme", "description"),
-    "conceptSchemes": ("conceptSchemeUri", "preferredLabel", "hasTopConcept"),
-    "broaderRelationsSkillPillar": ("conceptUri", "broaderUri"),
-    "broaderRelationsOccPillar": ("conceptUri", "broaderUri"),
-    "occupationSkillRelations": ("occupationUri", "relationType", "skillUri"),
-    "skillSkillRelations": ("originalSkillUri", "relationType", "relatedSkillUri"),
-    "skillCollection": ("conceptUri", "preferredLabel", "altLabels", "description", "broaderConceptUri"),
-    "occupationCollection": ("conceptUri", "preferredLabel", "altLabels", "description", "broaderConceptUri"),
-}
-
-_FILE_NAME = re.compile(r"^(?P<kind>[A-Za-z]+?)(?:_(?P<lang>[a-z]{2,3}(?:-[A-Za-z]+)?))?\.csv$")
-_IRI_LIST = re.compile(r"[\s,|]+")
-_VERSION = re.compile(r"v?(\d+\.\d+(?:\.\d+)?)")
 
 
 def _n(local: str, base: str) -> NamedNode:
@@ -127,46 +69,6 @@ SKILL_TYPES = {"skill/competence": _n("skill", SKILL_TYPE), "knowledge": _n("kno
 REUSE_LEVELS = {level: _n(level, REUSE_LEVEL) for level in ("transversal", "cross-sector", "sector-specific", "occupation-specific")}
 SKILLS_SCHEME = _n("skills", SCHEME)
 HIERARCHY_SCHEME = _n("skills-hierarchy", SCHEME)
-
-
-@dataclass(frozen=True)
-class EscoFile:
-    """One CSV file of an ESCO export."""
-
-    path: Path
-    kind: str  # skills, occupations, ..., skillCollection, occupationCollection
-    lang: str | None  # None for v1.1 relation files without suffix
-    scheme: str | None = None  # for collection files: the concept scheme of their members
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
-@dataclass(frozen=True)
-class EscoExport:
-    """The files of an ESCO export found in one or more folders."""
-
-    folders: tuple[Path, ...]
-    files: tuple[EscoFile, ...]
-    languages: tuple[str, ...]
-    version: str
-    ignored: tuple[str, ...] = ()
-
-    def content_hash(self) -> str:
-        """``sha256:<hex>`` over the names and bytes of every file read."""
-        digest = hashlib.sha256()
-        for f in sorted(self.files, key=lambda f: (f.name, str(f.path))):
-            digest.update(f.name.encode() + b"\0")
-            with f.path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
-        return "sha256:" + digest.hexdigest()
-
-    @property
-    def source(self) -> str:
-        """What the provenance records as the source: folders and version."""
-        return " + ".join(str(f) for f in self.folders) + f" (ESCO {self.version}, {'/'.join(self.languages)})"
 
 
 @dataclass
@@ -205,163 +107,7 @@ class EscoImportResult:
     unchanged: bool = False  # the store already held exactly these files
 
 
-def _kind_of(name: str) -> tuple[str, str | None, str | None] | None:
-    match = _FILE_NAME.match(name)
-    if not match:
-        return None
-    kind, lang = match.group("kind"), match.group("lang")
-    if kind in COLLECTION_SCHEMES:
-        collection_kind = "occupationCollection" if "Occupation" in kind else "skillCollection"
-        return collection_kind, lang, COLLECTION_SCHEMES[kind]
-    if kind in LABEL_KINDS or kind in RELATION_KINDS:
-        return kind, lang, None
-    return None
-
-
-def scan_export(folders: Sequence[str | Path], version: str | None = None) -> EscoExport:
-    """Find the ESCO CSV files in ``folders`` (one export, possibly several languages).
-
-    Raises ValueError naming the folder and the missing files when the export
-    lacks content every import needs (skills, occupations, their groups and
-    relations in at least one language).
-    """
-    paths = [Path(f) for f in folders]
-    if not paths:
-        raise ValueError("no ESCO folder given")
-    files: list[EscoFile] = []
-    ignored: list[str] = []
-    for folder in paths:
-        if not folder.is_dir():
-            raise ValueError(f"{folder}: not a folder; expected the unpacked ESCO CSV export (skills_en.csv, occupations_en.csv, ...)")
-        for path in sorted(folder.iterdir()):
-            if path.suffix.lower() != ".csv":
-                continue
-            found = _kind_of(path.name)
-            if found is None:
-                ignored.append(path.name)
-                continue
-            files.append(EscoFile(path, *found))
-    seen: dict[str, EscoFile] = {}
-    for f in files:
-        if f.kind in RELATION_KINDS:
-            continue
-        key = f.name
-        if key in seen:
-            raise ValueError(f"{f.name} is in both {seen[key].path.parent} and {f.path.parent}; expected each language once")
-        seen[key] = f
-    kinds = {f.kind for f in files}
-    missing = [k for k in REQUIRED_KINDS if k not in kinds]
-    if missing:
-        where = ", ".join(str(p) for p in paths)
-        names = ", ".join(f"{k}_<lang>.csv" if k in LABEL_KINDS else f"{k}.csv" for k in missing)
-        raise ValueError(
-            f"{where}: missing ESCO file(s) {names}; expected a complete ESCO CSV export "
-            "(a partial language folder can be imported together with a complete one)"
-        )
-    # Relation files hold the same content in every language: read one copy,
-    # the unsuffixed (v1.1) one or else English, else the first language.
-    chosen: list[EscoFile] = []
-    for kind in RELATION_KINDS:
-        copies = sorted((f for f in files if f.kind == kind), key=lambda f: (f.lang is not None, f.lang != "en", f.lang or "", str(f.path)))
-        chosen.extend(copies[:1])
-    chosen.extend(f for f in files if f.kind not in RELATION_KINDS)
-    languages = tuple(sorted({f.lang for f in chosen if f.lang}, key=lambda lang: (lang != "en", lang)))
-    return EscoExport(tuple(paths), tuple(chosen), languages, version or _guess_version(paths), tuple(ignored))
-
-
-def _guess_version(folders: Sequence[Path]) -> str:
-    versions = []
-    for folder in folders:
-        match = _VERSION.search(folder.resolve().name)
-        if match and match.group(1) not in versions:
-            versions.append(match.group(1))
-    return "+".join(f"v{v}" for v in versions) or "unknown version"
-
-
-# -- reading CSV -------------------------------------------------------------
-
-@dataclass
-class _Row:
-    """One data row; ``get`` is '' for cells a short row leaves out."""
-
-    file: EscoFile
-    line: int
-    cells: list[str]
-    index: dict[str, int]
-
-    def get(self, column: str) -> str:
-        i = self.index[column]
-        return self.cells[i].strip() if i < len(self.cells) else ""
-
-    def where(self, column: str) -> str:
-        return f"{self.file.name} line {self.line}, column {column!r}"
-
-    def iri(self, column: str, required: bool = True) -> NamedNode | None:
-        value = self.get(column)
-        if not value:
-            if required:
-                raise ValueError(f"{self.where(column)}: empty; expected an IRI")
-            return None
-        return _iri(value, self, column)
-
-    def iris(self, column: str) -> list[NamedNode]:
-        return [_iri(v, self, column) for v in _IRI_LIST.split(self.get(column)) if v]
-
-
-def _iri(value: str, row: _Row, column: str | None = None) -> NamedNode:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{row.where(column or '?')}: {value[:80]!r} is not an IRI; expected http://data.europa.eu/esco/...")
-    try:
-        return NamedNode(value)
-    except ValueError as exc:
-        raise ValueError(f"{row.where(column or '?')}: invalid IRI {value[:80]!r} ({exc})") from exc
-
-
-def read_rows(file: EscoFile) -> Iterator[_Row]:
-    """The data rows of ``file``, checked against the columns its kind needs.
-
-    Raises ValueError naming the file (and line, column) for a missing column,
-    a row with more cells than the header, broken quoting or bad encoding.
-    """
-    required = COLUMNS[file.kind]
-    reader = None
-    try:
-        with file.path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, strict=True)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise ValueError(f"{file.name}: empty file; expected a CSV header with {', '.join(required)}") from None
-            index = {name.strip(): i for i, name in enumerate(header)}
-            missing = [c for c in required if c not in index]
-            if missing:
-                raise ValueError(
-                    f"{file.name}: missing column {', '.join(repr(c) for c in missing)}; "
-                    f"expected an ESCO {file.kind} file with columns {', '.join(required)}"
-                )
-            width = len(header)
-            # Cells may hold line breaks: a record starts after the previous one ends.
-            start = reader.line_num + 1
-            for cells in reader:
-                line, start = start, reader.line_num + 1
-                if not cells:
-                    continue
-                if len(cells) > width:
-                    raise ValueError(
-                        f"{file.name} line {line}: {len(cells)} cells but the header has {width}; "
-                        "expected one record per row (check the quoting)"
-                    )
-                yield _Row(file, line, cells, index)
-    except csv.Error as exc:
-        raise ValueError(f"{file.name} line {reader.line_num}: malformed CSV ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{file.name} near line {reader.line_num + 1 if reader else 1}: not UTF-8 text; "
-                         "expected the ESCO CSV export as downloaded") from exc
-
-
-# -- triples -------------------------------------------------------------------
-
-def _labels(row: _Row, subject: NamedNode, lang: str, pref: str, alt: str | None,
+def _labels(row: Row, subject: NamedNode, lang: str, pref: str, alt: str | None,
             hidden: str | None = None, separator: str = "\n") -> Iterator[Triple]:
     label = row.get(pref)
     if label:
@@ -374,7 +120,7 @@ def _labels(row: _Row, subject: NamedNode, lang: str, pref: str, alt: str | None
                     yield Triple(subject, predicate, Literal(value, language=lang))
 
 
-def _texts(row: _Row, subject: NamedNode, lang: str, columns: Iterable[tuple[str, NamedNode]]) -> Iterator[Triple]:
+def _texts(row: Row, subject: NamedNode, lang: str, columns: Iterable[tuple[str, NamedNode]]) -> Iterator[Triple]:
     for column, predicate in columns:
         if column in row.index:
             value = row.get(column)
@@ -382,12 +128,12 @@ def _texts(row: _Row, subject: NamedNode, lang: str, columns: Iterable[tuple[str
                 yield Triple(subject, predicate, Literal(value, language=lang))
 
 
-def _in_schemes(row: _Row, subject: NamedNode, column: str = "inScheme") -> Iterator[Triple]:
+def _in_schemes(row: Row, subject: NamedNode, column: str = "inScheme") -> Iterator[Triple]:
     for scheme in row.iris(column):
         yield Triple(subject, IN_SCHEME, scheme)
 
 
-def _code(row: _Row, subject: NamedNode, column: str = "code") -> Iterator[Triple]:
+def _code(row: Row, subject: NamedNode, column: str = "code") -> Iterator[Triple]:
     code = row.get(column) if column in row.index else ""
     if not code and subject.value.startswith(ISCED_F):
         code = subject.value[len(ISCED_F):]
@@ -398,7 +144,7 @@ def _code(row: _Row, subject: NamedNode, column: str = "code") -> Iterator[Tripl
 _TEXT_COLUMNS = (("description", DESCRIPTION), ("definition", DEFINITION), ("scopeNote", SCOPE_NOTE))
 
 
-def _skill(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _skill(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     s = row.iri("conceptUri")
     stats.skills.add(s.value)
     yield Triple(s, RDF_TYPE, SKOS_CONCEPT)
@@ -418,7 +164,7 @@ def _skill(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     yield from _in_schemes(row, s)
 
 
-def _skill_group(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _skill_group(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     s = row.iri("conceptUri")
     stats.skill_groups.add(s.value)
     yield Triple(s, RDF_TYPE, SKOS_CONCEPT)
@@ -429,7 +175,7 @@ def _skill_group(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     yield from _code(row, s)
 
 
-def _occupation(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _occupation(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     s = row.iri("conceptUri")
     stats.occupations.add(s.value)
     yield Triple(s, RDF_TYPE, SKOS_CONCEPT)
@@ -440,7 +186,7 @@ def _occupation(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     yield from _code(row, s)
 
 
-def _isco_group(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _isco_group(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     s = row.iri("conceptUri")
     stats.isco_groups.add(s.value)
     yield Triple(s, RDF_TYPE, SKOS_CONCEPT)
@@ -451,7 +197,7 @@ def _isco_group(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     yield from _code(row, s)
 
 
-def _hierarchy(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _hierarchy(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     # One row per group: Level 0 .. Level k filled, the deepest is the group itself.
     chain: list[NamedNode] = []
     for level in range(4):
@@ -475,7 +221,7 @@ def _hierarchy(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     yield from _texts(row, chain[-1], lang, (("Description", DESCRIPTION), ("Scope note", SCOPE_NOTE)))
 
 
-def _concept_scheme(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _concept_scheme(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     s = row.iri("conceptSchemeUri")
     yield Triple(s, RDF_TYPE, SKOS_SCHEME)
     yield from _labels(row, s, lang, "preferredLabel", None)
@@ -484,8 +230,8 @@ def _concept_scheme(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
         yield Triple(s, TOP_CONCEPT, top)
 
 
-def _collection_member(with_labels: bool, skill: bool) -> Callable[[_Row, str, EscoStats], Iterator[Triple]]:
-    def convert(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _collection_member(with_labels: bool, skill: bool) -> Callable[[Row, str, EscoStats], Iterator[Triple]]:
+    def convert(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
         s = row.iri("conceptUri")
         yield Triple(s, IN_SCHEME, NamedNode(row.file.scheme))
         for broader in row.iris("broaderConceptUri"):
@@ -506,13 +252,13 @@ def _collection_member(with_labels: bool, skill: bool) -> Callable[[_Row, str, E
     return convert
 
 
-def _broader(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _broader(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
     stats.broader_relations += 1
     yield Triple(row.iri("conceptUri"), BROADER, row.iri("broaderUri"))
 
 
-def _relation(subject_column: str, object_column: str, counter: str, subject_kind: str) -> Callable[[_Row, str, EscoStats], Iterator[Triple]]:
-    def convert(row: _Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
+def _relation(subject_column: str, object_column: str, counter: str, subject_kind: str) -> Callable[[Row, str, EscoStats], Iterator[Triple]]:
+    def convert(row: Row, lang: str, stats: EscoStats) -> Iterator[Triple]:
         relation = row.get("relationType")
         predicate = RELATION.get(relation)
         if predicate is None:
@@ -535,7 +281,7 @@ def _declare(concept: NamedNode, kind: str, stats: EscoStats) -> Iterator[Triple
         yield Triple(concept, RDF_TYPE, ESCO_SKILL if kind == "skill" else ESCO_OCCUPATION)
 
 
-_CONVERTERS: dict[str, Callable[[_Row, str, EscoStats], Iterator[Triple]]] = {
+_CONVERTERS: dict[str, Callable[[Row, str, EscoStats], Iterator[Triple]]] = {
     "skills": _skill,
     "skillGroups": _skill_group,
     "skillsHierarchy": _hierarchy,
