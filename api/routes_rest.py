@@ -312,8 +312,9 @@ def _comparand(store_, item: str | dict, what: str) -> str:
 
 def _report(store_, body: CompareRequest):
     from credgraph.graph.services import recognition
+    from credgraph.graph.services.recognition_policy import policy_from_store
 
-    policy = recognition.policy_from_store(store_, body.policy) if body.policy else None
+    policy = policy_from_store(store_, body.policy) if body.policy else None
     return recognition.compare(store_, _comparand(store_, body.subject, "subject"),
                                _comparand(store_, body.reference, "reference"), policy)
 

@@ -54,6 +54,7 @@ from credgraph import queries
 from credgraph.graph.services import equivalence
 from credgraph.graph.services import issuance_stats
 from credgraph.graph.services import recognition
+from credgraph.graph.services.recognition_policy import load_policy
 from credgraph.graph.services import stacking
 from credgraph.graph.services.stacking_rules import import_rules_file
 from credgraph.graph.sources import vocab
@@ -228,7 +229,7 @@ def measure(store, work: dict, at: date, label: str, kept: Path) -> tuple[list[s
     ``kept``: the file stacking completions are kept in (``<data dir>/derived/completions.json``).
     """
     lines, answers = [], {}
-    policy = recognition.load_policy()
+    policy = load_policy()
     checks = [
         ("stacking: one learner (evaluate_learner)", lambda l: stacking.evaluate_learner(store, l, at=at), [(l,) for l in work["learners"]]),
         ("stacking: what a spec stacks into", lambda s: stacking.stacks_into(store, s, at=at), [(s,) for s in work["specs"]]),

@@ -16,6 +16,7 @@ import pytest
 
 from credgraph.graph.sources import ingest
 from credgraph.graph.services import recognition
+from credgraph.graph.services.recognition_policy import EQUIVALENT, UNDETERMINED
 from credgraph.graph.sources import vocab
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
@@ -25,7 +26,7 @@ PORTFOLIO = SNB + "assessment/4f03b91c0e"
 UNSUPERVISED = SNB + "supervision-verification/c598449d64"
 QA = SNB + "accreditation/820101cba6"
 CG = "https://w3id.org/credgraph/ns#"
-UNDETERMINED = recognition.UNDETERMINED
+UNDETERMINED = UNDETERMINED
 
 
 @pytest.fixture
@@ -130,7 +131,7 @@ def test_what_the_validator_finds_the_report_reads(ws, mc, tmp_path, element, pl
     report = recognition.compare(ws.store, record, record)
     found = report.element(element)
     assert found.verdict != UNDETERMINED, (element, place.__name__, found)
-    assert found.verdict == recognition.EQUIVALENT
+    assert found.verdict == EQUIVALENT
     if element == "quality assurance":
         assert "accredited" in found.subject_value
     else:
@@ -147,7 +148,7 @@ def test_an_accreditation_on_the_specification_is_read_from_the_specification_to
     spec = specifications.resolve_credentials(ws.store, [record])[record].spec
     facts = specifications.load_specs(ws.store, [spec])[spec]
     assert facts.accreditations and facts.qa_types == {QA}
-    assert recognition.compare(ws.store, spec, spec).element("quality assurance").verdict == recognition.EQUIVALENT
+    assert recognition.compare(ws.store, spec, spec).element("quality assurance").verdict == EQUIVALENT
 
 
 @pytest.mark.parametrize("element", ["assessment type", "identity verification"])

@@ -14,6 +14,8 @@ import pytest
 
 from credgraph.graph.services import equivalence
 from credgraph.graph.services import recognition
+from credgraph.graph.namespaces import ELM
+from credgraph.graph.services.recognition_policy import load_policy
 from credgraph.graph.store.interface import Provenance
 
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
@@ -53,7 +55,7 @@ def test_level_only_difference_under_default_policy(fx):
 
 
 def test_policy_passed_per_request(fx):
-    lenient = recognition.load_policy(FIXTURES / "lenient-policy.ttl")
+    lenient = load_policy(FIXTURES / "lenient-policy.ttl")
     report = recognition.compare(fx, P1, P2, lenient)
     assert report.element("level").verdict == "minor difference"
     assert report.overall == "minor difference"  # no rule for outcomes etc.: those cannot be determined
@@ -114,13 +116,13 @@ def test_report_is_plain_data_and_policy_errors(fx, tmp_path):
     bad.write_text("@prefix cg: <https://w3id.org/credgraph/ns#> . <x:p> a cg:RecognitionPolicy ; cg:policyRule <x:r> . "
                    "<x:r> cg:element cg:Level ; cg:equivalentAtMost \"zero\" .")
     with pytest.raises(ValueError, match="bad.ttl.*not a number"):
-        recognition.load_policy(bad)
+        load_policy(bad)
     (tmp_path / "none.ttl").write_text("<x:a> <x:b> <x:c> .")
     with pytest.raises(ValueError, match="exactly one"):
-        recognition.load_policy(tmp_path / "none.ttl")
+        load_policy(tmp_path / "none.ttl")
     (tmp_path / "broken.ttl").write_text("<x:a> <x:b> .")
     with pytest.raises(ValueError, match="not valid Turtle"):
-        recognition.load_policy(tmp_path / "broken.ttl")
+        load_policy(tmp_path / "broken.ttl")
 
 
 def _cli_store(store, tmp_path) -> str:
@@ -203,11 +205,11 @@ def test_evidence_cites_only_properties_of_the_elm_model(fx):
                     via.add((element.element, ev.via, ev.property))
     assert cited and cited | {v for _, v, _ in via} <= model, sorted(cited - model)
     # A value of the node a specification points to names both steps, each a real property (not ".../provenBy/dc:type").
-    assert ("assessment type", recognition.ELM + "provenBy", "http://purl.org/dc/terms/type") in via
+    assert ("assessment type", ELM + "provenBy", "http://purl.org/dc/terms/type") in via
 
 
 def test_a_precedent_with_another_verdict_says_what_changed(fx):
-    lenient = recognition.load_policy(FIXTURES / "lenient-policy.ttl")
+    lenient = load_policy(FIXTURES / "lenient-policy.ttl")
     then = recognition.compare(fx, P1, P2, lenient)
     assert then.overall == "minor difference"
     recognition.record_decision(fx, then, decided_by="Test ENIC", recognised=True)
@@ -227,8 +229,8 @@ def test_a_precedent_made_on_other_data_says_the_data_changed(fx):
     first = recognition.compare(fx, P3, P1)  # 6 ECTS against 5: a minor difference in workload
     recognition.record_decision(fx, first, decided_by="Test ENIC", recognised=True)
     # The subject is re-described at 12 ECTS: the workload is now substantially different.
-    twelve = [ox.Triple(ox.NamedNode(P3), ox.NamedNode(recognition.ELM + "creditPoint"), ox.BlankNode("cp12"))]
-    twelve += [ox.Triple(ox.BlankNode("cp12"), ox.NamedNode(recognition.ELM + "point"), ox.Literal("12"))]
+    twelve = [ox.Triple(ox.NamedNode(P3), ox.NamedNode(ELM + "creditPoint"), ox.BlankNode("cp12"))]
+    twelve += [ox.Triple(ox.BlankNode("cp12"), ox.NamedNode(ELM + "point"), ox.Literal("12"))]
     data = (FIXTURES / "recognition.ttl").read_bytes()
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)
                if not (q.subject == ox.NamedNode(P3) and q.predicate.value.endswith("creditPoint"))]

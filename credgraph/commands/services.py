@@ -12,6 +12,7 @@ from datetime import date
 
 from credgraph.graph.services import equivalence
 from credgraph.graph.services import recognition
+from credgraph.graph.services.recognition_policy import load_policy
 from credgraph.graph.services import stacking
 from credgraph.graph.services.stacking_evaluation import RuleResult, StackingAnswer
 from credgraph.graph.services.stacking_rules import HeldCredential, import_rules_file
@@ -267,7 +268,7 @@ def _curie(iri: str) -> str:
 
 
 def cmd_compare(ws: Workspace, args) -> int:
-    policy = recognition.load_policy(args.policy) if args.policy else None
+    policy = load_policy(args.policy) if args.policy else None
     report = recognition.compare(ws.store, args.subject, args.reference, policy)
     recorded = None
     if args.record:
