@@ -375,7 +375,7 @@ async def validate(request: Request, _share: Annotated[None, Depends(anonymous_d
                    profile: Annotated[list[str], Query(description="annex-i-credential, edc-generic, storable-credential ...")] = ["annex-i-credential"]):
     """Parse the document as the ingest would and return one SHACL report per profile."""
     from credgraph.graph.sources.ingest import SourceDocument, validate_documents
-    from credgraph.graph.sources.validation import PROFILES
+    from credgraph.graph.sources.validation_profiles import PROFILES
 
     unknown = [p for p in profile if p not in PROFILES]
     if unknown:

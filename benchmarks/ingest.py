@@ -69,11 +69,11 @@ def written_quads(ws: Workspace) -> list[ox.Quad]:
 def forget_templates() -> None:
     """Empty the JSON-LD template, validation skeleton and description memories."""
     from credgraph.graph.sources import jsonld_templates
-    from credgraph.graph.sources import validation
+    from credgraph.graph.sources.validation_profiles import PROFILES, shapes_for
 
     jsonld_templates.TEMPLATES.clear()
-    for profile in validation.PROFILES:
-        validation._shapes(profile).memo.clear()
+    for profile in PROFILES:
+        shapes_for(profile).memo.clear()
     ingest._DESCRIPTIONS.clear()
 
 

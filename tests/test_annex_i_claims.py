@@ -13,6 +13,7 @@ from credgraph.graph.sources import annex_i
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import jsonld
 from credgraph.graph.sources import validation
+from credgraph.graph.sources.validation_profiles import ANNEX_I_ELEMENTS
 from credgraph.graph.sources import vocab
 from credgraph.graph.sources.ingest import IngestOptions
 from credgraph.graph.workspace import Workspace
@@ -37,7 +38,7 @@ def ws(tmp_path):
 
 def judge(doc: dict) -> annex_i.AnnexIVerdict:
     triples = jsonld.to_triples(doc, "doc")
-    return annex_i.judge(validation.validate(triples, "annex-i-credential"), triples, validation.ANNEX_I_ELEMENTS)
+    return annex_i.judge(validation.validate(triples, "annex-i-credential"), triples, ANNEX_I_ELEMENTS)
 
 
 def claim(verdict, title: str) -> annex_i.ClaimVerdict:

@@ -18,6 +18,7 @@ from credgraph.graph.sources import jsonld_templates
 from credgraph.graph.sources import memo_check
 from credgraph.graph.sources import privacy
 from credgraph.graph.sources import validation
+from credgraph.graph.sources.validation_profiles import PROFILES, shapes_for
 from credgraph.graph.sources import vocab
 from credgraph.graph.sources.ingest import SourceDocument, ingest_documents
 from credgraph.graph.workspace import Workspace
@@ -41,7 +42,7 @@ def credentials(tmp_path_factory) -> list[SourceDocument]:
 def every_use(monkeypatch):
     monkeypatch.setattr(memo_check, "EVERY", 1)
     # Memos filled by earlier tests would hold entries made before a memo was broken here: start empty.
-    memos = [jsonld_templates.TEMPLATES, privacy._MINTED] + [validation._shapes(p).memo for p in validation.PROFILES]
+    memos = [jsonld_templates.TEMPLATES, privacy._MINTED] + [shapes_for(p).memo for p in PROFILES]
     for memo in memos:
         monkeypatch.setattr(memo, "_items", OrderedDict())
 

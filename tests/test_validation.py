@@ -12,14 +12,9 @@ import rdflib
 from credgraph import vocabularies
 from credgraph.graph.sources import jsonld
 from credgraph.graph.sources.catalogue_csv import parse_catalogue_csv
-from credgraph.graph.sources.validation import (
-    ANNEX_I_ELEMENTS,
-    PROFILES,
-    ValidationReport,
-    ValidationResult,
-    validate,
-    validate_many,
-)
+from credgraph.graph.sources.validation import ValidationReport, validate, validate_many
+from credgraph.graph.sources.validation_profiles import ANNEX_I_ELEMENTS, PROFILES
+from credgraph.graph.sources.validation_shacl import ValidationResult
 
 ELM = "http://data.europa.eu/snb/model/elm/"
 CRED = "https://www.w3.org/2018/credentials#"

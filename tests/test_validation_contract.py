@@ -18,6 +18,8 @@ from rdflib import URIRef
 
 from credgraph import vocabularies
 from credgraph.graph.sources import validation
+from credgraph.graph.sources.validation_profiles import PROFILES, profile_settings, shapes_for
+from credgraph.graph.sources.validation_shacl import SEVERITY, node_text, rdflib_triples, render_path, run_shacl
 from credgraph.graph.sources.catalogue_csv import parse_catalogue_csv
 from test_validation import COMPLETE, SPECIFICATION, ttl, without
 
@@ -41,18 +43,18 @@ def documents() -> dict[str, list[ox.Triple]]:
 
 def data_graph(profile: str, triples: list[ox.Triple]) -> rdflib.Graph:
     """The data graph the fast path validates for one document (its own preparation steps)."""
-    settings = validation._settings(profile)
-    docs = [validation._rdflib_triples(triples, 0, validation._shapes(profile).predicates, {})]
+    settings = profile_settings(profile)
+    docs = [rdflib_triples(triples, 0, shapes_for(profile).predicates, {})]
     if settings.untyped_credentials:
         docs = [validation._mark_untyped_credentials(d) for d in docs]
-    graph, _, _ = validation._merge(docs, validation._shapes(profile).named)
+    graph, _, _ = validation._merge(docs, shapes_for(profile).named)
     return graph
 
 
 def fast(profile: str, graph: rdflib.Graph) -> set[tuple]:
-    shapes = validation._shapes(profile)
+    shapes = shapes_for(profile)
     found = set()
-    for result, focus in validation._run(profile, graph):
+    for result, focus in run_shacl(profile, graph):
         # A shape that stands for several Annex I elements is reported once per element,
         # each with its own severity: compare the shape's finding, not the split.
         several = len(shapes.elements.get(URIRef(result.shape), ())) > 1
@@ -61,19 +63,19 @@ def fast(profile: str, graph: rdflib.Graph) -> set[tuple]:
 
 
 def public(profile: str, graph: rdflib.Graph) -> set[tuple]:
-    shapes = validation._shapes(profile)
-    shapes_graph = rdflib.Graph().parse(data=vocabularies.read_bytes(validation.PROFILES[profile]), format="turtle")
+    shapes = shapes_for(profile)
+    shapes_graph = rdflib.Graph().parse(data=vocabularies.read_bytes(PROFILES[profile]), format="turtle")
     conforms, report, _ = pyshacl.validate(
         graph, shacl_graph=shapes_graph, inference="none", use_shapes=shapes.names or None, allow_infos=True, allow_warnings=True)
     found = set()
     for result in report.objects(None, URIRef(SH + "result")):  # the report's results (not their sh:detail)
         shape = report.value(result, URIRef(SH + "sourceShape"))
         path = report.value(result, URIRef(SH + "resultPath"))
-        severity = validation._SEVERITY[report.value(result, URIRef(SH + "resultSeverity"))]
-        shape_text = validation._node_text(shape)
+        severity = SEVERITY[report.value(result, URIRef(SH + "resultSeverity"))]
+        shape_text = node_text(shape)
         several = len(shapes.elements.get(shape, ())) > 1 if isinstance(shape, URIRef) else False
         found.add((str(report.value(result, URIRef(SH + "focusNode"))), shape_text,
-                   validation._render_path(report, path) if path is not None else "", "*" if several else severity))
+                   render_path(report, path) if path is not None else "", "*" if several else severity))
     return found
 
 
@@ -82,7 +84,7 @@ def _anonymous_shapes_apart(found: set[tuple]) -> set[tuple]:
     return {(focus, shape if not shape.startswith("_:") else "_:anonymous", path, severity) for focus, shape, path, severity in found}
 
 
-@pytest.mark.parametrize("profile", sorted(validation.PROFILES))
+@pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_fast_path_finds_what_public_pyshacl_validate_finds(profile):
     compared = 0
     for name, triples in documents().items():

@@ -11,7 +11,10 @@ import pytest
 from credgraph.graph.sources import jsonld
 from credgraph.graph.sources import memo_check
 from credgraph.graph.sources import validation
-from credgraph.graph.sources.validation import PROFILES, validate_many
+from credgraph.graph.sources.validation_profiles import shapes_for
+from credgraph.graph.sources.validation_shacl import run_shacl
+from credgraph.graph.sources.validation import validate_many
+from credgraph.graph.sources.validation_profiles import PROFILES
 from credgraph.graph.sources.validation_memo import skeleton
 
 SAMPLE = "Sample-CertOfPart-unsigned.jsonld"
@@ -44,7 +47,7 @@ def variant(base: dict, i: int, **changes) -> list[ox.Triple]:
 
 def fresh(triples: list[ox.Triple], profile: str):
     """The report of a document validated alone, with nothing remembered."""
-    validation._shapes(profile).memo.clear()
+    shapes_for(profile).memo.clear()
     return validate_many([triples], profile)[0]
 
 
@@ -67,7 +70,7 @@ def documents(base) -> list[list[ox.Triple]]:
 @pytest.mark.parametrize("profile", ["annex-i-credential", "storable-credential", "edc-generic"])
 def test_remembered_results_equal_validating_alone(documents, profile):
     alone = [fresh(d, profile) for d in documents]
-    validation._shapes(profile).memo.clear()
+    shapes_for(profile).memo.clear()
     first = validate_many(documents, profile)
     again = validate_many(list(reversed(documents)), profile)[::-1]  # every one from memory now
     assert first == alone
@@ -77,9 +80,9 @@ def test_remembered_results_equal_validating_alone(documents, profile):
 def test_documents_that_differ_only_in_learner_are_validated_once(base, monkeypatch):
     monkeypatch.setattr(memo_check, "EVERY", 0)  # the sampled cross-check redoes a use on purpose; this counts the memo's own work
     runs = []
-    real = validation._run
-    monkeypatch.setattr(validation, "_run", lambda profile, graph: runs.append(len(graph)) or real(profile, graph))
-    validation._shapes("annex-i-credential").memo.clear()
+    real = run_shacl
+    monkeypatch.setattr(validation, "run_shacl", lambda profile, graph: runs.append(len(graph)) or real(profile, graph))
+    shapes_for("annex-i-credential").memo.clear()
     docs = [variant(base, i) for i in range(20)]
     reports = validate_many(docs, "annex-i-credential")
     assert len(runs) == 1
@@ -93,7 +96,7 @@ def test_documents_that_differ_only_in_learner_are_validated_once(base, monkeypa
 
 
 def test_a_value_a_shape_inspects_is_part_of_the_skeleton(base):
-    storable = validation._shapes("storable-credential").abstraction
+    storable = shapes_for("storable-credential").abstraction
     assert storable is not None and any(p.endswith("/point") for p in storable.kept_values)
     credit = ox.BlankNode()
     point = ox.NamedNode("http://data.europa.eu/snb/model/elm/point")
@@ -106,7 +109,7 @@ def test_a_value_a_shape_inspects_is_part_of_the_skeleton(base):
 
 
 def test_learner_names_and_plain_dates_are_not_part_of_the_skeleton(base):
-    annex = validation._shapes("annex-i-credential").abstraction
+    annex = shapes_for("annex-i-credential").abstraction
     one, two = skeleton(variant(base, 1), annex), skeleton(variant(base, 2), annex)
     assert one[0] == two[0] and one[1] != two[1]
     assert "urn:credential:test-1" in one[1] and "urn:credential:test-2" in two[1]
@@ -132,20 +135,20 @@ def test_profiles_whose_results_could_depend_on_values_are_never_remembered(tmp_
     assert abstraction_for(no_message, None, generic_messages=False) is None
     assert abstraction_for(no_message, None, generic_messages=True) is not None
     for profile in PROFILES:
-        assert validation._shapes(profile).abstraction is not None
+        assert shapes_for(profile).abstraction is not None
 
 
 def test_several_profiles_at_once_equal_each_alone(documents):
     profiles = ("storable-credential", "annex-i-credential")
     alone = {p: [fresh(d, p) for d in documents] for p in profiles}
     for p in profiles:
-        validation._shapes(p).memo.clear()
+        shapes_for(p).memo.clear()
     assert validation.validate_profiles(documents, profiles) == alone
     assert validation.validate_profiles(documents[::-1], profiles) == {p: r[::-1] for p, r in alone.items()}
 
 
 def test_iris_no_shape_names_are_part_of_the_skeleton_only_by_identity(base):
-    annex = validation._shapes("annex-i-credential").abstraction
+    annex = shapes_for("annex-i-credential").abstraction
     one = variant(base, 1)
     country = next(t.object for t in one if t.predicate.value.endswith("/countryCode"))
     other = ox.NamedNode(country.value[:-3] + "FRA")

@@ -38,6 +38,7 @@ from credgraph import queries, vocabularies
 from credgraph.graph.sources import jsonld
 from credgraph.graph.services import specifications
 from credgraph.graph.sources import validation
+from credgraph.graph.sources.validation_profiles import ANNEX_I_ELEMENTS
 from credgraph.graph import namespaces as ns
 from credgraph.graph.sources.catalogue_terms import country_code
 from credgraph.graph.sources.catalogue_csv import spec_iri as catalogue_spec_iri
@@ -417,7 +418,7 @@ class ShapeCheck:
             annex = reports[ANNEX_I_PROFILE]
             missing = [e for e in annex.elements_missing() if e.startswith("M")]
             if missing:
-                named = ", ".join(f"{e} ({validation.ANNEX_I_ELEMENTS[e]})" for e in missing)
+                named = ", ".join(f"{e} ({ANNEX_I_ELEMENTS[e]})" for e in missing)
                 found.append(f"{spec}: the catalogue lacks mandatory Annex I element(s) {named}; nothing issued")
             edc = reports[EDC_PROFILE]
             if not edc.conforms:

@@ -91,7 +91,7 @@ def main_claims(graph: Graph, claims: list | None = None) -> list:
 
 def judge(report, triples: Iterable[ox.Triple], elements: Iterable[str]) -> AnnexIVerdict:
     """The per-claim verdict of an ``annex-i-credential`` ``report`` on the document ``triples``."""
-    from credgraph.graph.sources.validation import ANNEX_I_ELEMENTS
+    from credgraph.graph.sources.validation_profiles import ANNEX_I_ELEMENTS
 
     elements = list(elements)
     order = {e: i for i, e in enumerate(ANNEX_I_ELEMENTS)}

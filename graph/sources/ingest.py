@@ -529,6 +529,7 @@ def _batch_checks(store: Store, batch: list[_Prepared], options: IngestOptions, 
         _check_owners(store, [p for p in batch if p.result.status == "pending"], options.providers)
 
     from credgraph.graph.sources import validation
+    from credgraph.graph.sources.validation_profiles import ANNEX_I_ELEMENTS
 
     live = [p for p in batch if p.result.status == "pending"]
     reports = validation.validate_profiles([p.check_triples for p in live], (STORABLE_PROFILE, ANNEX_I_PROFILE))
@@ -539,7 +540,7 @@ def _batch_checks(store: Store, batch: list[_Prepared], options: IngestOptions, 
     for p, report in zip(live, reports[ANNEX_I_PROFILE]):
         if p.result.status != "pending":
             continue
-        verdict = annex_i.judge(report, p.check_triples, validation.ANNEX_I_ELEMENTS)
+        verdict = annex_i.judge(report, p.check_triples, ANNEX_I_ELEMENTS)
         p.result.compliance = Compliance(ANNEX_I_PROFILE, verdict.conforms, verdict.present, verdict.missing, verdict.claims)
         if "annex-i" in options.require and not verdict.conforms:
             p.result.problems.append(f"{p.result.name}: not Annex I compliant: {compliance_text(p.result.compliance)}")
@@ -976,9 +977,9 @@ def validate_documents(ws: Workspace, documents: Iterable[SourceDocument], profi
         problems = [privacy.scrub(m, item.forbidden) for m in item.result.problems]
         verdict = None
         if ANNEX_I_PROFILE in reports:
-            from credgraph.graph.sources import validation
+            from credgraph.graph.sources.validation_profiles import ANNEX_I_ELEMENTS
 
-            verdict = annex_i.judge(reports[ANNEX_I_PROFILE], item.check_triples, validation.ANNEX_I_ELEMENTS)
+            verdict = annex_i.judge(reports[ANNEX_I_PROFILE], item.check_triples, ANNEX_I_ELEMENTS)
         outcomes.append(ValidationOutcome(doc.name, problems, reports, item.forbidden, item.result.seal, verdict))
     return outcomes
 
