@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from credgraph.graph.keyed_names import keyed_id
 from credgraph.graph.sources import memo_check
 from credgraph.graph.store.interface import Store, StoreError, open_store
 from credgraph.settings import Settings
-
-
-def keyed_id(key: bytes, kind: str, stable_key: str) -> str:
-    """``<kind>-`` and the first 16 hex digits of HMAC-SHA256(key, stable_key)."""
-    return f"{kind}-{hmac.new(key, stable_key.encode('utf-8'), hashlib.sha256).hexdigest()[:16]}"
-
-
-def keyed_hash(key: bytes, digest: str) -> str:
-    """A content hash as the public store records it: keyed, so the document's bytes do not lead to it."""
-    return "hmac-sha256:" + hmac.new(key, digest.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class Workspace:
@@ -77,8 +66,8 @@ class Workspace:
 
     @property
     def learners(self) -> Store:
-        """The public store with learner queries answered by the research store (graph.learner_view)."""
-        from credgraph.graph.services.learner_view import LearnerView
+        """The public store with learner queries answered by the research store (graph/store/learner_view.py)."""
+        from credgraph.graph.store.learner_view import LearnerView
 
         view = self._learners
         if view is None or view.public is not self.store or view.research is not self.research:

@@ -227,7 +227,7 @@ def add_credential_facts(store: Store, spec: SpecFacts, record: str) -> SpecFact
 
     The type of assessment, identity verification and quality assurance may be
     stated on the credential's claims rather than on the specification; the
-    validator finds them there (graph/services/readings.py), so the services do too.
+    validator finds them there (graph/sources/readings.py), so the services do too.
     Returns a copy; the record IRI stands as the accreditation when the
     credential states one.
     """

@@ -155,7 +155,7 @@ def split_edc(triples: list[ox.Triple], name: str, pseudonym_key: bytes, id_kind
     learner = privacy.pseudonym(pseudonym_key, learner_keys[0]) if learner_keys else None
     issued, issued_from = issue_date(graph, credential, claims)
     from credgraph.graph.sources import annex_i  # annex_i imports this module
-    from credgraph.graph.services import readings
+    from credgraph.graph.sources import readings
 
     stated = readings.read(graph, credential, annex_i.main_claims(graph))
     split = CredentialSplit(
@@ -198,7 +198,7 @@ def issuance_record(split: CredentialSplit, slug: str, graph: ox.NamedNode | Non
     if split.learner:
         triples.append(statement(node, ox.NamedNode(cg + "learner"), ox.Literal(split.learner)))
     stated = split.readings
-    if stated is not None:  # what the credential states on its claims (graph/services/readings.py)
+    if stated is not None:  # what the credential states on its claims (graph/sources/readings.py)
         triples += [statement(node, ox.NamedNode(cg + "assessmentType"), c) for c in stated.assessment_types]
         triples += [statement(node, ox.NamedNode(cg + "idVerification"), c) for c in stated.id_verifications]
         if stated.accredited:

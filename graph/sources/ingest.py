@@ -58,7 +58,8 @@ from credgraph.graph.sources.edc import CredentialError, CredentialSplit
 from credgraph.graph.sources.jsonld_contexts import DocumentError
 from credgraph.graph.sources.jsonld_templates import Statements, is_token
 from credgraph.graph.store.interface import Provenance, Store, StoreError, content_hash
-from credgraph.graph.workspace import Workspace, keyed_hash, keyed_id
+from credgraph.graph.keyed_names import keyed_hash, keyed_id
+from credgraph.graph.workspace import Workspace
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".json-ld")
 # Read so that they are refused by name (EDC XML), never skipped in silence.

@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store.interface import Provenance
-from credgraph.graph.workspace import keyed_hash
+from credgraph.graph.keyed_names import keyed_hash
 
 _CREDENTIAL_TYPES = (ns.ELM + "EuropeanDigitalCredential", ns.CRED + "VerifiableCredential")
 _LEARNER = ox.NamedNode(ns.CG + "learner")

@@ -79,7 +79,7 @@ def _documents(store: Store, prefix: str) -> dict[str, str]:
 
 def check(ws) -> Report:
     """Pair every imported document's parts across the stores (reads only)."""
-    from credgraph.graph.workspace import keyed_hash
+    from credgraph.graph.keyed_names import keyed_hash
 
     key = ws.pseudonym_key()
     public = _documents(ws.store, "source")

@@ -13,7 +13,7 @@ the site); the services built on it suppress cells below k.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from credgraph import queries
 from credgraph.graph.store.binding import Term
