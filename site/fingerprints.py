@@ -33,7 +33,7 @@ def text_fingerprint(texts: list[str]) -> str:
 
 
 def code_fingerprint(*settings: str) -> str:
-    """A digest of what shapes every page besides the data: templates, strings, this code, settings."""
+    """A digest of what shapes every page besides the data: templates, strings, static files, the site's code, settings."""
     digest = hashlib.sha256(repr((__version__, settings)).encode("utf-8"))
     package = resources.files("credgraph.site")
     for folder in ("templates", "i18n", "static"):

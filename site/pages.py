@@ -73,7 +73,6 @@ class Pages:
                 self.output.write(f"search-index.{lang}.json", text.encode("utf-8"))
         self.output.end()
 
-
     def spec_unit(self, spec: SpecRecord) -> None:
         """One specification's pages and data files, unless nothing they show changed."""
         path = page_path("spec", spec.iri)
@@ -160,8 +159,8 @@ class Pages:
                 if total > 1:
                     list_title += " · " + self.renderer.strings[lang]["page_n"].replace("{n}", str(n)).replace("{total}", str(total))
                 self.renderer.render("list.html", lang, at, data=data, jsonld=jsonld, title=headings[lang].text, kind=facet,
-                             heading=headings[lang], items=window[lang], list_title=list_title,
-                             country=countries[lang], homepage=homepage, iri=iri, paging=self.renderer.paging(lang, at, pages, n))
+                                     heading=headings[lang], items=window[lang], list_title=list_title,
+                                     country=countries[lang], homepage=homepage, iri=iri, paging=self.renderer.paging(lang, at, pages, n))
 
     def pathway_unit(self, rule) -> None:
         cat = self.cat
@@ -194,8 +193,8 @@ class Pages:
                 [diagram.DiagramCondition(c["heading"], [box(i) for i in c["items"]]) for c in conditions], filters,
             )
             self.renderer.render("pathway.html", lang, path, data=data, jsonld=jsonld, title=title, rule=rule, target=target,
-                         conditions=conditions, filters=filters, svg=Markup(svg),
-                         rule_title=rule.title)
+                                 conditions=conditions, filters=filters, svg=Markup(svg),
+                                 rule_title=rule.title)
 
     def condition_view(self, cond, lang: str, page: Page) -> dict:
         kind = cond.kind
@@ -232,9 +231,9 @@ class Pages:
                 continue
             page = Page(self.renderer, lang, path)
             self.renderer.render("list.html", lang, path, title=page.t["browse_all"], kind="all",
-                         heading=Text(page.t["browse_all"], lang), items=window,
-                         list_title=page.fmt("page_n", n=n, total=total), country=None, homepage=None, iri=None,
-                         paging=self.renderer.paging(lang, path, pages, n))
+                                 heading=Text(page.t["browse_all"], lang), items=window,
+                                 list_title=page.fmt("page_n", n=n, total=total), country=None, homepage=None, iri=None,
+                                 paging=self.renderer.paging(lang, path, pages, n))
 
     def browse_page(self) -> None:
         """The browsing entry page: EQF levels, fields, providers, skills, pathways (every language)."""
@@ -249,7 +248,7 @@ class Pages:
             pathways = sorted(((page_path("pathway", r.iri), cat.ref(r.target, lang, "spec")) for r in self.plan.rules),
                               key=lambda x: normalise(x[1].label.text))
             self.renderer.render("browse.html", lang, "browse/", title=self.renderer.strings[lang]["browse_title"], groups=groups,
-                         pathways=pathways)
+                                 pathways=pathways)
 
     def site_wide(self) -> None:
         """The pages of the site as a whole, in every language: browse, home, search, about."""
@@ -275,12 +274,11 @@ class Pages:
     def about(self, lang: str) -> None:
         sources, graph_count = self.sources
         self.renderer.render("about.html", lang, "about/", title=self.renderer.strings[lang]["about_title"], sources=sources,
-                     graph_count=graph_count, sparql=self.sparql_endpoint)
+                             graph_count=graph_count, sparql=self.sparql_endpoint)
 
 
 def _by_label(pairs) -> list:
     return sorted(pairs, key=lambda x: (normalise(x[0].label.text), x[0].iri))
-
 
 
 def schema_course(detail: SpecificationDetail, cat: Catalogue, spec: SpecRecord) -> dict:
