@@ -7,7 +7,8 @@ that come back in as a source):
 - ``store``: the store interface and its backends (embedded Oxigraph, remote SPARQL 1.1).
 - ``services``: catalogue, stacking, equivalence, recognition, statistics.
 - ``issuing``: credentials built and sealed from the catalogue.
-- ``namespaces`` (IRIs used everywhere) and ``workspace`` (settings + opened stores).
+- ``namespaces`` (IRIs used everywhere), ``keyed_names`` (names and hashes under the
+  instance secret) and ``workspace`` (settings + opened stores).
 
 Services speak SPARQL only (named queries from ``credgraph.queries``) so that every
 backend gives the same answers.
