@@ -35,6 +35,9 @@ TOO_LONG_FOR_NOW = {
     "graph/sources/ingest.py",
     # split by another branch this session; the lead removes this entry at merge
     "api/executor.py",
+    # grew to 629 lines with GET /sparql as an HTML page (merged while this test was written; not split
+    # here, its owner's file this session); the lead removes this entry when it is split
+    "api/routes_sparql.py",
 }
 
 # Importing package (prefix) -> packages it must not import (prefixes), and why.
@@ -63,6 +66,11 @@ FORBIDDEN: list[tuple[str, tuple[str, ...], str]] = [
     ("credgraph.api", ("credgraph.site", "credgraph.commands", "credgraph.demo"),
      "the API serves the services; the site and the CLI are its peers"),
 ]
+# Imports a rule above would forbid, allowed: (importing module, imported module, why).
+ALLOWED = {
+    ("credgraph.graph.workspace", "credgraph.graph.sources.memo_check",
+     "the workspace applies the settings to the memo cross-check; memo_check imports nothing of the rooms"),
+}
 # The demo generator is not part of the product: only the CLI's demo commands run it.
 DEMO_USERS = {"credgraph/commands/demo_data.py", "credgraph/commands/serve.py"}
 
@@ -91,13 +99,21 @@ def imports_of(path: str, module: str) -> list[tuple[int, str]]:
             if node.level:  # relative: resolved against this module's package
                 parts = package.split(".")
                 base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
-            found.append((node.lineno, base))
+            # ``from package import module`` names the module; every rule on the package still matches it
             found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
     return found
 
 
 def _within(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix if prefix.endswith(".") else prefix + ".")
+
+
+def test_every_allowed_exception_is_a_leaf():
+    """An allowed import may not lead back into the rooms: the module it names imports no ``credgraph.graph`` room."""
+    modules = dict((m, p) for p, m in product_modules())
+    for _, target, _ in ALLOWED:
+        leaks = [i for _, i in imports_of(modules[target], target) if _within(i, "credgraph.graph")]
+        assert leaks == [], f"{target} is allowed as an exception but imports {leaks}"
 
 
 def test_the_rules_see_every_room():
@@ -122,6 +138,8 @@ def test_imports_follow_the_data_flow():
     offences = []
     for path, module in product_modules():
         for line, imported in imports_of(path, module):
+            if any(module == a and _within(imported, b) for a, b, _ in ALLOWED):
+                continue
             for importer, forbidden, why in FORBIDDEN:
                 if not _within(module, importer):
                     continue
