@@ -21,6 +21,7 @@ as the server being busy (``busy``: 503).
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
-from credgraph.api.fairness import Busy, FairShares
+from credgraph.api.fairness import COSTLY_CPU_SHARE, Busy, FairShares
 from credgraph.graph.store.interface import Store
 
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
@@ -68,10 +69,10 @@ class QueryAnswer:
 class QueryFailure(Exception):
     """A query that could not be answered; ``kind`` decides the HTTP status.
 
-    ``retry_after``: seconds after which trying again is worth it (busy, throttled).
+    ``retry_after``: seconds after which trying again is worth it (busy, throttled, timeout).
     """
 
-    kind: str  # syntax | timeout | busy | throttled | not_acceptable | too_large | crashed | failed
+    kind: str  # syntax | timeout | too_costly | busy | throttled | not_acceptable | too_large | crashed | failed
     message: str
     line: int | None = None
     column: int | None = None
@@ -119,16 +120,17 @@ class QueryExecutor:
         """Run ``job`` for ``client`` within its fair share (:mod:`credgraph.api.fairness`)."""
         self.shares.wait_s = self.queue_wait_s
         try:
-            async with self.shares.slot(client, keyed) as ticket:
-                try:
-                    return await self.run_async(job, ticket)
-                except QueryFailure as failure:
-                    if ticket.preempted and failure.kind in ("crashed", "failed"):
-                        took = time.monotonic() - ticket.started
-                        raise QueryFailure("timeout", f"the query was stopped after {took:.1f} s to give its slot "
-                                           "to a waiting client; try again later or simplify it",
-                                           extra={"timeout_s": self.timeout_s}) from None
-                    raise
+            try:
+                async with self.shares.slot(client, keyed) as ticket:
+                    try:
+                        return await self.run_async(job, ticket)
+                    except QueryFailure as failure:
+                        raise self.why_stopped(failure, ticket) from None
+            except QueryFailure as failure:
+                if failure.kind == "throttled" and failure.retry_after is None:
+                    # Stopped for a waiting client: back off until its account (now charged) has decayed.
+                    failure.retry_after = self.shares._light_again_in(client)
+                raise
         except Busy as busy:
             if busy.own:
                 raise QueryFailure("throttled", f"too many queries from this client ({busy.reason}); "
@@ -137,12 +139,48 @@ class QueryExecutor:
             raise QueryFailure("busy", f"no query slot is free ({busy.reason}); try again shortly",
                                retry_after=busy.retry_after) from None
 
-    def run(self, job: QueryJob, timeout_s: float | None = None) -> QueryAnswer:
-        """Run ``job`` (blocking; call it from a worker thread)."""
+    def why_stopped(self, failure: QueryFailure, ticket) -> QueryFailure:
+        """Whose fault a stopped query is, from the CPU its worker spent on it (``ticket.cpu_s``).
+
+        - stopped early to free its slot for a waiting client (it had done real
+          work, see :mod:`~credgraph.api.fairness`): the client's excess,
+          ``throttled`` (429);
+        - stopped at the deadline having had at least ``COSTLY_CPU_SHARE`` of a
+          core for the whole timeout: the query itself is too costly and would
+          be stopped again on an idle server, ``too_costly`` (422);
+        - stopped at the deadline with less CPU than that: the machine was
+          overloaded, ``timeout`` (503 with Retry-After), as is a deadline stop
+          where the CPU cannot be measured (a remote store).
+        Any other failure is returned as it is.
+        """
+        took = time.monotonic() - ticket.started
+        cpu = ticket.cpu_s
+        used = "" if cpu is None else f" ({cpu:.1f} s of CPU)"
+        measured = {} if cpu is None else {"cpu_s": round(cpu, 2)}
+        if ticket.preempted and failure.kind in ("crashed", "failed", "timeout"):
+            return QueryFailure("throttled", f"the query was stopped after {took:.1f} s{used} to give its slot to a "
+                                "waiting client: a query running past half the timeout yields to others; "
+                                "try again later or simplify it", extra={"timeout_s": self.timeout_s, **measured})
+        if failure.kind != "timeout" or cpu is None:
+            return failure
+        timeout = failure.extra.get("timeout_s", self.timeout_s)
+        extra = {"timeout_s": timeout, **measured}
+        if cpu >= COSTLY_CPU_SHARE * timeout:
+            return QueryFailure("too_costly", f"the query ran longer than {timeout:g} s and was stopped, having "
+                                f"used {cpu:.1f} s of CPU: it costs more than this endpoint allows (the query "
+                                f"timeout, query_timeout_s = {timeout:g} s: --timeout or CREDGRAPH_API_TIMEOUT_S) "
+                                "and would be stopped again on an idle server; narrow or simplify it",
+                                extra=extra)
+        return QueryFailure("timeout", f"the query ran longer than {timeout:g} s and was stopped, having had only "
+                            f"{cpu:.1f} s of CPU: the server is overloaded; try again later", extra=extra,
+                            retry_after=max(1, math.ceil(timeout / 2)))
+
+    def run(self, job: QueryJob, timeout_s: float | None = None, ticket=None) -> QueryAnswer:
+        """Run ``job`` (blocking; call it from a worker thread); ``ticket``: its fair-share ticket, if any."""
         if not self._slots.acquire(timeout=self.queue_wait_s):
             raise QueryFailure("busy", "too many queries are running; try again shortly", retry_after=2)
         try:
-            return self._run(job, min(timeout_s or self.timeout_s, self.timeout_s))
+            return self._run(job, min(timeout_s or self.timeout_s, self.timeout_s), ticket)
         finally:
             self._slots.release()
 
@@ -151,7 +189,7 @@ class QueryExecutor:
 
     async def run_async(self, job: QueryJob, ticket=None) -> QueryAnswer:
         """Run ``job`` from the event loop (here: :meth:`run` in a worker thread)."""
-        return await run_in_threadpool(self.run, job)
+        return await run_in_threadpool(self.run, job, None, ticket)
 
 
 def executor_for(store: Store, timeout_s: float, row_cap: int, max_concurrent: int, **limits) -> QueryExecutor:

@@ -35,7 +35,8 @@ the event loop, for each query:
 - when a client that is not heavy waits and every slot it may use is taken,
   the query in an ordinary slot that has run longest, if longer than
   ``heavy_after_s`` and with at least ``LIGHT_CPU_S`` of CPU used, is stopped
-  early to free its slot (its client gets 503 ``query-timeout``);
+  early to free its slot (its client gets 429 ``too-many-queries``: its own
+  excess, with ``Retry-After`` the time its account needs to decay);
 - a query that cannot start within ``wait_s`` although its client is within
   its share is refused as the server being busy: **503** ``busy`` with
   ``Retry-After``.
@@ -60,6 +61,11 @@ LONG_QUERY_S = 0.5
 # ordinary lookup or join costs a few milliseconds, however long a loaded machine makes it wait, while
 # a query that runs into the timeout gets far more even as the lowest-priority process of a busy machine.
 LIGHT_CPU_S = 0.1
+# A query stopped at the deadline that had at least this share of one core for the whole timeout is too
+# costly in itself (422: on an idle server it would get at most about twice that, and a query at half a core
+# for 10 s is far beyond any lookup or join of the public dataset); with less, the machine was overloaded
+# (503). See QueryExecutor.why_stopped.
+COSTLY_CPU_SHARE = 0.5
 
 
 class Busy(Exception):

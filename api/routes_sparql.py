@@ -156,13 +156,14 @@ async def inspect_query_async(text: str, limits: TextLimits) -> QueryCheck:
 _CACHED_TEXT_CHARS = 8 * 1024
 
 
+_WORDS = frozenset({"word"})  # the inspection looks at keywords only
+
+
 def _inspect(text: str, max_tokens: int = 50_000, max_depth: int = 100) -> QueryCheck:
     first = None
     form = None
     service = False
-    for token in sparql_text.limited_tokens(sparql_text.unescape_codepoints(text), max_tokens, max_depth):
-        if token.kind != "word":
-            continue
+    for token in sparql_text.limited_tokens(sparql_text.unescape_codepoints(text), max_tokens, max_depth, _WORDS):
         word = token.text.upper()
         if first is None and word not in {"PREFIX", "BASE"}:
             first = word
@@ -371,12 +372,17 @@ async def client_of(request: Request) -> tuple[str, bool]:
 def _problem_of(failure: QueryFailure) -> Problem:
     if failure.kind == "syntax":
         return Problem(400, failure.message, type_="query-syntax", line=failure.line, column=failure.column)
+    # Whose fault a stopped query is (QueryExecutor.why_stopped): the server's (503), the query's own
+    # cost (422, as for answers over the size caps) or the client's excess (429, RFC 6585).
     if failure.kind == "timeout":
-        return Problem(503, failure.message, type_="query-timeout", **failure.extra)
-    if failure.kind in ("busy", "throttled"):  # the server's capacity: 503; the client's own excess: 429 (RFC 6585)
+        return Problem(503, failure.message, type_="query-timeout", headers={"Retry-After": str(failure.retry_after or 5)},
+                       **failure.extra)
+    if failure.kind == "too_costly":
+        return Problem(422, failure.message, type_="query-too-costly", **failure.extra)
+    if failure.kind in ("busy", "throttled"):
         return Problem(503 if failure.kind == "busy" else 429, failure.message,
                        type_="busy" if failure.kind == "busy" else "too-many-queries",
-                       headers={"Retry-After": str(failure.retry_after or 2)})  # seconds
+                       headers={"Retry-After": str(failure.retry_after or 2)}, **failure.extra)  # seconds
     if failure.kind == "not_acceptable":
         return Problem(406, failure.message, type_="not-acceptable")
     if failure.kind == "too_large":
@@ -470,7 +476,7 @@ def _checked_update(text: str, params: list[tuple[str, str]], limits: TextLimits
     """The update's refusals (limits first, then SERVICE, LOAD, hidden graphs, dataset clauses); its final text."""
     try:
         for _ in sparql_text.limited_tokens(sparql_text.unescape_codepoints(text), limits.max_tokens,
-                                            limits.max_depth):
+                                            limits.max_depth, frozenset()):
             pass
     except sparql_text.TooComplex as exc:
         raise _too_complex(exc, "update") from None

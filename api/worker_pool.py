@@ -298,7 +298,7 @@ class ForkingExecutor(QueryExecutor):
         """
         self._start_spares()
         if not self._slots.acquire(blocking=False):
-            return await run_in_threadpool(self.run, job)
+            return await run_in_threadpool(self.run, job, None, ticket)
         try:
             frame = query_worker.frame(pickle.dumps(job))
             child = self._take_idle() if len(frame) <= _PIPE_ATOMIC else None
@@ -489,12 +489,14 @@ def _ended(pid: int) -> QueryFailure:
     """Why a worker closed its pipe without an answer: killed by a signal (a crash, the memory limit) or not."""
     for _ in range(20):  # the pipe closes as the process dies; its status follows within moments
         try:
-            done, status = os.waitpid(pid, os.WNOHANG)
+            # WNOWAIT: looked at, not reaped (the caller discards the worker): until then its CPU time
+            # can still be read, for the fair shares' accounts and the status of a stopped query.
+            info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         except ChildProcessError:
             break
-        if done:
-            if os.WIFSIGNALED(status):
-                name = signal.Signals(os.WTERMSIG(status)).name
+        if info is not None:
+            if info.si_code in (os.CLD_KILLED, os.CLD_DUMPED):
+                name = signal.Signals(info.si_status).name
                 return QueryFailure("crashed", f"the query worker stopped ({name}) while evaluating the query; "
                                     "the likeliest cause is its memory limit. It has been replaced.")
             break

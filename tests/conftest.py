@@ -294,3 +294,22 @@ def browser():
                                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         yield b
         b.close()
+
+
+def deadline_stop(response, timeout_s: float) -> dict:
+    """The problem of a query stopped at its deadline, checked against the CPU its worker reports.
+
+    At least half a core for the whole timeout: the query is too costly (422 ``query-too-costly``);
+    less: the machine was overloaded (503 ``query-timeout`` with Retry-After). Which of the two a
+    hog gets depends on what else the machine runs; the rule between them must hold either way.
+    """
+    body = response.json()
+    assert "ran longer than" in body["detail"], body
+    assert 0 <= body["cpu_s"] <= timeout_s * 2 + 0.5, body  # measured on the worker (at most 2 cores' worth)
+    if body["cpu_s"] >= 0.5 * timeout_s:
+        assert response.status_code == 422 and body["type"].endswith("/query-too-costly"), body
+        assert "query_timeout_s" in body["detail"]
+    else:
+        assert response.status_code == 503 and body["type"].endswith("/query-timeout"), body
+        assert int(response.headers["retry-after"]) >= 1
+    return body

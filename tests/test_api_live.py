@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port, wait_for_http
+from conftest import deadline_stop, free_port, wait_for_http
 
 EX = "http://example.org/live/"
 
@@ -121,7 +121,7 @@ def test_httpx_problems_and_timeout(server):
     started = time.monotonic()
     slow = httpx.get(base + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"},
                      timeout=30)
-    assert slow.status_code == 503 and slow.json()["type"].endswith("/query-timeout")
+    deadline_stop(slow, 2.0)  # the server runs with --timeout 2
     assert time.monotonic() - started < 6
     # The server killed its worker (what is left are at most its idle workers), and it still answers.
     time.sleep(0.5)

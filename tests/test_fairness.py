@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from credgraph.api.executor import QueryExecutor, QueryFailure
 from credgraph.api.fairness import Busy, FairShares
 
 
@@ -159,3 +160,78 @@ def test_a_query_that_did_little_work_is_never_charged_however_slow():
     shares = run(scenario())
     assert shares.usage("reader") == 0 and not shares.heavy("reader")
     assert shares.usage("hog") == pytest.approx(0.4, abs=0.05) and shares.heavy("hog")
+
+
+# -- whose fault a stopped query is (QueryExecutor.why_stopped) ---------------------------------------
+
+
+class _Worker(QueryExecutor):
+    """An executor whose "worker" runs ``wall`` seconds, reports ``cpu`` seconds of CPU, then ends as told.
+
+    The fair shares, their preemption and the failure-to-status mapping are the real ones; only the
+    process is replaced by a sleep, so that the CPU figure is the test's to choose.
+    """
+
+    def __init__(self, timeout_s: float, cpu_share: float) -> None:
+        super().__init__(timeout_s, row_cap=10, max_concurrent=1, queue_wait_s=2.0, per_client=1)
+        self.cpu_share = cpu_share
+
+    async def run_async(self, job, ticket=None):
+        stopped = asyncio.Event()
+        started = time.monotonic()
+        ticket.cpu_used = lambda: self.cpu_share * (time.monotonic() - started)
+        ticket.preempt = stopped.set
+        try:
+            await asyncio.wait_for(stopped.wait(), self.timeout_s)
+        except asyncio.TimeoutError:
+            ticket.cpu_s = self.cpu_share * self.timeout_s
+            raise QueryFailure("timeout", f"the query ran longer than {self.timeout_s:g} s and was stopped",
+                               extra={"timeout_s": self.timeout_s}) from None
+        ticket.cpu_s = self.cpu_share * (time.monotonic() - started)
+        raise QueryFailure("crashed", "the query worker stopped (SIGKILL)")
+
+
+def _status(executor: QueryExecutor, client: str = "address:hog"):
+    from credgraph.api.routes_sparql import _problem_of
+
+    async def one():
+        try:
+            await executor.run_for(None, client, False)
+        except QueryFailure as failure:
+            return _problem_of(failure)
+    return one
+
+
+def test_a_query_that_had_its_cpu_share_at_the_deadline_is_too_costly_422():
+    problem = run(_status(_Worker(timeout_s=0.4, cpu_share=0.9))())
+    assert problem.status == 422 and problem.type == "query-too-costly"
+    assert "query_timeout_s = 0.4 s" in problem.detail and "CREDGRAPH_API_TIMEOUT_S" in problem.detail
+    assert problem.extra["cpu_s"] == pytest.approx(0.36) and "Retry-After" not in problem.headers
+
+
+def test_a_query_starved_of_cpu_at_the_deadline_is_the_server_503():
+    problem = run(_status(_Worker(timeout_s=0.4, cpu_share=0.1))())
+    assert problem.status == 503 and problem.type == "query-timeout"
+    assert "overloaded" in problem.detail and int(problem.headers["Retry-After"]) >= 1
+    assert problem.extra["cpu_s"] == pytest.approx(0.04)
+
+
+def test_a_query_stopped_for_a_waiting_client_is_its_own_excess_429():
+    async def scenario():
+        executor = _Worker(timeout_s=3.0, cpu_share=0.9)
+        executor.shares.heavy_after_s = 0.3  # preemptible after 0.3 s
+        hog = asyncio.create_task(_status(executor, "address:hog")())
+        await asyncio.sleep(0.05)
+        waiting = asyncio.create_task(executor.shares.slot("address:reader", False).__aenter__())
+        ticket = await asyncio.wait_for(waiting, 2.0)  # the hog was stopped to free the slot
+        problem = await hog
+        executor.shares._release(ticket)
+        return problem, executor
+
+    started = time.monotonic()
+    problem, executor = run(scenario())
+    assert time.monotonic() - started < 1.5  # stopped early, not at the 3 s deadline
+    assert problem.status == 429 and problem.type == "too-many-queries"
+    assert "to give its slot to a waiting client" in problem.detail
+    # Retry-After: the time until the hog's account, charged for this query, is light again.
+    assert int(problem.headers["Retry-After"]) == executor.shares._light_again_in("address:hog") >= 1

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port, wait_for_http
+from conftest import deadline_stop, free_port, wait_for_http
 
 EX = "http://example.org/hostile/"
 Q = {"Content-Type": "application/sparql-query"}
@@ -212,13 +212,14 @@ def test_one_client_gets_its_share_and_others_still_get_answers(server):
             assert ordinary.status_code == 200 and time.monotonic() - started < 2
         for thread in threads:
             thread.join()
-    # One ran into the deadline (503); the two beyond the client's share waited the queue's 2 s and were
-    # told to back off: the client's own excess is 429 with Retry-After (RFC 6585), never 503.
-    assert sorted(a.status_code for a in answers) == [429, 429, 503]
+    # One ran into the deadline (422 if it had the CPU, 503 if the machine starved it); the two beyond the
+    # client's share waited the queue's 2 s and were told to back off: the client's own excess is 429 with
+    # Retry-After (RFC 6585), never 503.
+    assert len(answers) == 3 and [a.status_code for a in answers].count(429) == 2
     throttled = [problem(a, 429, "too-many-queries") for a in answers if a.status_code == 429]
     assert all("its share" in t["detail"] for t in throttled)
     assert all(a.headers["retry-after"] == "1" for a in answers if a.status_code == 429)
-    problem(next(a for a in answers if a.status_code == 503), 503, "query-timeout")
+    deadline_stop(next(a for a in answers if a.status_code != 429), 5.0)
     alive(server)
 
 
@@ -252,8 +253,8 @@ def test_long_queries_leave_the_ordinary_slots(server):
         for h in hogs:
             h.close()
     assert [status for status, _ in quick] == [200, 200, 200] and max(took for _, took in quick) < 1.5
-    for answer in answers:  # ran to their deadline: not stopped early for anyone
-        assert "ran longer than" in problem(answer, 503, "query-timeout")["detail"]
+    for answer in answers:  # ran to their deadline, not stopped early for anyone: 422 or 503 by their CPU
+        deadline_stop(answer, 5.0)
     alive(server)
 
 
@@ -283,8 +284,11 @@ def test_keyed_users_keep_a_reserved_slot_and_long_queries_yield_to_waiting_clie
             thread.join()
         for h in hogs:
             h.close()
-    stopped = [a.json() for a in answers if "to give its slot" in a.json().get("detail", "")]
-    assert len(stopped) == 1 and stopped[0]["status"] == 503 and stopped[0]["type"].endswith("/query-timeout")
+    # The query stopped early for the newcomer had done real work: its client's excess, 429 with Retry-After.
+    stopped = [a for a in answers if "to give its slot" in a.json().get("detail", "")]
+    assert len(stopped) == 1
+    body = problem(stopped[0], 429, "too-many-queries")
+    assert body["cpu_s"] >= 0.1 and int(stopped[0].headers["retry-after"]) >= 1
     alive(server)
 
 
