@@ -100,19 +100,21 @@ class Recorder:
         self.rows: list[tuple[str, str, str, int | str, float]] = []
         self.phase = "quiet"
         self.lock = threading.Lock()
-        self.details: Counter = Counter()  # (client class, status, problem detail) of 5xx answers, and of others' 4xx
+        self.details: Counter = Counter()  # (client class, status, problem detail): 5xx, others' 4xx, stopped queries
 
     def timed(self, kind: str, route: str, call):
         started = time.monotonic()
         try:
             response = call()
             status: int | str = response.status_code
-            if ((status >= 500 or (status >= 400 and kind != "hostile"))
-                    and response.headers.get("content-type", "").startswith("application/problem+json")):
+            if status >= 400 and response.headers.get("content-type", "").startswith("application/problem+json"):
                 problem = response.json()
+                code = status
                 status = f"{status} {problem.get('type', '').rsplit('/', 1)[-1]}"  # e.g. 503 busy
-                with self.lock:
-                    self.details[(kind, status, problem.get("detail", "")[:90])] += 1
+                # Details: 5xx, others' 4xx, and why hostile queries were stopped (422 too costly / 429 early).
+                if code >= 500 or kind != "hostile" or "stopped" in problem.get("detail", ""):
+                    with self.lock:
+                        self.details[(kind, status, problem.get("detail", "")[:90])] += 1
         except httpx.HTTPError as exc:
             response, status = None, type(exc).__name__
         with self.lock:
@@ -384,7 +386,7 @@ def report(rec: Recorder, args, rss_start: float, rss_end: float, peaks: dict, a
             errors[(phase, kind, route)][status] += 1
     for (phase, kind, route), statuses in sorted(errors.items()):
         print(f"    errors of {phase} {kind} {route}: {dict(statuses)}")
-    for (kind, status, detail), n in sorted(rec.details.items(), key=lambda x: -x[1])[:8]:
+    for (kind, status, detail), n in sorted(rec.details.items(), key=lambda x: -x[1])[:12]:
         print(f"    {n:5} x {kind} {status}: {detail}")
     print()
     print("latency per route, ms (2xx answers):  quiet p50 / p95   hostile p50 / p95   p95 ratio")
