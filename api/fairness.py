@@ -35,7 +35,8 @@ the event loop, for each query:
 - when a client that is not heavy waits and every slot it may use is taken,
   the query in an ordinary slot that has run longest, if longer than
   ``heavy_after_s`` and with at least ``LIGHT_CPU_S`` of CPU used, is stopped
-  early to free its slot (its client gets 429 ``too-many-queries``: its own
+  early to free its slot (one at a time: none while a stopped query's slot is
+  still on its way back, which under load took longer than a round of the wait) (its client gets 429 ``too-many-queries``: its own
   excess, with ``Retry-After`` the time its account needs to decay);
 - a query that cannot start within ``wait_s`` although its client is within
   its share is refused as the server being busy: **503** ``busy`` with
@@ -207,6 +208,8 @@ class FairShares:
     def _preempt_longest(self, waiting: str) -> None:
         """Stop the longest-running query of another client if it has run past ``heavy_after_s``."""
         if self.heavy_after_s is None or self.by_client[waiting] >= self.per_client:
+            return
+        if any(t.preempted for t in self.tickets):  # a stop is in flight: its slot is on its way (one per wait)
             return
         now = time.monotonic()
         # Never a query that has done little work: it is slow because the machine is busy, not costly.

@@ -235,3 +235,33 @@ def test_a_query_stopped_for_a_waiting_client_is_its_own_excess_429():
     assert "to give its slot to a waiting client" in problem.detail
     # Retry-After: the time until the hog's account, charged for this query, is light again.
     assert int(problem.headers["Retry-After"]) == executor.shares._light_again_in("address:hog") >= 1
+
+
+def test_one_stop_at_a_time_for_a_waiting_client():
+    """While a stopped query's slot is on its way back, no second query is stopped for the same wait."""
+    async def scenario():
+        shares = FairShares(slots=2, per_client=1, reserved=0, wait_s=2.0, heavy_after_s=0.1)
+        stops: list[str] = []
+        held = []  # the slots' context managers, kept: one that is collected gives its slot back
+        for client in ("hog1", "hog2"):
+            slot = shares.slot(client, False)
+            ticket = await slot.__aenter__()
+            ticket.cpu_used = lambda: 1.0  # real work done
+            ticket.preempt = lambda c=client: stops.append(c)  # "killed", but its worker takes its time to go
+            held.append((slot, ticket))
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # both now preemptible
+        reader = shares.slot("reader", False)
+        newcomer = asyncio.create_task(reader.__aenter__())
+        await asyncio.sleep(0.8)  # three rounds of the waiting client's loop
+        first = list(stops)
+        shares._release(held[0][1])  # the stopped query's slot comes back
+        await asyncio.wait_for(newcomer, 1.0)
+        await reader.__aexit__(None, None, None)
+        for slot, _ in held:
+            await slot.__aexit__(None, None, None)
+        return first, stops, shares
+
+    first, stops, shares = run(scenario())
+    assert first == ["hog1"] and stops == ["hog1"]  # the longest one, once; the other hog kept running
+    assert shares.running == 0 and not shares.tickets
