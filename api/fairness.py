@@ -35,9 +35,10 @@ the event loop, for each query:
 - when a client that is not heavy waits and every slot it may use is taken,
   the query in an ordinary slot that has run longest, if longer than
   ``heavy_after_s`` and with at least ``LIGHT_CPU_S`` of CPU used, is stopped
-  early to free its slot (one at a time: none while a stopped query's slot is
-  still on its way back, which under load took longer than a round of the wait) (its client gets 429 ``too-many-queries``: its own
-  excess, with ``Retry-After`` the time its account needs to decay);
+  early to free its slot (its client gets 429 ``too-many-queries``: its own
+  excess, with ``Retry-After`` the time its account needs to decay); one at a
+  time: none while a stopped query's slot is still on its way back (under load
+  that took longer than a round of the wait, and a second query was stopped);
 - a query that cannot start within ``wait_s`` although its client is within
   its share is refused as the server being busy: **503** ``busy`` with
   ``Retry-After``.
