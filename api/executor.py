@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
-from credgraph.api.fairness import COSTLY_CPU_SHARE, Busy, FairShares
+from credgraph.api.fairness import COSTLY_CPU_SHARE, LIGHT_CPU_S, Busy, FairShares
 from credgraph.graph.store.interface import Store
 
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
@@ -148,9 +148,14 @@ class QueryExecutor:
         - stopped at the deadline having had at least ``COSTLY_CPU_SHARE`` of a
           core for the whole timeout: the query itself is too costly and would
           be stopped again on an idle server, ``too_costly`` (422);
-        - stopped at the deadline with less CPU than that: the machine was
-          overloaded, ``timeout`` (503 with Retry-After), as is a deadline stop
-          where the CPU cannot be measured (a remote store).
+        - stopped at the deadline with less CPU than that but at least
+          ``LIGHT_CPU_S`` (so it was charged to its client, as fairness
+          charges): it wanted more than its share of a busy server, the
+          client's excess, ``throttled`` (429 with Retry-After);
+        - stopped at the deadline with less than ``LIGHT_CPU_S``: its worker
+          hardly ran, the machine was overloaded, ``timeout`` (503 with
+          Retry-After), as is a deadline stop where the CPU cannot be
+          measured (a remote store).
         Any other failure is returned as it is.
         """
         took = time.monotonic() - ticket.started
@@ -171,6 +176,15 @@ class QueryExecutor:
                                 f"timeout, query_timeout_s = {timeout:g} s: --timeout or CREDGRAPH_API_TIMEOUT_S) "
                                 "and would be stopped again on an idle server; narrow or simplify it",
                                 extra=extra)
+        if cpu >= LIGHT_CPU_S:
+            # It did real work and was charged to its client's account (fairness: the same rule), so the
+            # slot time it held is this client's excess over its share of a busy server, not the server
+            # failing: readers within their share were answered meanwhile. Retry-After: when the account
+            # is light again (set by run_for once the ticket is charged).
+            return QueryFailure("throttled", f"the query ran longer than {timeout:g} s and was stopped, having "
+                                f"used {cpu:.1f} s of CPU while the server was shared with other clients: "
+                                "this client has used more than its share; wait before the next query or "
+                                "narrow it", extra=extra)
         return QueryFailure("timeout", f"the query ran longer than {timeout:g} s and was stopped, having had only "
                             f"{cpu:.1f} s of CPU: the server is overloaded; try again later", extra=extra,
                             retry_after=max(1, math.ceil(timeout / 2)))

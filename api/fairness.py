@@ -65,8 +65,9 @@ LONG_QUERY_S = 0.5
 LIGHT_CPU_S = 0.1
 # A query stopped at the deadline that had at least this share of one core for the whole timeout is too
 # costly in itself (422: on an idle server it would get at most about twice that, and a query at half a core
-# for 10 s is far beyond any lookup or join of the public dataset); with less, the machine was overloaded
-# (503). See QueryExecutor.why_stopped.
+# for 10 s is far beyond any lookup or join of the public dataset); with less but at least LIGHT_CPU_S it was
+# charged to its client like any long query, and its stop is that client's excess (429); below LIGHT_CPU_S
+# its worker hardly ran and the machine was overloaded (503). See QueryExecutor.why_stopped.
 COSTLY_CPU_SHARE = 0.5
 
 

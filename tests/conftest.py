@@ -300,7 +300,8 @@ def deadline_stop(response, timeout_s: float) -> dict:
     """The problem of a query stopped at its deadline, checked against the CPU its worker reports.
 
     At least half a core for the whole timeout: the query is too costly (422 ``query-too-costly``);
-    less: the machine was overloaded (503 ``query-timeout`` with Retry-After). Which of the two a
+    less, but real work (charged to the client): its excess over its share (429 ``too-many-queries``);
+    hardly any: the machine was overloaded (503 ``query-timeout`` with Retry-After). Which of the two a
     hog gets depends on what else the machine runs; the rule between them must hold either way.
     """
     body = response.json()
@@ -309,6 +310,9 @@ def deadline_stop(response, timeout_s: float) -> dict:
     if body["cpu_s"] >= 0.5 * timeout_s:
         assert response.status_code == 422 and body["type"].endswith("/query-too-costly"), body
         assert "query_timeout_s" in body["detail"]
+    elif body["cpu_s"] >= 0.1:  # fairness.LIGHT_CPU_S: charged to the client, its excess
+        assert response.status_code == 429 and body["type"].endswith("/too-many-queries"), body
+        assert int(response.headers["retry-after"]) >= 1
     else:
         assert response.status_code == 503 and body["type"].endswith("/query-timeout"), body
         assert int(response.headers["retry-after"]) >= 1

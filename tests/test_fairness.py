@@ -216,6 +216,19 @@ def test_a_query_starved_of_cpu_at_the_deadline_is_the_server_503():
     assert problem.extra["cpu_s"] == pytest.approx(0.04)
 
 
+def test_a_query_that_worked_below_its_cpu_share_at_the_deadline_is_its_clients_excess_429():
+    async def scenario():
+        executor = _Worker(timeout_s=1.0, cpu_share=0.3)  # 0.3 s of CPU: charged, but not too costly
+        problem = await _status(executor)()
+        return problem, executor
+
+    problem, executor = run(scenario())
+    assert problem.status == 429 and problem.type == "too-many-queries"
+    assert "more than its share" in problem.detail and problem.extra["cpu_s"] == pytest.approx(0.3)
+    # Retry-After: when the client's account, charged for this query, is light again.
+    assert int(problem.headers["Retry-After"]) == executor.shares._light_again_in("address:hog") >= 1
+
+
 def test_a_query_stopped_for_a_waiting_client_is_its_own_excess_429():
     async def scenario():
         executor = _Worker(timeout_s=3.0, cpu_share=0.9)
