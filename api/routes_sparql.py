@@ -5,11 +5,8 @@ issuance records); personal data lives in a separate store it never opens.
 Queries are checked for ``SERVICE`` before they reach the store and run under a
 timeout, a row cap and a concurrency bound (:mod:`credgraph.api.executor`).
 
-Limits come first: a text over ``max_query_chars`` is refused (413) before
-anything looks at it; the one tokenizer pass that makes every other check
-stops at ``max_query_tokens`` tokens or ``max_query_depth`` nested brackets
-(400), so no parser ever sees a text that could overflow its stack; a text
-over 8 KiB is looked at in a worker thread, never on the event loop.
+Limits come first (:mod:`credgraph.api.query_inspection`): size (413), then
+tokens and nesting (400) in one tokenizer pass, before any parser sees the text.
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 import urllib.parse
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
@@ -31,6 +27,9 @@ from credgraph.api.access import Caller, presented_key, require
 from credgraph.api.executor import QueryFailure, QueryJob, syntax_failure
 from credgraph.api.guarded_store import GuardedStore
 from credgraph.api.problems import Problem, problem_response
+from credgraph.api.query_inspection import (
+    TextLimits, check_size, inspect_query_async, too_complex,
+)
 from credgraph.api.sandbox import IsolatedFailure, run_isolated
 from credgraph.graph import namespaces as ns
 from credgraph.graph.store import update_data
@@ -41,7 +40,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 HIDDEN_PREFIXES = (ns.PRIVATE_GRAPH, ns.QUARANTINE_GRAPH)
-UPDATE_WORDS = {"INSERT", "DELETE", "CLEAR", "DROP", "LOAD", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
@@ -96,86 +94,6 @@ def _graphs(pairs: list[tuple[str, str]], name: str) -> list[str]:
         if not value.startswith(HIDDEN_PREFIXES):
             out.append(value)
     return out
-
-
-@dataclass(frozen=True)
-class QueryCheck:
-    """What the endpoint needs to know of a query text before running it."""
-
-    is_update: bool  # the first keyword after the prologue starts an update
-    mentions_service: bool  # as :func:`credgraph.graph.store.sparql_text.mentions_service`
-    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE
-
-
-@dataclass(frozen=True)
-class TextLimits:
-    """How large and how deep a query or update text may be (:class:`~credgraph.api.config.ApiSettings`)."""
-
-    max_chars: int = 256 * 1024
-    max_tokens: int = 50_000
-    max_depth: int = 100
-
-    @classmethod
-    def of(cls, settings) -> "TextLimits":
-        return cls(settings.max_query_chars, settings.max_query_tokens, settings.max_query_depth)
-
-
-def check_size(text: str, limits: TextLimits, what: str) -> None:
-    """413 for a text over the size limit: checked before any other look at it."""
-    if len(text) > limits.max_chars:
-        raise Problem(413, f"the {what} has {len(text):,} characters; the limit is {limits.max_chars:,}",
-                      type_=f"{what}-too-large", limit=limits.max_chars)
-
-
-def _too_complex(exc: sparql_text.TooComplex, what: str) -> Problem:
-    return Problem(400, f"the {what} is too complex: {exc}", type_=f"{what}-too-complex",
-                   limit=exc.limit, measure=exc.what)
-
-
-def inspect_query(text: str, limits: TextLimits = TextLimits()) -> QueryCheck:
-    """The checks of ``text``, from one pass of the tokenizer; repeated short texts come from a cache.
-
-    Raises :class:`~credgraph.graph.store.sparql_text.TooComplex` past the token or depth limit.
-    """
-    if len(text) <= _CACHED_TEXT_CHARS:
-        return _inspect_cached(text, limits.max_tokens, limits.max_depth)
-    return _inspect(text, limits.max_tokens, limits.max_depth)
-
-
-async def inspect_query_async(text: str, limits: TextLimits) -> QueryCheck:
-    """:func:`inspect_query`, in a worker thread for long texts (no input-sized work on the event loop)."""
-    check_size(text, limits, "query")
-    try:
-        if len(text) <= _CACHED_TEXT_CHARS:
-            return inspect_query(text, limits)
-        return await run_in_threadpool(inspect_query, text, limits)
-    except sparql_text.TooComplex as exc:
-        raise _too_complex(exc, "query") from None
-
-
-_CACHED_TEXT_CHARS = 8 * 1024
-
-
-_WORDS = frozenset({"word"})  # the inspection looks at keywords only
-
-
-def _inspect(text: str, max_tokens: int = 50_000, max_depth: int = 100) -> QueryCheck:
-    first = None
-    form = None
-    service = False
-    for token in sparql_text.limited_tokens(sparql_text.unescape_codepoints(text), max_tokens, max_depth, _WORDS):
-        word = token.text.upper()
-        if first is None and word not in {"PREFIX", "BASE"}:
-            first = word
-        if form is None and word in sparql_text.FORMS:
-            form = word
-        if word == "SERVICE":
-            service = True
-    return QueryCheck(first in UPDATE_WORDS, service, form)
-
-
-# Same text, same answer: at most 1,024 texts of at most 8 KiB are kept (8 MiB).
-_inspect_cached = functools.lru_cache(maxsize=1024)(_inspect)
 
 
 async def _operation(request: Request, name: str) -> tuple[str | None, list[tuple[str, str]]]:
@@ -479,7 +397,7 @@ def _checked_update(text: str, params: list[tuple[str, str]], limits: TextLimits
                                             limits.max_depth, frozenset()):
             pass
     except sparql_text.TooComplex as exc:
-        raise _too_complex(exc, "update") from None
+        raise too_complex(exc, "update") from None
     if sparql_text.mentions_service(text):
         raise Problem(400, "SERVICE is not allowed: this server never makes outbound requests",
                       type_="service-refused")

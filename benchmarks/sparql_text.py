@@ -7,7 +7,7 @@ one of ``benchmarks/load.py`` (``?a`` repeated) and a mixed one (prefixed
 names, IRIs, strings, comments, punctuation). Both tokenizers are timed in the
 same run on the same texts; the old one is the reference kept in
 ``tests/test_sparql_text_tokens.py``. Also timed, old and new: the server's
-whole inspection of a query (``routes_sparql._inspect``: unescaping, then every
+whole inspection of a query (``query_inspection._inspect``: unescaping, then every
 token up to the 50,000 limit, keywords looked at), which is what a hostile
 query costs the server's GIL.
 
@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from credgraph.api.routes_sparql import _inspect
+from credgraph.api.query_inspection import _inspect
 from credgraph.graph.store import sparql_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

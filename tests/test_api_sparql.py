@@ -342,7 +342,7 @@ def test_workers_are_reused_until_a_write(api):
 
 
 def test_query_check_is_one_pass_of_the_shared_tokenizer():
-    from credgraph.api.routes_sparql import _inspect, inspect_query
+    from credgraph.api.query_inspection import _inspect, inspect_query
 
     texts = [
         "SELECT * WHERE { ?s ?p ?o }",

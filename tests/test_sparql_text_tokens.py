@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from credgraph.api.routes_sparql import UPDATE_WORDS, QueryCheck, _inspect
+from credgraph.api.query_inspection import UPDATE_WORDS, QueryCheck, _inspect
 from credgraph.graph.store import sparql_text
 from credgraph.graph.store.sparql_text import _IRI, _LOCAL, _WORD, FORMS, OPENING, CLOSING, TooComplex
 
