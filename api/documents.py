@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from credgraph.graph.sources import edc
-from credgraph.graph.sources import ingest
+from credgraph.graph.sources import document_reading
 from credgraph.graph.sources import jsonld
 from credgraph.graph.sources import seal
 from credgraph.graph.sources.seal import SealVerification
@@ -42,7 +42,7 @@ def document_bytes(document: object) -> bytes:
 def read_document(data: bytes, name: str) -> ReadDocument:
     """Parse (and unseal) one credential document; raises :class:`DocumentProblem`."""
     verification = None
-    refused = ingest.xml_problem(data, name)  # EDC XML (ELM v2): named, never "malformed JSON"
+    refused = document_reading.xml_problem(data, name)  # EDC XML (ELM v2): named, never "malformed JSON"
     if refused:
         raise DocumentProblem(refused)
     try:

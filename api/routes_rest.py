@@ -374,7 +374,8 @@ async def stats_issuance(request: Request,
 async def validate(request: Request, _share: Annotated[None, Depends(anonymous_document_share)],
                    profile: Annotated[list[str], Query(description="annex-i-credential, edc-generic, storable-credential ...")] = ["annex-i-credential"]):
     """Parse the document as the ingest would and return one SHACL report per profile."""
-    from credgraph.graph.sources.ingest import SourceDocument, validate_documents
+    from credgraph.graph.sources.document_reading import SourceDocument
+    from credgraph.graph.sources.ingest import validate_documents
     from credgraph.graph.sources.validation_profiles import PROFILES
 
     unknown = [p for p in profile if p not in PROFILES]
@@ -410,7 +411,8 @@ def _scrubbed_report(outcome, report) -> dict:
 async def verify(request: Request, _share: Annotated[None, Depends(anonymous_document_share)]):
     """Is this credential genuine, well-formed, and does it describe what the catalogue says it awards?"""
     from credgraph.graph.services import specifications as specs
-    from credgraph.graph.sources.ingest import SourceDocument, validate_documents
+    from credgraph.graph.sources.document_reading import SourceDocument
+    from credgraph.graph.sources.ingest import validate_documents
     from credgraph.graph.store.interface import open_store
 
     data = await _document_body(request)
@@ -476,11 +478,12 @@ def _spec_comparison(claimed, catalogued) -> dict:
 @router.post("/credentials", tags=["Documents"], summary="Import one issued credential (issuer key)")
 async def post_credential(request: Request, who: Caller = Depends(require("issuer", "admin"))):
     """Ingest one credential document: validated, split, written atomically (public record + private store)."""
-    from credgraph.graph.sources.ingest import SourceDocument, ingest_documents
+    from credgraph.graph.sources.document_reading import SourceDocument
+    from credgraph.graph.sources.ingest import ingest_documents
 
     data = await _document_body(request)
     name = _name(request, "credential.json")
-    from credgraph.graph.sources.ingest import IngestOptions
+    from credgraph.graph.sources.document_steps import IngestOptions
 
     options = IngestOptions(providers=who.may_write_for(), max_document_bytes=request.app.state.workspace.settings.max_document_bytes)
     summary = await _service(ingest_documents, request.app.state.workspace, [SourceDocument(name, data, None)], options)
@@ -517,7 +520,7 @@ def _refresh_stats(request: Request, status: str) -> BackgroundTask | None:
 @router.post("/catalogue", tags=["Documents"], summary="Import one catalogue CSV file (issuer key)")
 async def post_catalogue(request: Request, who: Caller = Depends(require("issuer", "admin"))):
     """Ingest a catalogue spreadsheet (CSV); all or nothing, with problems by row and column."""
-    from credgraph.graph.sources.ingest import ingest_catalogue
+    from credgraph.graph.sources.catalogue_import import ingest_catalogue
 
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in {"text/csv", "application/csv"}:

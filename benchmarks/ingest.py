@@ -32,10 +32,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from credgraph.graph.sources import chunk_writing
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import seal
 from credgraph.graph.sources import vocab
-from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources.document_steps import IngestOptions
+from credgraph.graph.sources.document_reading import SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -74,7 +76,7 @@ def forget_templates() -> None:
     jsonld_templates.TEMPLATES.clear()
     for profile in PROFILES:
         shapes_for(profile).memo.clear()
-    ingest._DESCRIPTIONS.clear()
+    chunk_writing._DESCRIPTIONS.clear()
 
 
 def mixed_run(tmp: Path, count: int, args) -> tuple[int, float, float, int]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 
-from credgraph.graph.sources import ingest
+from credgraph.graph.sources import catalogue_import
 from credgraph.graph.issuing import batch as issue_batch
 from credgraph.graph.issuing import credential as issuing
 from credgraph.graph.issuing import learners_csv
@@ -82,7 +82,7 @@ def main() -> None:
     try:
         ws = Workspace(Settings(store="memory:", private_store="memory:", data_dir=work / "data"))
         vocab.load_shipped(ws.store)
-        assert ingest.ingest_catalogue(ws, CATALOGUE).status == "imported"
+        assert catalogue_import.ingest_catalogue(ws, CATALOGUE).status == "imported"
         parsed = learners_csv.parse_learners(learners_text(args.n), "learners.csv", max_bytes=1 << 30)
         assert parsed.ok, parsed.errors[:3]
         spec = issuing.with_legal_identifier(issuing.load_specification(ws.store, issuing.resolve_spec_iri(SPEC)), "ESP", "VATES-A0")

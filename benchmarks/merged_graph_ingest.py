@@ -14,7 +14,16 @@ from the merge what no other graph states).
 
 ``--baseline``: a directory holding another credgraph package (for example
 ``pip install --target DIR <older checkout>``, or a virtual environment's
-site-packages); it is put first on PYTHONPATH of the baseline's runs.
+site-packages); it is put first on PYTHONPATH of the baseline's runs. The code
+before the merged graph is commit a69e5ba (graph/ still flat; the child below
+imports either layout)::
+
+    git archive a69e5ba | tar -x -C /tmp/base-src
+    pip install --no-deps --target /tmp/base /tmp/base-src
+
+Both CPU time (this process and its threads, the store's own included) and
+wall clock are printed, per round and as medians; on a shared machine the CPU
+figure is the steadier one.
 """
 
 from __future__ import annotations
@@ -32,9 +41,15 @@ from pathlib import Path
 CHILD = r"""
 import json, sys, time
 from pathlib import Path
-from credgraph.demo import generator as demo_data
-from credgraph.graph.sources import ingest
-from credgraph.graph.sources import vocab
+try:  # graph/ in rooms (this checkout)
+    from credgraph.demo import generator as demo_data
+    from credgraph.graph.sources import vocab
+    from credgraph.graph.sources.ingest import delete_source
+    import credgraph.graph.store.interface as used
+except ImportError:  # the baseline: graph/ flat, before the merged graph
+    from credgraph.graph import demo_data, vocab
+    from credgraph.graph.ingest import delete_source
+    import credgraph.graph.store as used
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -48,13 +63,16 @@ def cpu_now():  # this process and the validation workers it waited for
 began, cpu = time.perf_counter(), cpu_now()
 loaded = demo_data.load(ws, demo)
 first, first_cpu = time.perf_counter() - began, cpu_now() - cpu
-import credgraph.graph.store.interface as used
 print("package:", used.__file__, file=sys.stderr)
-quads = len(ws.store.oxigraph)
+if hasattr(used, "MERGED_GRAPH"):  # this checkout: the named graphs' statements and the merged default graph's
+    merged = ws.store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"].value
+    quads = ws.store.quad_count() + int(merged)
+else:  # the baseline: named graphs only (its default graph is empty)
+    quads = len(ws.store.oxigraph)
 credentials = [g.name.rsplit(":", 1)[-1] for g in ws.store.graphs() if ":source:cred-" in g.name][:40]
 began = time.perf_counter()
 for source_id in credentials:
-    ingest.delete_source(ws, source_id)
+    delete_source(ws, source_id)
 deleted = (time.perf_counter() - began) / max(1, len(credentials))
 ws.close()
 # RocksDB preallocates its log files: the table files are the data.
@@ -96,6 +114,10 @@ def main() -> None:
                 print(f"round {r + 1} {side:8s}: first import {last['first']:.1f} s ({n / last['first']:.1f} credentials/s), "
                       f"CPU {last['cpu']:.1f} s, {last['quads']:,} quads, tables {last['size'] / 1e6:.1f} MB, delete {last['delete'] * 1000:.0f} ms each, problems {last['problems']}",
                       flush=True)
+            new, base = results["new"][-1], results["baseline"][-1]
+            print(f"round {r + 1} new/baseline throughput: wall clock {base['first'] / new['first']:.2f}x, "
+                  f"CPU {base['cpu'] / new['cpu']:.2f}x", flush=True)
+        rounds = list(zip(results["new"], results["baseline"]))
         med = {side: statistics.median(x["first"] for x in rs) for side, rs in results.items()}
         cpu = {side: statistics.median(x["cpu"] for x in rs) for side, rs in results.items()}
         quads = {side: statistics.median(x["quads"] for x in rs) for side, rs in results.items()}
@@ -104,6 +126,8 @@ def main() -> None:
         print(f"\n{n} credentials + {summary.providers} catalogues + rules, median of {args.rounds}:")
         print(f"  throughput new {n / med['new']:.1f}/s, baseline {n / med['baseline']:.1f}/s: "
               f"new/baseline {med['baseline'] / med['new']:.2f}x (wall clock)")
+        print(f"  median of the rounds' ratios: wall clock {statistics.median(b['first'] / n_['first'] for n_, b in rounds):.2f}x, "
+              f"CPU {statistics.median(b['cpu'] / n_['cpu'] for n_, b in rounds):.2f}x")
         print(f"  CPU time new {cpu['new']:.1f} s, baseline {cpu['baseline']:.1f} s: throughput new/baseline "
               f"{cpu['baseline'] / cpu['new']:.2f}x (CPU: less disturbed by other jobs)")
         print(f"  quads new {quads['new']:,.0f}, baseline {quads['baseline']:,.0f}: {quads['new'] / quads['baseline'] - 1:+.0%}")

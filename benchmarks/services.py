@@ -73,7 +73,7 @@ XSD_DATE = ox.NamedNode(ns.XSD + "date")
 def build(directory: Path, credentials: int, seed: int) -> dict:
     """Create the store under ``directory``; returns what was loaded."""
     from credgraph.demo import generator as demo_data
-    from credgraph.graph.sources import ingest
+    from credgraph.graph.sources import catalogue_import
     from credgraph.graph.sources.esco import import_esco
 
     info: dict = {}
@@ -90,7 +90,7 @@ def build(directory: Path, credentials: int, seed: int) -> dict:
         files = directory / "demo-files"
         demo_data.generate(files, scale=0.001, seed=seed)
         for path in sorted((files / "catalogues").glob("*.csv")):
-            result = ingest.ingest_catalogue(ws, path)
+            result = catalogue_import.ingest_catalogue(ws, path)
             if result.problems:
                 raise SystemExit(f"catalogue import failed: {result.problems[:3]}")
         import_rules_file(ws.store, str(files / "rules" / "stacking-rules.ttl"))

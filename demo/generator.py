@@ -185,12 +185,13 @@ class DemoLoad:
 
 def load(ws, directory: str | Path, on_document=None) -> DemoLoad:
     """Import a generated directory through the normal pipeline: catalogues, then rules, then credentials."""
+    from credgraph.graph.sources import catalogue_import
     from credgraph.graph.sources import ingest
 
     root = Path(directory)
     result = DemoLoad()
     for path in sorted((root / "catalogues").glob("*.csv")):
-        result.catalogues.append(ingest.ingest_catalogue(ws, path))
+        result.catalogues.append(catalogue_import.ingest_catalogue(ws, path))
     rules_path = root / "rules" / "stacking-rules.ttl"
     if rules_path.exists():
         # The stacking service's own importer checks the rules before loading them.

@@ -10,12 +10,13 @@ import pytest
 
 from credgraph.cli import main
 from credgraph.graph.sources import annex_i
+from credgraph.graph.sources import chunk_checks
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import jsonld
 from credgraph.graph.sources import validation
 from credgraph.graph.sources.validation_profiles import ANNEX_I_ELEMENTS
 from credgraph.graph.sources import vocab
-from credgraph.graph.sources.ingest import IngestOptions
+from credgraph.graph.sources.document_steps import IngestOptions
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 
@@ -89,7 +90,7 @@ def test_import_reports_per_claim_and_publishes_no_claim(ws, mc, tmp_path):
     [result] = ingest.ingest_paths(ws, [path]).documents
     assert result.status == "imported", result.problems
     assert result.compliance.missing == ["M8", "M11", "O1", "O4", "O5"]
-    text = ingest.compliance_text(result.compliance)
+    text = chunk_checks.compliance_text(result.compliance)
     assert 'claim "Building digital micro-credentials" (achievement) misses M8, O1, O4, O5' in text
     assert "the credential misses M11" in text
     rows = ws.store.select(

@@ -12,7 +12,7 @@ import pytest
 from credgraph.api import create_app
 from credgraph.api.config import ApiSettings
 from credgraph.api.keys import add_key
-from credgraph.graph.sources import ingest
+from credgraph.graph.sources import catalogue_import
 from credgraph.graph.sources import seal
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
@@ -33,7 +33,7 @@ def client(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("api-issue")
     ws = Workspace(Settings(data_dir=tmp, store="memory:", sealing_keys=tmp / "keys-of-the-seals.json"))
     vocab.load_shipped(ws.store)
-    assert ingest.ingest_catalogue(ws, CATALOGUE).status == "imported"
+    assert catalogue_import.ingest_catalogue(ws, CATALOGUE).status == "imported"
     pki = make_pki(tmp / "pki", "ec")
     (tmp / "keys-of-the-seals.json").write_text(json.dumps({"keys": [
         {"organisation": BODY, "key": str(pki.key_file), "cert": str(pki.chain_file), "algorithm": "ES256"}]}))

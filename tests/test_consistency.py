@@ -13,10 +13,12 @@ import pytest
 
 from credgraph.cli import main
 from credgraph.graph.store import consistency
+from credgraph.graph.sources import chunk_writing
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources.document_steps import IngestOptions
+from credgraph.graph.sources.document_reading import SourceDocument
 from credgraph.graph.sources.rekey import rekey
 from credgraph.graph.store.interface import Provenance
 from credgraph.graph.workspace import Workspace
@@ -126,11 +128,11 @@ def legacy(ws) -> dict[str, str]:
         if not g.name.startswith(ns.PRIVATE_GRAPH):
             continue
         sid = g.name[len(ns.PRIVATE_GRAPH):]
-        private = ingest._graph_triples(ws.private, g.name)
+        private = chunk_writing.graph_triples(ws.private, g.name)
         cred = next(t.subject.value for t in private if t.object == ox.NamedNode(ns.ELM + "EuropeanDigitalCredential"))
         old = "cred-" + hashlib.sha256(cred.encode()).hexdigest()[:16]
-        public = ingest._graph_triples(ws.store, ns.source_graph(sid))
-        learner = [t for t in ingest._graph_triples(ws.research, ns.source_graph(sid)) if t.predicate.value == CG + "learner"]
+        public = chunk_writing.graph_triples(ws.store, ns.source_graph(sid))
+        learner = [t for t in chunk_writing.graph_triples(ws.research, ns.source_graph(sid)) if t.predicate.value == CG + "learner"]
 
         def term(t):
             if isinstance(t, ox.NamedNode) and sid in t.value and t.value.startswith(ns.CG_ID):

@@ -53,13 +53,13 @@ def test_regenerating_removes_credentials_of_an_earlier_run(tmp_path):
 
 
 def test_zipped_credentials_are_deterministic_and_readable(tmp_path):
-    from credgraph.graph.sources import ingest
+    from credgraph.graph.sources import document_reading
 
     first = demo_data.generate(tmp_path / "a", scale=0.004, seed=9, zip_credentials=True)
     demo_data.generate(tmp_path / "b", scale=0.004, seed=9, zip_credentials=True)
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
     assert not list((tmp_path / "a" / "credentials").rglob("*.jsonld"))
-    documents = list(ingest.iter_documents([tmp_path / "a" / "credentials"], 5 * 1024 * 1024))
+    documents = list(document_reading.iter_documents([tmp_path / "a" / "credentials"], 5 * 1024 * 1024))
     assert len(documents) == first.credentials == 20
     assert all(d.error is None and d.data.startswith(b'{"@context"') for d in documents)
 

@@ -13,11 +13,15 @@ import pytest
 
 from credgraph import queries
 from credgraph.cli import main
+from credgraph.graph.sources import chunk_writing
+from credgraph.graph.sources import document_reading
+from credgraph.graph.sources import document_steps
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import jsonld
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources.document_steps import IngestOptions
+from credgraph.graph.sources.document_reading import SourceDocument
 from credgraph.graph.store.interface import StoreError
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
@@ -205,6 +209,25 @@ def test_public_write_failure_leaves_private_store_as_it_was(ws, samples, monkey
     assert (dump_lines(ws.store), dump_lines(ws.private)) == before
 
 
+def test_a_failed_chunk_write_stops_the_import_with_nothing_after_it_written(ws, samples, monkeypatch):
+    doc = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
+    docs = [(f"f{i}.jsonld", json.dumps(variant(doc, i)).encode()) for i in range(4)]
+    before = dump_lines(ws.store), dump_lines(ws.private), dump_lines(ws.research)
+    write = chunk_writing._write_slice
+
+    def failing(w, batch, timer):
+        raise StoreError("disk full (simulated)")
+
+    calls = []
+    monkeypatch.setattr(chunk_writing, "_write_slice", lambda w, b, t: (calls.append(len(b)), failing(w, b, t)))
+    opts = IngestOptions(max_document_bytes=ws.settings.max_document_bytes, chunk_size=2)
+    with pytest.raises(StoreError, match="disk full"):
+        ingest.ingest_documents(ws, [SourceDocument(n, d) for n, d in docs], opts)
+    assert calls == [2]  # the chunk after the failed one is never written
+    monkeypatch.setattr(chunk_writing, "_write_slice", write)
+    assert (dump_lines(ws.store), dump_lines(ws.private), dump_lines(ws.research)) == before
+
+
 # -- bad input: clear error naming the document, store unchanged --------------------------
 
 
@@ -310,8 +333,8 @@ def test_zip_and_directory_sources(ws, samples, tmp_path):
 
 def test_unsafe_zip_entry_names():
     for name in ("../x.json", "/etc/x.json", "a/../../x.json", "C:\\x.json", "..\\x.json"):
-        assert ingest.unsafe_zip_entry(name), name
-    assert not ingest.unsafe_zip_entry("dir/x..json")
+        assert document_reading.unsafe_zip_entry(name), name
+    assert not document_reading.unsafe_zip_entry("dir/x..json")
 
 
 def test_trust_anchor_file_from_environment_is_used(store, samples, tmp_path):
@@ -390,7 +413,7 @@ def test_validate_documents_checks_without_storing(ws, samples, tmp_path):
     cases = _bad_documents(samples, tmp_path)
     before = dump_lines(ws.store), dump_lines(ws.private)
     outcomes = ingest.validate_documents(
-        ws, ingest.iter_documents([cases["unknown-concept.jsonld"][0], samples / "Sample-CertOfPart-unsigned.jsonld"], 10**7),
+        ws, document_reading.iter_documents([cases["unknown-concept.jsonld"][0], samples / "Sample-CertOfPart-unsigned.jsonld"], 10**7),
         ["storable-credential", "annex-i-credential"])
     assert [Path(o.name).name for o in outcomes] == ["unknown-concept.jsonld", "Sample-CertOfPart-unsigned.jsonld"]
     assert any("unknown concept" in p for p in outcomes[0].problems)
@@ -449,7 +472,7 @@ def test_private_graph_holds_exactly_the_documents_statements(ws, samples, monke
     # credential's id is known early; a wrong guess must not leak anywhere.
     if guess == "wrong":
         wrong = ox.NamedNode("urn:credgraph:private:cred-0000000000000000")
-        monkeypatch.setattr(ingest, "_expected_private_graph", lambda document, is_badge, key: wrong)
+        monkeypatch.setattr(document_steps, "_expected_private_graph", lambda document, is_badge, key: wrong)
     base = json.loads((samples / "Sample-CertOfPart-unsigned.jsonld").read_bytes())
     docs = [(f"{i}.jsonld", json.dumps(variant(base, i)).encode()) for i in (1, 2)]
     summary = run(ws, docs)

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 
 from credgraph.demo import generator as demo_data
-from credgraph.graph.sources import ingest
+from credgraph.graph.sources import catalogue_import
 from credgraph.graph.services import stacking
 from credgraph.graph.services.stacking_rules import HeldCredential, import_rules_file
 from credgraph.graph.services.issuance_stats import completions, suppress
@@ -42,7 +42,7 @@ def demo(store, tmp_path):
     parts: dict[str, list[str]] = {}
     micro: list[str] = []
     for path in sorted((files / "catalogues").glob("*.csv")):
-        result = ingest.ingest_catalogue(ws, path)
+        result = catalogue_import.ingest_catalogue(ws, path)
         assert not result.problems, result.problems[:3]
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from credgraph import queries
 from credgraph.cli import main
+from credgraph.graph.sources import catalogue_import
 from credgraph.graph.sources import ingest
 from credgraph.graph.issuing import batch as issue_batch
 from credgraph.graph.issuing import credential as issuing
@@ -58,7 +59,7 @@ PERSONAL = ["Andromeda", "Bogdan", "Corvo", "1999-10-01", "LA-234218", "ana.andr
 def ws(tmp_path):
     w = Workspace(Settings(store="memory:", private_store="memory:", data_dir=tmp_path / "data"))
     vocab.load_shipped(w.store)
-    result = ingest.ingest_catalogue(w, DATA / "catalogue.csv")
+    result = catalogue_import.ingest_catalogue(w, DATA / "catalogue.csv")
     assert result.status == "imported", result.problems
     yield w
     w.close()

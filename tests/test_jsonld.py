@@ -304,7 +304,7 @@ def test_odd_iris_come_out_as_a_straightforward_parse_gives_them(iri):
 
 
 def test_checks_that_pick_statements_by_template_find_what_they_find_in_all(unsigned):
-    from credgraph.graph.sources import ingest
+    from credgraph.graph.sources import document_steps
     from credgraph.graph.sources.jsonld_templates import Statements
 
     docs = [_learner(unsigned, i) for i in range(4)]
@@ -315,10 +315,10 @@ def test_checks_that_pick_statements_by_template_find_what_they_find_in_all(unsi
         made = jsonld.to_triples(doc, "doc")
         assert isinstance(made, Statements)
         assert literal_problems(made) == literal_problems(list(made))
-        assert ingest._concept_pairs(made) == ingest._concept_pairs(list(made))
+        assert document_steps.concept_pairs(made) == document_steps.concept_pairs(list(made))
     problems = [literal_problems(jsonld.to_triples(d, "doc")) for d in docs]
     assert not problems[0] and problems[1] and any("yesterday" in p for p in problems[2])
-    concepts = [{c.value for c, _ in ingest._concept_pairs(jsonld.to_triples(d, "doc"))} for d in docs]
+    concepts = [{c.value for c, _ in document_steps.concept_pairs(jsonld.to_triples(d, "doc"))} for d in docs]
     assert concepts[3] - concepts[0] == {"http://data.europa.eu/snb/learning-assessment/0000000000"}
 
 

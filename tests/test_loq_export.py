@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from credgraph import vocabularies
 from credgraph.cli import main
-from credgraph.graph.sources import ingest
+from credgraph.graph.sources import catalogue_import
 from credgraph.graph.services import loq_export
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
@@ -23,7 +23,7 @@ CATALOGUE = Path(__file__).parent / "data" / "issuing" / "catalogue.csv"
 def _ws(tmp_path: Path, catalogue: Path = CATALOGUE) -> Workspace:
     ws = Workspace(Settings(store="memory:", private_store="memory:", data_dir=tmp_path / "data"))
     vocab.load_shipped(ws.store)
-    assert ingest.ingest_catalogue(ws, catalogue).status == "imported"
+    assert catalogue_import.ingest_catalogue(ws, catalogue).status == "imported"
     return ws
 
 

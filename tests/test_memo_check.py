@@ -20,7 +20,8 @@ from credgraph.graph.sources import privacy
 from credgraph.graph.sources import validation
 from credgraph.graph.sources.validation_profiles import PROFILES, shapes_for
 from credgraph.graph.sources import vocab
-from credgraph.graph.sources.ingest import SourceDocument, ingest_documents
+from credgraph.graph.sources.document_reading import SourceDocument
+from credgraph.graph.sources.ingest import ingest_documents
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 from test_validation import COMPLETE, ttl

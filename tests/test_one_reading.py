@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from credgraph.graph.sources import document_steps
 from credgraph.graph.sources import ingest
 from credgraph.graph.services import recognition
 from credgraph.graph.services.recognition_policy import EQUIVALENT, UNDETERMINED
@@ -109,7 +110,7 @@ CASES = {
 }
 
 
-def import_doc(ws, doc: dict, path: Path) -> ingest.DocumentResult:
+def import_doc(ws, doc: dict, path: Path) -> document_steps.DocumentResult:
     path.write_text(json.dumps(doc))
     [result] = ingest.ingest_paths(ws, [path]).documents
     assert result.status in ("imported", "replaced"), result.problems

@@ -18,7 +18,8 @@ import pytest
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import privacy
 from credgraph.graph.sources import vocab
-from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources.document_steps import IngestOptions
+from credgraph.graph.sources.document_reading import SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

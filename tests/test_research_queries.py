@@ -19,6 +19,7 @@ import pytest
 
 from credgraph import queries
 from credgraph.demo import generator as demo_data
+from credgraph.graph.sources import catalogue_import
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import vocab
 from credgraph.graph.store.interface import open_store
@@ -61,7 +62,7 @@ def loaded(request, demo_dir, tmp_path_factory):
     ws = Workspace(Settings(store="memory:", data_dir=tmp_path_factory.mktemp("research-ws")), store=store)
     vocab.load_shipped(store, ["eqf"])
     for path in sorted((demo_dir / "catalogues").glob("*.csv")):
-        result = ingest.ingest_catalogue(ws, path)
+        result = catalogue_import.ingest_catalogue(ws, path)
         assert not result.problems, result.problems
     summary = ingest.ingest_paths(ws, [demo_dir / "credentials"])
     assert not summary.rejected, [d.problems for d in summary.rejected][:3]

@@ -32,7 +32,8 @@ from credgraph.graph.sources.jsonld_contexts import DocumentError
 from credgraph.graph.sources import seal
 from credgraph.graph.sources import vocab
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources.ingest import IngestOptions, SourceDocument
+from credgraph.graph.sources.document_steps import IngestOptions
+from credgraph.graph.sources.document_reading import SourceDocument
 from credgraph.graph.workspace import Workspace
 from credgraph.settings import Settings
 

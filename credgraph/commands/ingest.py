@@ -8,6 +8,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from credgraph.graph.sources import catalogue_import
+from credgraph.graph.sources import chunk_checks
+from credgraph.graph.sources import document_reading
+from credgraph.graph.sources import document_steps
 from credgraph.graph.sources import ingest
 from credgraph.graph.workspace import Workspace
 from credgraph.progress import Progress
@@ -102,7 +106,7 @@ def _common_options(p) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
-def _result_json(r: ingest.DocumentResult) -> dict:
+def _result_json(r: document_steps.DocumentResult) -> dict:
     return {
         "document": r.name,
         "status": r.status,
@@ -119,7 +123,7 @@ def _result_json(r: ingest.DocumentResult) -> dict:
 
 
 def cmd_import_credentials(ws: Workspace, args) -> int:
-    options = ingest.IngestOptions(
+    options = document_steps.IngestOptions(
         kind=args.kind,
         quarantine=args.quarantine,
         require=frozenset(args.require),
@@ -143,7 +147,7 @@ def cmd_import_credentials(ws: Workspace, args) -> int:
     for r in summary.documents:
         if r.status in ("imported", "replaced"):
             seal = f"  seal {r.seal.status}, chain trust {r.seal.chain_trust}" if r.seal else ""
-            missing = f"  Annex I {ingest.compliance_text(r.compliance)}" if r.compliance and r.compliance.missing else ""
+            missing = f"  Annex I {chunk_checks.compliance_text(r.compliance)}" if r.compliance and r.compliance.missing else ""
             print(f"{r.status:>9}  {r.source_id}  {r.name}{seal}{missing}")
     rate = len(summary.documents) / summary.elapsed if summary.elapsed else 0.0
     print(
@@ -172,7 +176,7 @@ def cmd_import_catalogue(ws: Workspace, args) -> int:
     status = 0
     written = False
     for file in args.files:
-        result = ingest.ingest_catalogue(ws, file, frozenset(args.require))
+        result = catalogue_import.ingest_catalogue(ws, file, frozenset(args.require))
         if result.status == "rejected":
             status = 1
             print(f"rejected: {result.name}", file=sys.stderr)
@@ -215,14 +219,14 @@ def cmd_validate(ws: Workspace, args) -> int:
     credential_paths = [p for p in args.paths if not p.lower().endswith(".csv")]
     for csv_path in [p for p in args.paths if p.lower().endswith(".csv")]:
         outputs.append(_validate_catalogue(ws, csv_path, args.profile or CATALOGUE_PROFILES))
-    documents = ingest.iter_documents(credential_paths, ws.settings.max_document_bytes) if credential_paths else []
+    documents = document_reading.iter_documents(credential_paths, ws.settings.max_document_bytes) if credential_paths else []
     for outcome in ingest.validate_documents(ws, documents, args.profile or CREDENTIAL_PROFILES):
         outputs.append((outcome.name, outcome.problems, outcome.reports, outcome.scrub))
         seals[outcome.name] = outcome.seal
         verdicts[outcome.name] = outcome.annex_i
     def conforms(name: str, profile: str, report) -> bool:
         # Annex I is judged over the credential and its main claims (graph/sources/annex_i.py).
-        verdict = verdicts.get(name) if profile == ingest.ANNEX_I_PROFILE else None
+        verdict = verdicts.get(name) if profile == chunk_checks.ANNEX_I_PROFILE else None
         return verdict.conforms if verdict is not None else report.conforms
 
     for name, problems, reports, scrub in outputs:
@@ -246,7 +250,7 @@ def cmd_validate(ws: Workspace, args) -> int:
             print(f"  error: {problem}")
         for profile, report in reports.items():
             print(f"  {profile}: {'conforms' if conforms(name, profile, report) else 'does not conform'}")
-            verdict = verdicts.get(name) if profile == ingest.ANNEX_I_PROFILE else None
+            verdict = verdicts.get(name) if profile == chunk_checks.ANNEX_I_PROFILE else None
             if verdict is not None:
                 print(f"    present: {', '.join(verdict.present) or '-'}")
                 print(f"    missing: {', '.join(verdict.missing) or '-'}")

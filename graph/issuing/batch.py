@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from credgraph.graph.sources import document_reading
+from credgraph.graph.sources import document_steps
 from credgraph.graph.sources import ingest
 from credgraph.graph.issuing import credential as issuing
 from credgraph.graph.issuing.credential import IssueError, Specification
@@ -217,15 +219,15 @@ def _work_on(job: _Job, learners: list[Learner]) -> tuple[list[IssuedCredential]
 # -- recording through the import pipeline ------------------------------------------------------
 
 
-def _documents(staging: Path, written: list[IssuedCredential]) -> Iterator[ingest.SourceDocument]:
+def _documents(staging: Path, written: list[IssuedCredential]) -> Iterator[document_reading.SourceDocument]:
     """The files as written: sealed documents, or upload forms (the import pipeline reads both)."""
     for item in written:
-        yield ingest.SourceDocument(item.file, (staging / item.file).read_bytes())
+        yield document_reading.SourceDocument(item.file, (staging / item.file).read_bytes())
 
 
 def _record(ws: Workspace, staging: Path, written: list[IssuedCredential]) -> ingest.IngestSummary:
     """Import the issued credentials; all or nothing (what was stored is deleted again if any is refused)."""
-    options = ingest.IngestOptions(require=frozenset({"annex-i"}), max_document_bytes=ws.settings.max_document_bytes)
+    options = document_steps.IngestOptions(require=frozenset({"annex-i"}), max_document_bytes=ws.settings.max_document_bytes)
     summary = ingest.ingest_documents(ws, _documents(staging, written), options)
     if summary.rejected:
         for doc in summary.documents:

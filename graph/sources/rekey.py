@@ -52,7 +52,7 @@ class RekeyReport:
 def rekey(ws) -> RekeyReport:
     """Rename every imported document to its keyed name and move learner links out of the public store."""
     from credgraph.graph.store import consistency
-    from credgraph.graph.sources import ingest
+    from credgraph.graph.sources import chunk_writing
 
     consistency.repair(ws)  # only whole documents are renamed
     key = ws.pseudonym_key()
@@ -64,7 +64,7 @@ def rekey(ws) -> RekeyReport:
             continue
         old = name[len(ns.PRIVATE_GRAPH):]
         kind = old.split("-", 1)[0]
-        private = ingest._graph_triples(ws.private, name)
+        private = chunk_writing.graph_triples(ws.private, name)
         credential = next((t.subject.value for t in private if t.predicate == _RDF_TYPE
                            and t.object.value in _CREDENTIAL_TYPES and isinstance(t.subject, ox.NamedNode)), None)
         digest = info.content_hash if info.content_hash.startswith("sha256:") else None
@@ -72,7 +72,7 @@ def rekey(ws) -> RekeyReport:
             continue  # nothing to derive a name from (not written by an import)
         new = ws.keyed_id(kind, credential or digest)
         public_name = ns.source_graph(old)
-        public = ingest._graph_triples(ws.store, public_name) if public_name in public_infos else []
+        public = chunk_writing.graph_triples(ws.store, public_name) if public_name in public_infos else []
         learners = [t for t in public if t.predicate == _LEARNER]
         research_now = ws.research.graph_hash(ns.source_graph(new))
         if new == old and not learners and research_now is not None:
@@ -83,7 +83,7 @@ def rekey(ws) -> RekeyReport:
         research = [rename(t) for t in public if t.predicate in _RECORD_FACTS or t.predicate == _LEARNER
                     or (t.predicate == _RDF_TYPE and t.object.value == ns.CG + "IssuanceRecord")]
         if not learners and research_now is not None:
-            research = [rename(t) for t in ingest._graph_triples(ws.research, ns.source_graph(old))]
+            research = [rename(t) for t in chunk_writing.graph_triples(ws.research, ns.source_graph(old))]
         public_hash = keyed_hash(key, digest) if digest else public_infos[public_name].content_hash
         sid = new
         ws.private.replace_graphs({ns.private_graph(sid): private},
