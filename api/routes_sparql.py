@@ -475,7 +475,7 @@ def _run_update(store: GuardedStore, text: str, base: str, settings=None) -> Non
     if store.parses_in_process:
         timeout = settings.query_timeout_s if settings else 10.0
         memory = settings.worker_memory_mb * 1024 * 1024 if settings else None
-        run_isolated(_parse_update, (text, base), timeout, memory, gate=store.gate)
+        run_isolated(_parse_update, (text, base), timeout, memory)
     try:
         store.native_update(text, base_iri=base)
     except QuerySyntaxError as exc:

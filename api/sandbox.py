@@ -1,80 +1,79 @@
-"""Run one risky call in a throwaway forked process, under a CPU-time limit and a memory limit.
+"""Run one risky call in a throwaway process, under a CPU-time limit and a memory limit.
 
 pyoxigraph parses SPARQL Update only inside ``Store.update``, and its parser
 can crash the whole process (a stack overflow is a segfault, not an
 exception). An update is therefore first parsed, on an empty in-memory store,
-in a process forked for that purpose: a crash, a timeout or the memory limit
-ends that process only, and the caller gets :class:`Isolated` failures to
-answer with. The fork goes through the store's gate (see
-:mod:`credgraph.api.guarded_store`), like the query workers' forks.
+in a process started for that purpose: a crash, a timeout or the memory limit
+ends that process only, and the caller gets :class:`IsolatedFailure` answers.
+
+The process is a fresh interpreter (``python -I -m credgraph.api.sandbox``),
+not a fork of the server: the server runs threads, and a child forked while
+another thread held a lock (inside a library, the allocator, a logger) could
+hang on it before doing anything, a parse that never starts and ends as a
+timeout (seen under load). ``-I`` keeps the working directory and PYTHON*
+variables out of its import path, so it imports the installed package. It
+costs a fraction of a second per admin update, which is rare.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import selectors
 import signal
+import subprocess
+import sys
 import time
-import warnings
 
 
 class IsolatedFailure(Exception):
-    """The isolated call did not return: ``kind`` is crashed, timeout or failed."""
+    """The isolated call did not return: ``kind`` is crashed, timeout, too_large or failed."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
 
-def run_isolated(fn, args: tuple, timeout_s: float, memory_bytes: int | None, gate=None):
-    """``fn(*args)`` in a forked process; its return value, or the exception it raised (re-raised here).
+def _child() -> None:
+    """The throwaway process: read the call from stdin, limits first, then the call; the outcome to stdout."""
+    module, name, args, memory_bytes = pickle.load(sys.stdin.buffer)
+    os.nice(10)  # below the server, like the query workers
+    if memory_bytes:
+        import resource
+
+        with open("/proc/self/statm") as handle:
+            size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (size + memory_bytes, size + memory_bytes))
+    try:
+        outcome = ("ok", getattr(importlib.import_module(module), name)(*args))
+    except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
+        outcome = ("error", type(exc).__name__, str(exc)[:2000])
+    sys.stdout.buffer.write(pickle.dumps(outcome))
+    sys.stdout.buffer.flush()
+
+
+def run_isolated(fn, args: tuple, timeout_s: float, memory_bytes: int | None):
+    """``fn(*args)`` (a module-level function) in a throwaway process; its return value, or its exception.
 
     Exceptions come back as ``(type name, message)`` and are re-raised as
     SyntaxError when they were one (the parser's message), else as
     :class:`IsolatedFailure` ``failed``.
     """
-    read_fd, write_fd = os.pipe()
-
-    def do_fork() -> int:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return os.fork()
-
-    pid = gate.fork(do_fork)[0] if gate is not None else do_fork()
-    if pid == 0:  # the throwaway process: never returns into the caller
-        try:
-            os.close(read_fd)
-            os.nice(10)  # below the server, like the query workers
-            if memory_bytes:
-                import resource
-
-                with open("/proc/self/statm") as handle:
-                    size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-                resource.setrlimit(resource.RLIMIT_AS, (size + memory_bytes, size + memory_bytes))
-            try:
-                outcome = ("ok", fn(*args))
-            except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
-                outcome = ("error", type(exc).__name__, str(exc)[:2000])
-            data = pickle.dumps(outcome)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write_fd, view):]
-        finally:
-            os._exit(0)
-    os.close(write_fd)
+    process = subprocess.Popen([sys.executable, "-I", "-m", "credgraph.api.sandbox"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        data = _read_all(read_fd, pid, timeout_s)
+        process.stdin.write(pickle.dumps((fn.__module__, fn.__qualname__, args, memory_bytes)))
+        process.stdin.close()
+        data = _read_all(process.stdout.fileno(), process.pid, timeout_s)
     finally:
-        os.close(read_fd)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _, status = os.waitpid(pid, 0)
+        process.kill()
+        process.wait()
+        process.stdout.close()
     if not data:
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) != signal.SIGKILL:
-            raise IsolatedFailure("crashed", f"the parser stopped ({signal.Signals(os.WTERMSIG(status)).name})")
+        code = process.returncode
+        if code is not None and code < 0 and -code != signal.SIGKILL:
+            raise IsolatedFailure("crashed", f"the parser stopped ({signal.Signals(-code).name})")
         raise IsolatedFailure("failed", "the isolated process ended without an answer")
     outcome = pickle.loads(data)
     if outcome[0] == "ok":
@@ -116,3 +115,7 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+if __name__ == "__main__":
+    _child()
