@@ -13,6 +13,7 @@ keyed names. The checks over a whole chunk come next
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,7 +45,9 @@ class IngestOptions:
     require: frozenset[str] = frozenset()  # {"annex-i"}: non-compliant documents are rejected
     trust_anchors: Path | None = None
     chunk_size: int = 200  # documents per validator call
-    chunk_bytes: int = 64 * 1024 * 1024  # ... or fewer: a chunk holds at most this many document bytes
+    # ... or fewer: a chunk holds at most this many document bytes (two chunks are held at once: one is
+    # written while the next is read, see ingest.py)
+    chunk_bytes: int = 32 * 1024 * 1024
     write_chunk: int = 50  # documents per store write (see chunk_writing.write_chunk)
     max_document_bytes: int = 5 * 1024 * 1024
     # The awarding bodies (organisation IRIs) the writer may write for (an issuer key's providers); None: any.
@@ -99,10 +102,12 @@ class StageTimer:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()  # the import's reader and writer threads both add to it
 
     def add(self, stage: str, started: float) -> float:
         now = time.perf_counter()
-        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - started
+        with self._lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + now - started
         return now
 
 

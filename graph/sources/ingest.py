@@ -33,6 +33,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,46 +129,75 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
     anchor_path = seal.trust_anchor_path(options.trust_anchors or ws.settings.trust_anchors)
     anchors = seal.load_trust_anchors(anchor_path) if anchor_path else None
     batch: list[tuple[SourceDocument, PreparedDocument | DocumentResult]] = []
+    # Write-behind: a chunk is written on one writer thread while the next is
+    # read and checked here. The stores do their work without Python's lock,
+    # so on a second core the writes cost the import next to nothing in time;
+    # the order of writes is the order of chunks (one thread), and a failed
+    # write is raised before the next chunk is handed over (nothing after it
+    # is written). At most two chunks are held: the one written, the one read.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credgraph-ingest-write")
+    writing: list[tuple[Future, list]] = []  # the chunk on the writer thread, if any
 
-    def flush() -> None:
-        prepared = [p for _, p in batch if isinstance(p, PreparedDocument)]
-        check_chunk(ws.store, prepared, options, timer)
-        write_chunk(ws, prepared, timer, options.write_chunk)
-        for doc, item in batch:
+    def settle() -> None:
+        """Wait for the chunk being written; then report its documents (here, on the caller's thread)."""
+        if not writing:
+            return
+        future, written = writing.pop()
+        future.result()
+        for _, item in written:
             result = item.result if isinstance(item, PreparedDocument) else item
-            if result.status == "rejected" and options.quarantine and not result.forbidden:
-                rdf = item.split.private if isinstance(item, PreparedDocument) else None
-                quarantine(ws, doc, result, rdf)
             summary.documents.append(result)
             if on_document:
                 on_document(result)
+
+    def flush() -> None:
+        if not batch:
+            return
+        prepared = [p for _, p in batch if isinstance(p, PreparedDocument)]
+        check_chunk(ws.store, prepared, options, timer)  # while the chunk before is still being written
+        settle()
+        writing.append((writer.submit(_write, ws, list(batch), prepared, options, timer), list(batch)))
         batch.clear()
 
     pending_ids: set[str] = set()
     held = 0  # document bytes the chunk holds: 250 entries of 5 MB must not all be in memory at once
-    for doc in documents:
-        if doc.skipped:
-            summary.skipped.append((doc.name, doc.skipped))
-            continue
-        item = prepare_document(doc, options, key, anchors, timer)
-        sid = item.result.source_id if isinstance(item, PreparedDocument) else None
-        if sid in pending_ids:
-            # The same credential twice in one chunk: write the first before the second replaces it.
-            flush()
-            pending_ids.clear()
-            held = 0
-        if sid:
-            pending_ids.add(sid)
-        batch.append((doc, item))
-        held += len(doc.data or b"")
-        if len(batch) >= options.chunk_size or held >= options.chunk_bytes:
-            flush()
-            pending_ids.clear()
-            held = 0
-    flush()
+    try:
+        for doc in documents:
+            if doc.skipped:
+                summary.skipped.append((doc.name, doc.skipped))
+                continue
+            item = prepare_document(doc, options, key, anchors, timer)
+            sid = item.result.source_id if isinstance(item, PreparedDocument) else None
+            if sid in pending_ids:
+                # The same credential twice in one chunk: write the first before the second replaces it.
+                flush()
+                pending_ids.clear()
+                held = 0
+            if sid:
+                pending_ids.add(sid)
+            batch.append((doc, item))
+            held += len(doc.data or b"")
+            if len(batch) >= options.chunk_size or held >= options.chunk_bytes:
+                flush()
+                pending_ids.clear()
+                held = 0
+        flush()
+        settle()
+    finally:
+        # Whatever stopped the import, no write goes on after it returns.
+        writer.shutdown(wait=True)
     summary.elapsed = time.perf_counter() - began
     summary.stage_seconds = timer.seconds
     return summary
+
+
+def _write(ws: Workspace, batch: list, prepared: list[PreparedDocument], options: IngestOptions, timer: StageTimer) -> None:
+    """One chunk into the stores (on the writer thread): its storable documents, then its rejected ones into quarantine."""
+    write_chunk(ws, prepared, timer, options.write_chunk)
+    for doc, item in batch:
+        result = item.result if isinstance(item, PreparedDocument) else item
+        if result.status == "rejected" and options.quarantine and not result.forbidden:
+            quarantine(ws, doc, result, item.split.private if isinstance(item, PreparedDocument) else None)
 
 
 def delete_source(ws: Workspace, source_id: str) -> list[str]:

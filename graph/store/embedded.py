@@ -138,12 +138,16 @@ class EmbeddedStore(Store):
             ):
                 return False
         quads = list(meta)
-        merged = ox.DefaultGraph()
+        merged, in_merge = ox.DefaultGraph(), []
         for name, triples in data.items():
             graph = ox.NamedNode(name)
             quads.extend(t if type(t) is ox.Quad else ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
             if update_data.merges(name):  # the same terms, so blank nodes are the same nodes
-                quads.extend(ox.Quad(t.subject, t.predicate, t.object, merged) for t in triples)
+                in_merge.extend(ox.Quad(t.subject, t.predicate, t.object, merged) for t in triples)
+        # Each statement once: the store looks up every statement it is given, and a
+        # statement it already holds is the dearest lookup (measured: sources of one
+        # write restate each other, ~7% of the merge's statements at demo scale).
+        quads.extend(dict.fromkeys(in_merge))
         try:
             self._store.extend(quads)
         except OSError as exc:
