@@ -130,3 +130,58 @@ def test_a_failed_write_is_raised_before_the_next_chunk_is_written(ws, docs, mon
         ingest.ingest_documents(ws, docs, options(ws))
     assert calls == [2]
     assert (dump_lines(ws.store), dump_lines(ws.private), dump_lines(ws.research)) == before
+
+
+# -- the three stores written at once ----------------------------------------------------
+
+
+def merged_lines(store) -> list[str]:
+    """The merged public graph (the default graph every query sees), as sorted lines."""
+    return sorted(f"{r['s']} {r['p']} {r['o']}" for r in store.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }"))
+
+
+def state(ws) -> tuple:
+    return dump_lines(ws.store), merged_lines(ws.store), dump_lines(ws.private), dump_lines(ws.research)
+
+
+def test_the_private_store_is_written_beside_the_public_one(ws, docs, monkeypatch):
+    # The private write waits until the public write has begun: it can only go on if the two run at once.
+    public_began = threading.Event()
+    waited: list[bool] = []
+    private_write, public_write = ws.private.replace_graphs, ws.store.replace_graphs
+
+    def held_private(graphs, prov):
+        waited.append(public_began.wait(timeout=30))
+        return private_write(graphs, prov)
+
+    def watched_public(graphs, prov):
+        public_began.set()
+        return public_write(graphs, prov)
+
+    monkeypatch.setattr(ws.private, "replace_graphs", held_private)
+    monkeypatch.setattr(ws.store, "replace_graphs", watched_public)
+    summary = ingest.ingest_documents(ws, docs[:2], options(ws))
+    assert waited == [True]
+    assert [d.status for d in summary.documents] == ["imported"] * 2
+
+
+@pytest.mark.parametrize("failing", ["private", "research", "public"])
+def test_a_failed_store_write_leaves_every_store_as_it_was(ws, docs, monkeypatch, failing):
+    ingest.ingest_documents(ws, docs[:2], options(ws))  # two stored credentials, to be replaced below
+    before = state(ws)
+    changed = []
+    for i, doc in enumerate(docs[:3]):  # two replacements and one new credential
+        d = json.loads(doc.data)
+        d["credentialSubject"]["givenName"] = {"en": f"Renamed{i}"}
+        d["issuanceDate"] = "2024-01-0%dT00:00:00Z" % (i + 1)
+        changed.append(SourceDocument(doc.name, json.dumps(d).encode()))
+    target = {"private": ws.private, "research": ws.research, "public": ws.store}[failing]
+
+    def broken(graphs, prov):
+        raise StoreError(f"disk full (simulated, {failing} store)")
+
+    monkeypatch.setattr(target, "replace_graphs", broken)
+    with pytest.raises(StoreError, match="disk full"):
+        ingest.ingest_documents(ws, changed, options(ws))
+    monkeypatch.undo()
+    assert state(ws) == before

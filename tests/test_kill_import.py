@@ -60,7 +60,9 @@ def demo(tmp_path_factory) -> Path:
 
 
 # Run by the killed process: the CLI import, killing itself with SIGKILL right after its N-th store write
-# (a point between the private, research and public writes of a chunk, chosen at random by the test).
+# (a point between the private, research and public writes of a slice, chosen at random by the test). The
+# private write runs beside the other two (graph/sources/chunk_writing.py), so the N-th write to end may
+# be any of the three, and the slice's last write may end on its thread just before the kill lands.
 SELF_KILL = """
 import os, signal, sys
 from credgraph.graph.store import interface as store
@@ -74,7 +76,6 @@ store.Store.replace_graphs = replace_graphs
 from credgraph.cli import main
 sys.exit(main(sys.argv[2:]))
 """
-WRITES = ("private", "research", "public")  # the store each write of a chunk goes to, in order
 
 
 def test_kill_9_during_cli_imports_leaves_no_half_written_document(demo, tmp_path):
@@ -87,7 +88,7 @@ def test_kill_9_during_cli_imports_leaves_no_half_written_document(demo, tmp_pat
     began = time.monotonic()
 
     def batch(n: int) -> Path:
-        """60 credentials not imported before (2 chunks of writes), as links in a folder of their own."""
+        """60 credentials not imported before (2 slices of writes: 50 and 10), as links in a folder of their own."""
         folder = tmp_path / f"batch-{n}"
         folder.mkdir()
         for path in files[n * 60:(n + 1) * 60]:
@@ -100,9 +101,9 @@ def test_kill_9_during_cli_imports_leaves_no_half_written_document(demo, tmp_pat
     whole_run = time.monotonic() - started
     for kill in range(KILLS):
         args = ["import", "credentials", str(batch(kill)), "--quiet"]
-        if kill % 2 == 0:  # killed by itself after a write chosen at random: 6 writes (2 chunks x 3 stores)
+        if kill % 2 == 0:  # killed by itself after a write chosen at random: 6 writes (2 slices x 3 stores)
             after = rng.randint(1, 6)
-            point = f"after write {after} ({WRITES[(after - 1) % 3]} store, chunk {(after - 1) // 3 + 1})"
+            point = f"after write {after} (slice {(after - 1) // 3 + 1})"
             process = subprocess.Popen([sys.executable, "-c", SELF_KILL, str(after), "--data", str(data), *args], cwd=data.parent,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             process.wait(timeout=300)
@@ -130,12 +131,14 @@ def test_kill_9_during_cli_imports_leaves_no_half_written_document(demo, tmp_pat
         "seconds": round(time.monotonic() - began, 1),
         "points": [(f["point"], f["killed"], f["half_written"]) for f in figures]}))
     assert len(killed) >= 20  # a timed run may end before its kill on a quiet machine
-    # Every write boundary left its half-written documents, and each was found: a kill after the public
-    # write of a chunk leaves nothing to drop, one after its private or research write leaves the chunk.
+    # A kill after all three writes of a slice leaves nothing to drop; one after one or two of them leaves
+    # the slice half-written (50 or 10 documents), found and dropped, unless the slice's last write ended
+    # on its own thread just before the kill landed. Some kills must have left half-written documents.
     for f in figures:
         if f["point"].startswith("after write"):
             n = int(f["point"].split()[2])
-            assert bool(f["half_written"]) == (n % 3 != 0), f
+            assert f["half_written"] == 0 if n % 3 == 0 else f["half_written"] in (0, 50 if n < 3 else 10), f
+    assert any(f["half_written"] for f in figures if f["point"].startswith("after write")), figures
 
 
 def test_kill_9_of_the_api_server_during_uploads(demo, tmp_path):

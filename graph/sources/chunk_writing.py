@@ -1,12 +1,15 @@
 """Writing a chunk of checked documents to the stores, each document all or nothing across them.
 
-For each slice of a chunk: the private graphs are written first (one atomic
-call), then the research records with the learner pseudonyms, then the public
-records and the shared description graphs (one atomic call each). If a later
-write fails, the earlier stores are put back as they were (new graphs dropped,
-replaced ones restored from the copy taken before writing). A process killed
-between the writes cannot put anything back: the next import or server start
-drops what it left half-written (:mod:`credgraph.graph.store.consistency`).
+For each slice of a chunk, three writes of one transaction each: the private
+graphs; the research records with the learner pseudonyms; the public records
+and the shared description graphs. The private write runs on a thread of its
+own beside the other two (the stores work without Python's lock, so on a
+second core it costs the import no time). If any write fails, the stores whose
+write went through are put back as they were (new graphs dropped, replaced
+ones restored from the copy taken before writing). A process killed between
+the writes cannot put anything back: the next import or server start drops
+what it left half-written, a part without its partners in either direction
+(:mod:`credgraph.graph.store.consistency`).
 Re-importing the same bytes is a no-op (content hash in provenance); changed
 content replaces every part. Rejected documents may be kept whole in
 quarantine (:func:`quarantine`).
@@ -14,6 +17,7 @@ quarantine (:func:`quarantine`).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -47,7 +51,7 @@ def write_chunk(ws: Workspace, batch: list[PreparedDocument], timer: StageTimer,
 
 
 def _write_slice(ws: Workspace, batch: list[PreparedDocument], timer: StageTimer) -> None:
-    """Private graphs first, then public; undo the private write if the public one fails."""
+    """The slice's private, research and public parts, each store in one transaction; all undone if one fails."""
     started = time.perf_counter()
     todo = [p for p in batch if p.result.status == "pending"]
     if not todo:
@@ -68,9 +72,13 @@ def _write_slice(ws: Workspace, batch: list[PreparedDocument], timer: StageTimer
     if not writes:
         return
     private_names = [ns.private_graph(p.result.source_id) for p in writes]
-    previous = _private_snapshot(ws.private, private_names)
     research_names = [ns.source_graph(p.result.source_id) for p in writes]
-    previous_research = _private_snapshot(ws.research, research_names)
+    # What each store holds now of what this slice replaces: put back if a write fails.
+    previous = {
+        "private": _snapshot(ws.private, private_names),
+        "research": _snapshot(ws.research, research_names),
+        "public": _snapshot(ws.store, [ns.source_graph(p.result.source_id) for p in writes if p.result.status == "replaced"]),
+    }
     descriptions = {p.result.source_id: description_graph(p.split.public) for p in writes}
     stored = _graph_hashes(ws.store, sorted({g for g, _ in descriptions.values() if g}))
     private_graphs, private_prov, public_graphs, public_prov = {}, {}, {}, {}
@@ -98,16 +106,24 @@ def _write_slice(ws: Workspace, batch: list[PreparedDocument], timer: StageTimer
         p.result.public_triples = len(set(p.split.public + record))
         p.result.private_triples = len(p.split.private)
     started = timer.add("build-graphs", started)
-    # Private, then research, then public: a crash leaves at most a private (and research) part
-    # without its public record, which the next open drops (graph.consistency).
-    ws.private.replace_graphs(private_graphs, private_prov)
-    try:
-        ws.research.replace_graphs(research_graphs, research_prov)
-        ws.store.replace_graphs(public_graphs, public_prov)
-    except BaseException:
-        _restore_private(ws.research, research_names, previous_research)
-        _restore_private(ws.private, private_names, previous)
-        raise
+    stores = {"private": ws.private, "research": ws.research, "public": ws.store}
+    done, failure = _write_stores(stores, {
+        "private": (private_graphs, private_prov),
+        "research": (research_graphs, research_prov),
+        "public": (public_graphs, public_prov),
+    })
+    if failure is not None:
+        # Records and research records have the same names; the descriptions this write added
+        # go with the records that named them (another import's record may name one too).
+        written = {"private": private_names, "research": research_names, "public": research_names}
+        for part in done:
+            _restore(stores[part], written[part], previous[part])
+        if "public" in done:
+            try:
+                drop_unused_descriptions(ws.store)
+            except StoreError:
+                pass  # the write's own failure is the one to report
+        raise failure
     if any(p.result.status == "replaced" for p in writes):
         drop_unused_descriptions(ws.store)
     timer.add("store-write", started)
@@ -266,27 +282,53 @@ def graph_triples(store: Store, graph: str) -> list[ox.Triple]:
     return store.construct(queries.load("ingest-graph-triples"), {"graph": ox.NamedNode(graph)})
 
 
-def _private_snapshot(store: Store, graphs: list[str]) -> dict[str, tuple[list[ox.Triple], Provenance]]:
+def _write_stores(stores: dict[str, Store], writes: dict[str, tuple[dict, dict]]) -> tuple[list[str], BaseException | None]:
+    """Each store's graphs in one ``replace_graphs`` call, the private one on a thread of its own beside the rest.
+
+    Returns the parts whose write went through and the first failure (None if none failed).
+    """
+    failures: dict[str, BaseException] = {}
+    attempted: list[str] = []
+
+    def write(part: str) -> None:
+        attempted.append(part)
+        try:
+            stores[part].replace_graphs(*writes[part])
+        except BaseException as exc:  # noqa: BLE001 - raised by the caller once the other writes are undone
+            failures[part] = exc
+
+    private = threading.Thread(target=write, args=("private",), name="credgraph-ingest-write-private")
+    private.start()
+    try:
+        write("research")
+        if not failures.get("research"):  # no public record is written without its research record
+            write("public")
+    finally:
+        private.join()
+    first = next((failures[part] for part in ("private", "research", "public") if part in failures), None)
+    return [part for part in attempted if part not in failures], first
+
+
+def _snapshot(store: Store, graphs: list[str]) -> dict[str, tuple[list[ox.Triple], Provenance]]:
     """The current content and provenance of those ``graphs`` that exist (to restore them on failure)."""
-    hashes = _graph_hashes(store, graphs)
-    if not hashes:
+    if not graphs:
         return {}
-    infos = {g.name: g for g in store.graphs() if g.name in hashes}
+    # The provenance of these graphs only (one query), not the listing of every graph in the store.
+    rows = store.select(queries.load("list-graphs"), values=[{"graph": ox.NamedNode(g)} for g in graphs]).rows
     snapshot = {}
-    for graph in hashes:
-        info = infos.get(graph)
-        prov = Provenance(kind=info.kind if info else "private", source=info.source if info else "", content_hash=hashes[graph],
-                          title=info.title if info else "")
-        if info is not None:
-            try:  # keep the original import time: a restored graph is the old graph, not a new import
-                prov = replace(prov, imported_at=datetime.fromisoformat(info.imported_at))
-            except ValueError:
-                pass
+    for row in rows:
+        graph = row["graph"].value
+        prov = Provenance(kind=row["kind"].value, source=row["source"].value, content_hash=row["hash"].value,
+                          title=row["title"].value if row.get("title") else "")
+        try:  # keep the original import time: a restored graph is the old graph, not a new import
+            prov = replace(prov, imported_at=datetime.fromisoformat(row["imported"].value))
+        except ValueError:
+            pass
         snapshot[graph] = (graph_triples(store, graph), prov)
     return snapshot
 
 
-def _restore_private(store: Store, graphs: list[str], previous: dict) -> None:
+def _restore(store: Store, graphs: list[str], previous: dict) -> None:
     new = [g for g in graphs if g not in previous]
     try:
         store.drop_graphs(new)

@@ -1,8 +1,9 @@
 """Crash consistency across the stores: every imported document whole in each, or in none.
 
-An import writes each chunk's private graphs, then its research records,
-then its public records (graph.ingest). ``kill -9`` between those writes
-leaves a document half-written: personal data without its public record.
+An import writes each slice's private graphs, research records and public
+records in three transactions, the private one beside the other two
+(graph/sources/chunk_writing.py). ``kill -9`` between those writes leaves a
+document half-written: personal data without its public record, or the reverse.
 Each store write is one transaction, so a document's part in one store is
 either all there or not at all; what can be left over is a part without its
 partners. :func:`check` pairs the parts by source id across the three stores
