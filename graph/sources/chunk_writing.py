@@ -313,8 +313,7 @@ def _snapshot(store: Store, graphs: list[str]) -> dict[str, tuple[list[ox.Triple
     """The current content and provenance of those ``graphs`` that exist (to restore them on failure)."""
     if not graphs:
         return {}
-    # The provenance of these graphs only (one query), not the listing of every graph in the store.
-    rows = store.select(queries.load("list-graphs"), values=[{"graph": ox.NamedNode(g)} for g in graphs]).rows
+    rows = store.select(queries.load("ingest-graph-provenance"), values=[{"graph": ox.NamedNode(g)} for g in graphs]).rows
     snapshot = {}
     for row in rows:
         graph = row["graph"].value
