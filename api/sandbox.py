@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from credgraph import child_processes
+
 
 class IsolatedFailure(Exception):
     """The isolated call did not return: ``kind`` is crashed, timeout, too_large or failed."""
@@ -60,11 +62,20 @@ def run_isolated(fn, args: tuple, timeout_s: float, memory_bytes: int | None):
     SyntaxError when they were one (the parser's message), else as
     :class:`IsolatedFailure` ``failed``.
     """
-    process = subprocess.Popen([sys.executable, "-I", "-m", "credgraph.api.sandbox"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    call = pickle.dumps((fn.__module__, fn.__qualname__, args, memory_bytes))
+    # Not while the server forks a query worker: it would keep copies of these pipes (credgraph.child_processes).
+    with child_processes.TURN:
+        process = subprocess.Popen([sys.executable, "-I", "-m", "credgraph.api.sandbox"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            process.stdin.write(call)
+            process.stdin.close()
+        except BaseException:
+            process.kill()
+            process.wait()
+            process.stdout.close()
+            raise
     try:
-        process.stdin.write(pickle.dumps((fn.__module__, fn.__qualname__, args, memory_bytes)))
-        process.stdin.close()
         data = _read_all(process.stdout.fileno(), process.pid, timeout_s)
     finally:
         process.kill()

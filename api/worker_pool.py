@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
+from credgraph import child_processes
 from credgraph.api import formats, query_worker
 from credgraph.api.executor import QueryAnswer, QueryExecutor, QueryFailure, QueryJob, syntax_failure
 from credgraph.api.fairness import LONG_QUERY_S
@@ -248,7 +249,8 @@ class ForkingExecutor(QueryExecutor):
                 made.append(_Child(pid, job_w, result_r, -1))
             return made
 
-        children, generation = self.store.gate.fork(fork_all)
+        with child_processes.TURN:  # not while a thread starts the update sandbox: no worker keeps its pipes
+            children, generation = self.store.gate.fork(fork_all)
         for child in children:
             child.generation = generation
         return children

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from credgraph import child_processes
 from credgraph.graph.sources import document_reading
 from credgraph.graph.sources import document_steps
 from credgraph.graph.sources import ingest
@@ -174,7 +175,9 @@ def _write_all(spec: Specification, learners: list[Learner], staging: Path, seal
     with _FORK_LOCK:
         _FORKED["job"] = job
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with child_processes.TURN:  # the workers are forked here (in the API server: beside other threads)
+                pool = multiprocessing.get_context("fork").Pool(workers)
+            with pool:
                 parts = pool.map(_work, chunks)
         finally:
             _FORKED.clear()
