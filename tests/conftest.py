@@ -230,6 +230,23 @@ def embedded_store() -> Store:
     s.close()
 
 
+# The shipped vocabularies the EC samples use (their concepts are checked on import).
+SAMPLE_VOCABS = ["learning-assessment", "credential", "education-credit", "eqf", "assessment", "learning-setting"]
+
+
+@pytest.fixture
+def memory_ws(tmp_path):
+    """A workspace on in-memory stores, with the vocabularies the EC samples use."""
+    from credgraph.graph.sources import vocab
+    from credgraph.graph.workspace import Workspace
+    from credgraph.settings import Settings
+
+    ws = Workspace(Settings(store="memory:", data_dir=tmp_path))
+    vocab.load_shipped(ws.store, SAMPLE_VOCABS)
+    yield ws
+    ws.close()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``tests/data``: the reference files the tests need, same layout as ``shared/data``."""

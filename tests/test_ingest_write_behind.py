@@ -15,24 +15,16 @@ import uuid
 
 import pytest
 
-from credgraph.graph.sources import chunk_writing, document_steps, ingest, vocab
+from credgraph.graph.sources import chunk_writing, document_steps, ingest
 from credgraph.graph.sources.document_reading import SourceDocument
 from credgraph.graph.sources.document_steps import IngestOptions
 from credgraph.graph.store.interface import StoreError
-from credgraph.graph.workspace import Workspace
-from credgraph.settings import Settings
 
 from conftest import dump_lines
 
-VOCABS = ["learning-assessment", "credential", "education-credit", "eqf", "assessment", "learning-setting"]
-
-
 @pytest.fixture
-def ws(tmp_path):
-    w = Workspace(Settings(store="memory:", data_dir=tmp_path))
-    vocab.load_shipped(w.store, VOCABS)
-    yield w
-    w.close()
+def ws(memory_ws):
+    return memory_ws
 
 
 @pytest.fixture

@@ -17,13 +17,9 @@ import pytest
 
 from credgraph.graph.sources import ingest
 from credgraph.graph.sources import privacy
-from credgraph.graph.sources import vocab
 from credgraph.graph.sources.document_steps import IngestOptions
 from credgraph.graph.sources.document_reading import SourceDocument
-from credgraph.graph.workspace import Workspace
-from credgraph.settings import Settings
 
-VOCABS = ["learning-assessment", "credential", "education-credit", "eqf", "assessment", "learning-setting"]
 VALUES = {
     "name": ["Webinar for Ana Andromeda", "webinar for ANDROMEDA, ana", "Webinar für Ána Andrómeda"],
     "e-mail address": ["Contact ANA.Andromeda.4edc@gmail.com for details"],
@@ -45,11 +41,8 @@ def sample(shared_data) -> dict:
 
 
 @pytest.fixture
-def ws(tmp_path):
-    w = Workspace(Settings(store="memory:", data_dir=tmp_path))
-    vocab.load_shipped(w.store, VOCABS)
-    yield w
-    w.close()
+def ws(memory_ws):
+    return memory_ws
 
 
 def with_text(doc: dict, place: str, text: str) -> dict:
@@ -155,7 +148,7 @@ def privacy_rdf(document: dict, name: str):
     return privacy.Graph(rdf), split
 
 
-def test_the_review_finding_through_the_api(sample, tmp_path, shared_data):
+def test_the_review_finding_through_the_api(sample, tmp_path, shared_data, ws):
     """Finding 1: a specification titled "Webinar for Ana Andromeda" was stored publicly and served on /sparql."""
     from fastapi.testclient import TestClient
 
@@ -164,8 +157,6 @@ def test_the_review_finding_through_the_api(sample, tmp_path, shared_data):
     from credgraph.api.keys import add_key
     from provider_iris import of_documents
 
-    ws = Workspace(Settings(store="memory:", data_dir=tmp_path))
-    vocab.load_shipped(ws.store, VOCABS)
     keys = tmp_path / "keys.json"
     key = add_key(keys, "issuer", "issuer-1", providers=of_documents([shared_data / "samples" / "Sample-CertOfPart-unsigned.jsonld"]))
     with TestClient(create_app(ws, ApiSettings(keys_file=keys, audit_log=tmp_path / "audit.log"))) as client:
