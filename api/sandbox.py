@@ -71,16 +71,12 @@ def run_isolated(fn, args: tuple, timeout_s: float, memory_bytes: int | None):
             process.stdin.write(call)
             process.stdin.close()
         except BaseException:
-            process.kill()
-            process.wait()
-            process.stdout.close()
+            _end(process)
             raise
     try:
         data = _read_all(process.stdout.fileno(), process.pid, timeout_s)
     finally:
-        process.kill()
-        process.wait()
-        process.stdout.close()
+        _end(process)
     if not data:
         code = process.returncode
         if code is not None and code < 0 and -code != signal.SIGKILL:
@@ -95,6 +91,12 @@ def run_isolated(fn, args: tuple, timeout_s: float, memory_bytes: int | None):
     if kind == "MemoryError":
         raise IsolatedFailure("too_large", "the text needs more memory than allowed")
     raise IsolatedFailure("failed", f"{kind}: {message}")
+
+
+def _end(process: subprocess.Popen) -> None:
+    process.kill()
+    process.wait()
+    process.stdout.close()
 
 
 # The process runs below the server in CPU priority, so on a busy machine its wall time says little

@@ -233,7 +233,9 @@ class ForkingExecutor(QueryExecutor):
             for _ in range(count):
                 job_r, job_w = os.pipe()
                 result_r, result_w = os.pipe()
-                with warnings.catch_warnings():
+                # Not while a thread starts the update sandbox: no worker may keep its pipes. Taken
+                # here, once the gate is ours, so that the turn lasts a fork, not a wait for the store.
+                with warnings.catch_warnings(), child_processes.TURN:
                     warnings.simplefilter("ignore", DeprecationWarning)
                     pid = os.fork()
                 if pid == 0:  # worker: never returns into the server
@@ -249,8 +251,7 @@ class ForkingExecutor(QueryExecutor):
                 made.append(_Child(pid, job_w, result_r, -1))
             return made
 
-        with child_processes.TURN:  # not while a thread starts the update sandbox: no worker keeps its pipes
-            children, generation = self.store.gate.fork(fork_all)
+        children, generation = self.store.gate.fork(fork_all)
         for child in children:
             child.generation = generation
         return children

@@ -7,8 +7,8 @@ just then starting a child of its own and handing it its input through pipes
 ``Popen`` waits for the exec to close its error pipe and waits for good (a
 ``/sparql/update`` that never answered, seen in the test suite), or the child
 never sees the end of its input. So a fork and the start of such a child take
-turns: each holds :data:`TURN` while it does it. The turn is short: a batch of
-forks, or one ``Popen`` and the write of its input.
+turns: each holds :data:`TURN` while it does it. The turn is short: one fork,
+or one ``Popen`` and the write of its input.
 """
 
 from __future__ import annotations

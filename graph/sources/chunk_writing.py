@@ -74,11 +74,11 @@ def _write_slice(ws: Workspace, batch: list[PreparedDocument], timer: StageTimer
     if not writes:
         return
     private_names = [ns.private_graph(p.result.source_id) for p in writes]
-    research_names = [ns.source_graph(p.result.source_id) for p in writes]
+    record_names = [ns.source_graph(p.result.source_id) for p in writes]  # public and research records alike
     # What each store holds now of what this slice replaces: put back if a write fails.
     previous = {
         "private": _snapshot(ws.private, private_names),
-        "research": _snapshot(ws.research, research_names),
+        "research": _snapshot(ws.research, record_names),
         "public": _snapshot(ws.store, [ns.source_graph(p.result.source_id) for p in writes if p.result.status == "replaced"]),
     }
     descriptions = {p.result.source_id: description_graph(p.split.public) for p in writes}
@@ -115,9 +115,9 @@ def _write_slice(ws: Workspace, batch: list[PreparedDocument], timer: StageTimer
         "public": (public_graphs, public_prov),
     })
     if failure is not None:
-        # Records and research records have the same names; the descriptions this write added
-        # go with the records that named them (another import's record may name one too).
-        written = {"private": private_names, "research": research_names, "public": research_names}
+        # The descriptions this write added go with the records that named them (dropped below
+        # once no record names them: another import's record may name one too).
+        written = {"private": private_names, "research": record_names, "public": record_names}
         for part in done:
             _restore(stores[part], written[part], previous[part])
         if "public" in done:
