@@ -122,12 +122,19 @@ def _read_all(fd: int, pid: int, timeout_s: float) -> bytes:
 
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) the process ``pid`` has used (Linux ``/proc/<pid>/stat``)."""
+    # Read on every query (the fair shares' accounting): plain system calls, no file object.
     try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+        try:
+            fields = os.read(fd, 4096).rsplit(b")", 1)[1].split()
+        finally:
+            os.close(fd)
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -276,9 +276,9 @@ class ForkingExecutor(QueryExecutor):
 
     def _run(self, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
         child, reused = self._take()
-        self._stoppable(ticket, child)
+        cpu = self._stoppable(ticket, child)
         try:
-            answer = self._ask(child, job, timeout_s, ticket)
+            answer = self._ask(child, job, timeout_s, ticket, cpu)
         except QueryFailure as failure:
             if failure.kind in ("syntax", "not_acceptable"):
                 self._give_back(child)  # the worker is fine
@@ -307,9 +307,8 @@ class ForkingExecutor(QueryExecutor):
             child = self._take_idle() if len(frame) <= _PIPE_ATOMIC else None
             if child is None:
                 return await run_in_threadpool(self._run, job, self.timeout_s, ticket)
-            self._stoppable(ticket, child)
+            cpu = self._stoppable(ticket, child)
             try:
-                cpu = cpu_seconds(child.pid)
                 try:
                     query_worker.write_all(child.job_fd, frame)
                     data = await self._collect_async(child.result_fd, child.pid, self.timeout_s,
@@ -337,16 +336,18 @@ class ForkingExecutor(QueryExecutor):
         finally:
             self._slots.release()
 
-    def _stoppable(self, ticket, child: _Child) -> None:
+    def _stoppable(self, ticket, child: _Child) -> float:
         """Let the fair shares stop this query early (:mod:`credgraph.api.fairness`): by killing its worker.
 
         Only while the worker still runs this query: once given back (its answer
-        came) it may already run another client's.
+        came) it may already run another client's. Returns the worker's CPU time
+        now, read once: the query's accounting starts from it (a read of
+        ``/proc`` is a good part of a point query's time on the server).
         """
-        if ticket is None:
-            return
-        child.serving = ticket
         before = cpu_seconds(child.pid)
+        if ticket is None:
+            return before
+        child.serving = ticket
 
         def stop() -> None:
             with self._lock:
@@ -356,6 +357,7 @@ class ForkingExecutor(QueryExecutor):
 
         ticket.preempt = stop
         ticket.cpu_used = lambda: max(0.0, cpu_seconds(child.pid) - before)
+        return before
 
     def _take_idle(self, wake: bool = True) -> _Child | None:
         """An idle worker forked since the last write, or None (stale ones are discarded).
@@ -378,9 +380,9 @@ class ForkingExecutor(QueryExecutor):
 
     def _run_fresh(self, job: QueryJob, timeout_s: float, cause: BaseException, ticket=None) -> QueryAnswer:
         fresh = self._fork(reuse=False)
-        self._stoppable(ticket, fresh)
+        cpu = self._stoppable(ticket, fresh)
         try:
-            answer = self._ask(fresh, job, timeout_s, ticket)
+            answer = self._ask(fresh, job, timeout_s, ticket, cpu)
         except QueryFailure as again:
             if again.kind in ("syntax", "not_acceptable"):
                 self._give_back(fresh)
@@ -434,9 +436,12 @@ class ForkingExecutor(QueryExecutor):
             if renice is not None:
                 renice.cancel()
 
-    def _ask(self, child: _Child, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
-        """Send ``job`` to ``child`` and wait for its answer (blocking: in a worker thread)."""
-        cpu = cpu_seconds(child.pid)
+    def _ask(self, child: _Child, job: QueryJob, timeout_s: float, ticket=None, cpu: float | None = None) -> QueryAnswer:
+        """Send ``job`` to ``child`` and wait for its answer (blocking: in a worker thread).
+
+        ``cpu``: the worker's CPU time before the job, if already read.
+        """
+        cpu = cpu_seconds(child.pid) if cpu is None else cpu
         try:
             query_worker.write_all(child.job_fd, query_worker.frame(pickle.dumps(job)))
             data = self._collect(child.result_fd, child.pid, timeout_s,
