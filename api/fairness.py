@@ -190,12 +190,15 @@ class FairShares:
         return "every query slot is in use"
 
     def _admit(self, waiter: _Waiter) -> None:
+        waiter.granted.set_result(self._grant(waiter.client, waiter.heavy))
+
+    def _grant(self, client: str, heavy: bool) -> Ticket:
         self.running += 1
-        self.running_heavy += waiter.heavy
-        self.by_client[waiter.client] += 1
-        ticket = Ticket(self, waiter.client, waiter.heavy)
+        self.running_heavy += heavy
+        self.by_client[client] += 1
+        ticket = Ticket(self, client, heavy)
         self.tickets.add(ticket)
-        waiter.granted.set_result(ticket)
+        return ticket
 
     def _dispatch(self) -> None:
         """Admit every waiting query that may start now: lightest client first, then in arrival order."""
@@ -253,6 +256,14 @@ class FairShares:
     async def slot(self, client: str, keyed: bool):
         """Hold one slot for ``client`` while the block runs; :class:`Busy` if none frees up within the wait."""
         heavy = self.heavy(client)
+        if not self.waiters and self._may_start(client, keyed, heavy):
+            # Nobody waits and there is room: admitted at once (as a lone waiter would be, minus the queue).
+            ticket = self._grant(client, heavy)
+            try:
+                yield ticket
+            finally:
+                self._release(ticket)
+            return
         queued = sum(1 for w in self.waiters if w.client == client)
         if queued >= self.queued_per_client:
             raise Busy(f"this client already has {queued} queries waiting (its queue)", own=True, retry_after=1)

@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 import select
+import time
 
 import pyoxigraph as ox
 
@@ -95,7 +96,8 @@ def answer(store, job, row_cap: int, fd: int, max_bytes: int | None = None, reti
 
     A body over ``max_bytes`` is replaced by a too_large header (nothing large
     crosses the pipe); ``retire`` is set when the worker's resident size ends
-    above ``retire_above``.
+    above ``retire_above``; ``cpu`` is the CPU time this worker has used, this
+    answer included.
     """
     header: dict
     body = b""
@@ -123,6 +125,9 @@ def answer(store, job, row_cap: int, fd: int, max_bytes: int | None = None, reti
         header = {"ok": False, "kind": "too_large", "message": f"the result is larger than {max_bytes:,} bytes"}
     if retire_above is not None and statm()[1] > retire_above:
         header["retire"] = True
+    # The worker's own CPU time so far (a clock read, not /proc): the server's accounts of this query
+    # (fair shares) take the difference from the last answer's figure, with no file read of its own.
+    header["cpu"] = time.process_time()
     write_all(fd, frame(json.dumps(header).encode() + b"\n" + body))
 
 

@@ -77,6 +77,7 @@ class _Child:
     generation: int
     serving: object = None  # the ticket of the query it runs now (None: idle); only that ticket may stop it
     stopped: bool = False  # killed by a stop: never given back, even if its answer came first
+    cpu: float = 0.0  # CPU seconds it had used at its last answer (as it reported them); a fork starts at 0
 
 
 class ForkingExecutor(QueryExecutor):
@@ -308,14 +309,16 @@ class ForkingExecutor(QueryExecutor):
             if child is None:
                 return await run_in_threadpool(self._run, job, self.timeout_s, ticket)
             cpu = self._stoppable(ticket, child)
+            header = None
             try:
                 try:
                     query_worker.write_all(child.job_fd, frame)
                     data = await self._collect_async(child.result_fd, child.pid, self.timeout_s,
                                                      ticket.ran_long if ticket is not None else None)
+                    header, body = _parts(data)
                 finally:
-                    _account(ticket, child, cpu)
-                answer = _decode(data)
+                    _account(ticket, child, cpu, header)
+                answer = _answer(header, body)
             except OSError as exc:
                 _discard(child)
                 # A reused worker that fails is retried once on a fresh one, as in _run.
@@ -341,10 +344,11 @@ class ForkingExecutor(QueryExecutor):
 
         Only while the worker still runs this query: once given back (its answer
         came) it may already run another client's. Returns the worker's CPU time
-        now, read once: the query's accounting starts from it (a read of
-        ``/proc`` is a good part of a point query's time on the server).
+        before the query, as of its last answer (see :func:`_account`): no read
+        of ``/proc`` on the way of every query (it was a good part of a point
+        query's time on the server).
         """
-        before = cpu_seconds(child.pid)
+        before = child.cpu
         if ticket is None:
             return before
         child.serving = ticket
@@ -366,15 +370,18 @@ class ForkingExecutor(QueryExecutor):
         """
         stale, found = [], None
         with self._lock:
+            generation = self.store.gate.generation
             while self._idle:
                 child = self._idle.pop()
-                if child.generation == self.store.gate.generation:
+                if child.generation == generation:
                     found = child
                     break
                 stale.append(child)
+            # Enough spares left: the spare-maker is not woken (a thread switch on every query's way).
+            short = sum(1 for c in self._idle if c.generation == generation) < self.spares
         for child in stale:
             _discard(child)
-        if self.spares and wake:
+        if short and wake:
             self._wanted.set()  # the spare-maker makes up for it
         return found
 
@@ -439,18 +446,20 @@ class ForkingExecutor(QueryExecutor):
     def _ask(self, child: _Child, job: QueryJob, timeout_s: float, ticket=None, cpu: float | None = None) -> QueryAnswer:
         """Send ``job`` to ``child`` and wait for its answer (blocking: in a worker thread).
 
-        ``cpu``: the worker's CPU time before the job, if already read.
+        ``cpu``: the worker's CPU time before the job (default: as of its last answer).
         """
-        cpu = cpu_seconds(child.pid) if cpu is None else cpu
+        cpu = child.cpu if cpu is None else cpu
+        header = None
         try:
             query_worker.write_all(child.job_fd, query_worker.frame(pickle.dumps(job)))
             data = self._collect(child.result_fd, child.pid, timeout_s,
                                  ticket.ran_long_threadsafe if ticket is not None else None)
+            header, body = _parts(data)
         except OSError as exc:
             raise QueryFailure("failed", f"the query worker is gone ({exc})") from exc
         finally:
-            _account(ticket, child, cpu)
-        return _decode(data)
+            _account(ticket, child, cpu, header)
+        return _answer(header, body)
 
     def _collect(self, fd: int, pid: int, timeout_s: float, on_long=None) -> bytes:
         """One framed answer from ``fd``; kills the worker at the deadline or when it is too large.
@@ -487,10 +496,20 @@ class ForkingExecutor(QueryExecutor):
         return bytes(buffer[8:needed])
 
 
-def _account(ticket, child: _Child, cpu_before: float) -> None:
-    """Tell the fair shares how much CPU the query used (read before the worker is reaped, even when killed)."""
+def _account(ticket, child: _Child, cpu_before: float, header: dict | None) -> None:
+    """Tell the fair shares how much CPU the query used.
+
+    From the worker's own figure in its answer's ``header``; with no answer (killed at
+    the deadline or by a stop, crashed) from ``/proc``, read before the worker is reaped.
+    """
+    if header is not None and "cpu" in header:
+        child.cpu = header["cpu"]
+    elif ticket is not None:
+        child.cpu = cpu_seconds(child.pid)
+    else:
+        return
     if ticket is not None:
-        ticket.cpu_s = (ticket.cpu_s or 0.0) + max(0.0, cpu_seconds(child.pid) - cpu_before)
+        ticket.cpu_s = (ticket.cpu_s or 0.0) + max(0.0, child.cpu - cpu_before)
 
 
 def _ended(pid: int) -> QueryFailure:
@@ -548,11 +567,16 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _decode(data: bytes) -> QueryAnswer:
+def _parts(data: bytes) -> tuple[dict, bytes]:
+    """A worker's answer frame: its header and its body."""
     line, sep, body = data.partition(b"\n")
     if not sep:
         raise QueryFailure("failed", "the query worker ended without an answer")
-    header = json.loads(line)
+    return json.loads(line), body
+
+
+def _answer(header: dict, body: bytes) -> QueryAnswer:
+    """The answer a worker's frame carries, or the failure it reports."""
     if not header["ok"]:
         if header["kind"] == "syntax":
             raise syntax_failure(header["message"])

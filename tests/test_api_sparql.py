@@ -440,7 +440,7 @@ def _worker_answer(store, text: str, row_cap: int):
     """Run the worker's evaluation in this process and decode what it would send."""
     from credgraph.api import formats, query_worker
     from credgraph.api.executor import QueryJob
-    from credgraph.api.worker_pool import _decode
+    from credgraph.api.worker_pool import _answer, _parts
 
     read, write = os.pipe()
     try:
@@ -450,7 +450,7 @@ def _worker_answer(store, text: str, row_cap: int):
     finally:
         os.close(read)
         os.close(write)
-    return _decode(data[8:])
+    return _answer(*_parts(data[8:]))
 
 
 @pytest.fixture
