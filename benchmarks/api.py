@@ -5,7 +5,8 @@ specifications, stacking rules, equivalences, 10 real EDC credentials) imported
 through the normal importers; then synthetic issuance records (the shape the
 ingest writes: cg:IssuanceRecord with specification, awarding body, issuer
 country, issue date, learner pseudonym; one named graph each) added with
-``bulk_extend`` up to ``--scales`` (default 5,000 = demo scale, and 100,000).
+``bulk_extend`` up to ``--scales`` (default 5,000 = demo scale, and 100,000);
+then each store is compacted (:func:`settle`) before a server opens it.
 
 For each scale, on the same on-disk store, measured in the same run with
 the calls interleaved in blocks of 10 (so that load from other jobs hits all
