@@ -122,7 +122,7 @@ def _read_all(fd: int, pid: int, timeout_s: float) -> bytes:
 
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) the process ``pid`` has used (Linux ``/proc/<pid>/stat``)."""
-    # Read on every query (the fair shares' accounting): plain system calls, no file object.
+    # Plain system calls, no file object: read while the fair shares decide whether to stop a query.
     try:
         fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
         try:

@@ -277,9 +277,9 @@ class ForkingExecutor(QueryExecutor):
 
     def _run(self, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
         child, reused = self._take()
-        cpu = self._stoppable(ticket, child)
+        self._stoppable(ticket, child)
         try:
-            answer = self._ask(child, job, timeout_s, ticket, cpu)
+            answer = self._ask(child, job, timeout_s, ticket)
         except QueryFailure as failure:
             if failure.kind in ("syntax", "not_acceptable"):
                 self._give_back(child)  # the worker is fine
@@ -308,8 +308,8 @@ class ForkingExecutor(QueryExecutor):
             child = self._take_idle() if len(frame) <= _PIPE_ATOMIC else None
             if child is None:
                 return await run_in_threadpool(self._run, job, self.timeout_s, ticket)
-            cpu = self._stoppable(ticket, child)
-            header = None
+            self._stoppable(ticket, child)
+            cpu, header = child.cpu, None
             try:
                 try:
                     query_worker.write_all(child.job_fd, frame)
@@ -339,19 +339,16 @@ class ForkingExecutor(QueryExecutor):
         finally:
             self._slots.release()
 
-    def _stoppable(self, ticket, child: _Child) -> float:
+    def _stoppable(self, ticket, child: _Child) -> None:
         """Let the fair shares stop this query early (:mod:`credgraph.api.fairness`): by killing its worker.
 
         Only while the worker still runs this query: once given back (its answer
-        came) it may already run another client's. Returns the worker's CPU time
-        before the query, as of its last answer (see :func:`_account`): no read
-        of ``/proc`` on the way of every query (it was a good part of a point
-        query's time on the server).
+        came) it may already run another client's.
         """
-        before = child.cpu
         if ticket is None:
-            return before
+            return
         child.serving = ticket
+        before = child.cpu
 
         def stop() -> None:
             with self._lock:
@@ -361,7 +358,6 @@ class ForkingExecutor(QueryExecutor):
 
         ticket.preempt = stop
         ticket.cpu_used = lambda: max(0.0, cpu_seconds(child.pid) - before)
-        return before
 
     def _take_idle(self, wake: bool = True) -> _Child | None:
         """An idle worker forked since the last write, or None (stale ones are discarded).
@@ -387,9 +383,9 @@ class ForkingExecutor(QueryExecutor):
 
     def _run_fresh(self, job: QueryJob, timeout_s: float, cause: BaseException, ticket=None) -> QueryAnswer:
         fresh = self._fork(reuse=False)
-        cpu = self._stoppable(ticket, fresh)
+        self._stoppable(ticket, fresh)
         try:
-            answer = self._ask(fresh, job, timeout_s, ticket, cpu)
+            answer = self._ask(fresh, job, timeout_s, ticket)
         except QueryFailure as again:
             if again.kind in ("syntax", "not_acceptable"):
                 self._give_back(fresh)
@@ -443,13 +439,9 @@ class ForkingExecutor(QueryExecutor):
             if renice is not None:
                 renice.cancel()
 
-    def _ask(self, child: _Child, job: QueryJob, timeout_s: float, ticket=None, cpu: float | None = None) -> QueryAnswer:
-        """Send ``job`` to ``child`` and wait for its answer (blocking: in a worker thread).
-
-        ``cpu``: the worker's CPU time before the job (default: as of its last answer).
-        """
-        cpu = child.cpu if cpu is None else cpu
-        header = None
+    def _ask(self, child: _Child, job: QueryJob, timeout_s: float, ticket=None) -> QueryAnswer:
+        """Send ``job`` to ``child`` and wait for its answer (blocking: in a worker thread)."""
+        cpu, header = child.cpu, None
         try:
             query_worker.write_all(child.job_fd, query_worker.frame(pickle.dumps(job)))
             data = self._collect(child.result_fd, child.pid, timeout_s,
@@ -497,12 +489,14 @@ class ForkingExecutor(QueryExecutor):
 
 
 def _account(ticket, child: _Child, cpu_before: float, header: dict | None) -> None:
-    """Tell the fair shares how much CPU the query used.
+    """Tell the fair shares how much CPU the query used: the worker's CPU time now less ``cpu_before``.
 
-    From the worker's own figure in its answer's ``header``; with no answer (killed at
-    the deadline or by a stop, crashed) from ``/proc``, read before the worker is reaped.
+    From the worker's own figure in its answer's ``header`` (no read of ``/proc`` on the
+    way of every query: it was a good part of a point query's time on the server); with
+    no answer (killed at the deadline or by a stop, crashed) from ``/proc``, read before
+    the worker is reaped.
     """
-    if header is not None and "cpu" in header:
+    if header is not None:
         child.cpu = header["cpu"]
     elif ticket is not None:
         child.cpu = cpu_seconds(child.pid)
