@@ -61,9 +61,13 @@ def check_chunk(store: Store, batch: list[PreparedDocument], options: IngestOpti
             p.result.problems.append(f"{p.result.name}: not Annex I compliant: {compliance_text(p.result.compliance)}")
             p.result.status = "rejected"
     timer.add("validate", started)
-    # Personal values never leave in messages (they are printed and may be logged).
+    # Personal values never leave in messages (they are printed and may be logged), nor in the claims'
+    # titles the compliance report quotes (the claims are the learner's record).
     for p in batch:
         p.result.problems = [privacy.scrub(m, p.forbidden) for m in p.result.problems]
+        if p.result.compliance is not None:
+            for claim in p.result.compliance.claims:
+                claim.title = privacy.scrub(claim.title, p.forbidden)
 
 
 def _check_owners(store: Store, batch: list[PreparedDocument], providers: frozenset[str]) -> None:

@@ -292,12 +292,43 @@ def assert_public(public: Iterable[ox.Triple], forbidden: set, name: str) -> Non
 
 
 def scrub(text: str, forbidden: set) -> str:
-    """``text`` with every personal value of ``forbidden`` replaced by ``[withheld]`` (for messages)."""
+    """``text`` with every personal value of ``forbidden`` replaced by ``[withheld]`` (for messages).
+
+    A message may quote the issuer's own text ("Workshop for Ana ANDROMEDA"), so a
+    value is matched ignoring case and accents, as a whole word (a given name
+    "Ana" leaves "Banana" alone), as the screening of public text does.
+    """
     values = sorted({t.value for t in forbidden if isinstance(t, (ox.Literal, ox.NamedNode)) and len(t.value) >= 2}, key=len, reverse=True)
+    if not values:
+        return text
+    # Decomposed, an accented letter is its base letter and marks that the pattern lets follow any letter.
+    decomposed = unicodedata.normalize("NFD", text)
+    plain = _bare(decomposed)
     for value in values:
-        if value in text:
-            text = text.replace(value, "[withheld]")
-    return text
+        if _bare_value(value) in plain:  # most values are not in a given text: a substring test, no pattern
+            decomposed = _scrub_pattern(value).sub("[withheld]", decomposed)
+    return unicodedata.normalize("NFC", decomposed)
+
+
+def _bare(text: str) -> str:
+    """``text`` case-folded without its accents (letter for letter, unlike :func:`fold`); never misses what
+    the pattern of :func:`_scrub_pattern` would match (a dotless i is an i to both)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).casefold().replace("ı", "i")
+
+
+_bare_value = functools.lru_cache(maxsize=4096)(_bare)  # a document's values are looked for in each of its messages
+
+
+def _scrub_pattern(value: str) -> re.Pattern:
+    base = [c for c in unicodedata.normalize("NFD", value) if not unicodedata.combining(c)]
+    marks = "[\u0300-\u036f]*"
+    # Not inside a longer run of letters and digits (an underscore or other sign may touch it).
+    return _compiled_ignoring_case(r"(?<![^\W_])" + "".join(re.escape(c) + marks for c in base) + r"(?![^\W_])")
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled_ignoring_case(regex: str) -> re.Pattern:
+    return re.compile(regex, re.IGNORECASE)
 
 
 # -- screening public text for the learner's personal values -------------------------
